@@ -1,0 +1,107 @@
+"""aga_consulta: a citizen-consultation platform for Open Government action plans."""
+import logging
+import os
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import DEFAULT_SECRET_KEY, INSTANCE_DIR, get_config
+
+ROOT_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
+
+
+def create_app(config_name=None, overrides=None):
+    """Build the Flask application (the factory)."""
+    app = Flask(
+        __name__,
+        template_folder=os.path.join(ROOT_DIR, "templates"),
+        static_folder=os.path.join(ROOT_DIR, "static"),
+        instance_path=INSTANCE_DIR,
+    )
+    config_class = get_config(config_name)
+    app.config.from_object(config_class)
+    if overrides:
+        app.config.update(overrides)
+    app.config["AGA_CONFIG_NAME"] = config_class.__name__
+
+    if config_class.__name__ == "ProductionConfig" and app.config["SECRET_KEY"] in (
+        DEFAULT_SECRET_KEY, "", None,
+    ):
+        raise RuntimeError("Production refuses to start without a SECRET_KEY of its own.")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+
+    if app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from aga_consulta.errors import register_error_handlers
+    from aga_consulta.security import register_security
+    from aga_consulta import i18n, cli
+
+    register_error_handlers(app)
+    register_security(app)
+    i18n.register(app)
+    cli.register(app)
+    return app
+
+
+def _init_extensions(app):
+    from aga_consulta.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from aga_consulta import models  # noqa: F401  (every model registered before Alembic looks)
+    from aga_consulta.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT_DIR, "migrations"), compare_type=True, render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "basic"
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Inicia sesión para continuar.")
+    login_manager.login_message_category = "info"
+
+    from aga_consulta.accounts.services import load_user_by_session_token
+
+    login_manager.user_loader(load_user_by_session_token)
+
+
+def _register_blueprints(app):
+    from aga_consulta.accounts.routes import bp as accounts_bp
+    from aga_consulta.comments.routes import bp as comments_bp
+    from aga_consulta.consultations.routes import bp as consultations_bp
+    from aga_consulta.main.routes import bp as main_bp
+    from aga_consulta.proposals.routes import bp as proposals_bp
+    from aga_consulta.voting.routes import bp as voting_bp
+
+    for blueprint in (main_bp, accounts_bp, consultations_bp, proposals_bp, voting_bp, comments_bp):
+        app.register_blueprint(blueprint)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # SQLite: enforce foreign keys, let readers run beside the writer (WAL), and make a
+    # writer wait for the lock instead of failing with "database is locked".
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        from flask import current_app, has_app_context
+
+        timeout = 15000
+        if has_app_context():
+            timeout = current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", timeout)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout)}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

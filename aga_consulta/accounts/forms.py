@@ -1,0 +1,79 @@
+"""Registration and login forms."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from aga_consulta.accounts.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
+from aga_consulta.territory.divipola import department_choices
+
+
+def _no_nul(form, field):
+    if field.data and "\x00" in field.data:
+        raise ValidationError(_l("El texto contiene caracteres no válidos."))
+
+
+class RegistrationForm(FlaskForm):
+    """New citizen account."""
+
+    name = StringField(
+        _l("Nombre completo"),
+        validators=[DataRequired(_l("Escribe tu nombre.")), Length(min=2, max=120), _no_nul],
+        render_kw={"autocomplete": "name"},
+    )
+    email = EmailField(
+        _l("Correo electrónico"),
+        validators=[
+            DataRequired(_l("Escribe tu correo electrónico.")),
+            Length(max=254),
+            Email(_l("Escribe un correo electrónico válido, por ejemplo nombre@dominio.co."), check_deliverability=False),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+    password = PasswordField(
+        _l("Contraseña"),
+        description=_l("Entre %(min)d y %(max)d caracteres. Una frase que recuerdes funciona bien.", min=MIN_LENGTH, max=MAX_LENGTH),
+        validators=[DataRequired(_l("Escribe una contraseña."))],
+        render_kw={"autocomplete": "new-password", "minlength": MIN_LENGTH, "maxlength": MAX_LENGTH},
+    )
+    password_confirm = PasswordField(
+        _l("Repite la contraseña"),
+        validators=[DataRequired(_l("Repite la contraseña.")), EqualTo("password", _l("Las contraseñas no coinciden."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    department = SelectField(
+        _l("Departamento de residencia"),
+        choices=[("", _l("Elige tu departamento"))] + department_choices(),
+        validators=[DataRequired(_l("Elige tu departamento de residencia."))],
+        validate_choice=True,
+    )
+    accept_terms = BooleanField(
+        _l("Autorizo el tratamiento de mis datos personales según la Ley 1581 de 2012 y la política de privacidad."),
+        validators=[DataRequired(_l("Debes aceptar el tratamiento de datos personales para registrarte."))],
+    )
+
+    def validate_password(self, field):
+        """Apply the password policy (length, not a common password, not the name or e-mail)."""
+        problem = password_problem(field.data or "", email=self.email.data or "", name=self.name.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+class LoginForm(FlaskForm):
+    """Log in with e-mail and password."""
+
+    email = EmailField(
+        _l("Correo electrónico"),
+        validators=[DataRequired(_l("Escribe tu correo electrónico.")), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Contraseña"),
+        validators=[DataRequired(_l("Escribe tu contraseña.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Mantener la sesión iniciada en este dispositivo"))
+
+
+class LogoutForm(FlaskForm):
+    """Empty form: carries the CSRF token of the logout button."""

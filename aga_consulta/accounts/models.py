@@ -1,0 +1,68 @@
+"""The user account."""
+import secrets
+
+from flask_login import UserMixin
+
+from aga_consulta.extensions import db
+from aga_consulta.timeutil import utcnow
+
+ROLES = ("citizen", "moderator", "admin")
+
+
+def new_session_token():
+    """Return a fresh random token; the session cookie carries it instead of the user id."""
+    return secrets.token_hex(20)
+
+
+class User(UserMixin, db.Model):
+    """A registered person: citizen, moderator or admin."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        db.CheckConstraint("role IN ('citizen', 'moderator', 'admin')", name="role_valid"),
+        # Stored normalised so that the unique constraint is case-insensitive.
+        db.CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    email = db.Column(db.String(254), nullable=False, unique=True)
+    name = db.Column(db.String(120), nullable=False)
+    password_hash = db.Column(db.String(255), nullable=False)
+    department_code = db.Column(
+        db.String(2), db.ForeignKey("departments.code"), nullable=False, index=True
+    )
+    role = db.Column(db.String(16), nullable=False, default="citizen", server_default="citizen")
+    #: False for a deactivated account: it can neither log in nor act.
+    active = db.Column(db.Boolean, nullable=False, default=True, server_default=db.true())
+    #: Rotated at logout and password change, so that an old cookie stops working.
+    session_token = db.Column(db.String(64), nullable=False, unique=True, default=new_session_token)
+    #: When the person accepted personal-data processing (Ley 1581 de 2012).
+    consented_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    email_confirmed_at = db.Column(db.DateTime)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    #: Touched by every vote: the row lock that serialises one citizen's votes.
+    last_vote_at = db.Column(db.DateTime)
+
+    department = db.relationship("Department", lazy="joined")
+
+    def get_id(self):
+        """Flask-Login identity: the rotating session token, never the primary key."""
+        return self.session_token
+
+    @property
+    def is_active(self):
+        """Deactivated accounts are treated as logged out by Flask-Login."""
+        return bool(self.active)
+
+    @property
+    def is_moderator(self):
+        """Moderators and admins may use the moderation dashboard."""
+        return self.role in ("moderator", "admin")
+
+    @property
+    def is_admin(self):
+        """Admins may also create consultations and grant roles."""
+        return self.role == "admin"
+
+    def __repr__(self):
+        return f"<User {self.id} {self.role}>"

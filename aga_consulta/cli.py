@@ -1,0 +1,73 @@
+"""Command line: `flask --app app seed|users ...`."""
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from aga_consulta.accounts import services as accounts
+from aga_consulta.accounts.models import ROLES
+from aga_consulta.errors import DomainError
+
+seed_cli = AppGroup("seed", help="Load reference data.")
+users_cli = AppGroup("users", help="Manage accounts and roles.")
+
+
+@seed_cli.command("reference")
+@click.option("--reset", is_flag=True, help="Delete and reload the reference consultation.")
+@click.option("--historical", is_flag=True, help="Use the real 2020 dates (closed) instead of an open window.")
+@click.option("--if-empty", is_flag=True, help="Load only when the database has no consultation.")
+def seed_reference(reset, historical, if_empty):
+    """Load the reference consultation (slug iv-plan-2020)."""
+    from aga_consulta.seed.reference import database_is_empty, load_reference
+
+    if if_empty and not database_is_empty():
+        click.echo("Database already has consultations; nothing loaded.")
+        return
+    consultation = load_reference(reset=reset, historical=historical)
+    if consultation is None:
+        click.echo("The reference consultation exists already (use --reset to reload it).")
+        return
+    click.echo(f"Loaded reference consultation '{consultation.slug}' ({consultation.proposals.count()} proposals).")
+
+
+def _read_password(password_stdin):
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(ROLES), default="citizen", show_default=True)
+@click.option("--department", default="11", show_default=True, help="DIVIPOLA code of residence.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_create(email, name, role, department, password_stdin):
+    """Create an account with a role (the password is prompted for, or read from stdin)."""
+    password = _read_password(password_stdin)
+    try:
+        user = accounts.register_citizen(
+            name=name, email=email, password=password, department_code=department,
+            accepted_terms=True, role=role,
+        )
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
+    click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+
+@users_cli.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(ROLES))
+def users_set_role(email, role):
+    """Change the role of the account with EMAIL."""
+    user = accounts.get_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with e-mail {email}.")
+    accounts.set_role(user, role)
+    click.echo(f"{user.email} is now {role}.")
+
+
+def register(app):
+    """Attach the command groups to the app."""
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(users_cli)

@@ -1,0 +1,1 @@
+"""Comments, replies and reports."""

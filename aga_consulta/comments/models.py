@@ -1,0 +1,76 @@
+"""Comment and comment report."""
+from aga_consulta.extensions import db
+from aga_consulta.timeutil import utcnow
+
+COMMENT_STATUSES = ("published", "hidden")
+
+
+class Comment(db.Model):
+    """A comment on a proposal, or a reply (one level) to one."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        db.CheckConstraint("status IN ('published', 'hidden')", name="status_valid"),
+        # Target of the composite foreign key below.
+        db.UniqueConstraint("id", "proposal_id", name="uq_comments_id_proposal"),
+        # A reply's parent is on the same proposal: enforced by the database.
+        db.ForeignKeyConstraint(
+            ["parent_id", "proposal_id"],
+            ["comments.id", "comments.proposal_id"],
+            name="fk_comments_parent_same_proposal",
+        ),
+        db.Index("ix_comments_proposal_status", "proposal_id", "status"),
+        db.Index("ix_comments_consultation_user", "consultation_id", "user_id"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    proposal_id = db.Column(
+        db.Integer, db.ForeignKey("proposals.id", ondelete="CASCADE"), nullable=False
+    )
+    #: Copied from the proposal so that tallies need no join.
+    consultation_id = db.Column(
+        db.Integer, db.ForeignKey("consultations.id", ondelete="CASCADE"), nullable=False
+    )
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False, index=True)
+    parent_id = db.Column(db.Integer, index=True)
+    body = db.Column(db.Text, nullable=False)
+    status = db.Column(db.String(12), nullable=False, default="published", server_default="published")
+    #: Why a moderator (or the reports threshold) hid or restored it; shown to the author.
+    moderation_reason = db.Column(db.Text)
+    moderated_at = db.Column(db.DateTime)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+
+    author = db.relationship("User", lazy="joined")
+    proposal = db.relationship("Proposal")
+    parent = db.relationship(
+        "Comment",
+        remote_side=[id],
+        primaryjoin="Comment.parent_id == Comment.id",
+        foreign_keys=[parent_id],
+        viewonly=True,
+    )
+
+    @property
+    def is_visible(self):
+        """Published comments are shown publicly; hidden ones only to their author and moderators."""
+        return self.status == "published"
+
+
+class CommentReport(db.Model):
+    """A citizen's report of an abusive comment (once per citizen per comment)."""
+
+    __tablename__ = "comment_reports"
+    __table_args__ = (
+        db.UniqueConstraint("comment_id", "user_id", name="uq_comment_reports_comment_user"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    comment_id = db.Column(
+        db.Integer, db.ForeignKey("comments.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    reason = db.Column(db.Text, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    reporter = db.relationship("User")
+    comment = db.relationship("Comment")

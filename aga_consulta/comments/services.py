@@ -1,0 +1,143 @@
+"""Commenting, replying and reporting."""
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from aga_consulta.comments.models import Comment, CommentReport
+from aga_consulta.errors import ConsultationClosed, DomainError, NotAllowed, ValidationFailed
+from aga_consulta.extensions import db
+from aga_consulta.timeutil import utcnow
+
+BODY_MIN = 3
+BODY_MAX = 2000
+REASON_MIN = 3
+REASON_MAX = 500
+
+
+class AlreadyReported(DomainError):
+    """The citizen already reported this comment."""
+
+    message = _l("Ya habías reportado este comentario. Gracias: el equipo moderador lo revisará.")
+
+
+def clean_text(text):
+    """Trim surrounding whitespace and normalise line endings; refuse NUL characters.
+
+    :raises ValidationFailed: the text contains a NUL character.
+    """
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if "\x00" in text:
+        raise ValidationFailed(_l("El texto contiene caracteres no válidos."))
+    return text
+
+
+def _check_can_act(citizen, consultation, now):
+    if not citizen.active:
+        raise NotAllowed(_l("Tu cuenta está desactivada."))
+    if not consultation.is_open(now):
+        raise ConsultationClosed()
+
+
+def add_comment(author, proposal, body, parent=None, now=None):
+    """Publish a comment on the proposal (a reply when `parent` is given) and return it.
+
+    A reply to a reply is attached to the top-level comment: one level of replies.
+
+    :raises NotAllowed: the account is deactivated.
+    :raises ConsultationClosed: outside the consultation's window.
+    :raises ValidationFailed: the body's length is out of bounds, or the parent is not a
+        visible comment on the same proposal.
+    """
+    now = now or utcnow()
+    _check_can_act(author, proposal.consultation, now)
+    body = clean_text(body)
+    if not BODY_MIN <= len(body) <= BODY_MAX:
+        raise ValidationFailed(
+            _l("El comentario debe tener entre %(min)d y %(max)d caracteres.", min=BODY_MIN, max=BODY_MAX)
+        )
+    if parent is not None:
+        if parent.proposal_id != proposal.id or not parent.is_visible:
+            raise ValidationFailed(_l("Solo puedes responder a un comentario visible de esta propuesta."))
+        if parent.parent_id is not None:
+            parent = db.session.get(Comment, parent.parent_id)
+    comment = Comment(
+        proposal_id=proposal.id,
+        consultation_id=proposal.consultation_id,
+        user_id=author.id,
+        parent_id=parent.id if parent is not None else None,
+        body=body,
+        created_at=now,
+    )
+    db.session.add(comment)
+    db.session.commit()
+    return comment
+
+
+def report_comment(reporter, comment, reason, now=None):
+    """Record a report of an abusive comment; hide it once enough distinct citizens report it.
+
+    :raises NotAllowed: the account is deactivated, or it is the reporter's own comment.
+    :raises ConsultationClosed: outside the consultation's window.
+    :raises ValidationFailed: the reason's length is out of bounds.
+    :raises AlreadyReported: this citizen already reported this comment.
+    """
+    now = now or utcnow()
+    _check_can_act(reporter, comment.proposal.consultation, now)
+    if comment.user_id == reporter.id:
+        raise NotAllowed(_l("No puedes reportar tu propio comentario."))
+    reason = clean_text(reason)
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        raise ValidationFailed(
+            _l("El motivo debe tener entre %(min)d y %(max)d caracteres.", min=REASON_MIN, max=REASON_MAX)
+        )
+    report = CommentReport(comment_id=comment.id, user_id=reporter.id, reason=reason, created_at=now)
+    db.session.add(report)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise AlreadyReported() from None
+    threshold = current_app.config.get("COMMENT_AUTOHIDE_REPORTS", 3)
+    reports = db.session.scalar(
+        select(func.count(CommentReport.id)).where(CommentReport.comment_id == comment.id)
+    )
+    if threshold and reports >= threshold and comment.status == "published" and comment.moderated_at is None:
+        # Hidden pending review; a moderator's restore sets moderated_at and ends this.
+        comment.status = "hidden"
+        comment.moderation_reason = str(
+            _l("Oculto automáticamente tras %(n)d reportes, a la espera de revisión.", n=reports)
+        )
+    db.session.commit()
+    return report
+
+
+def visible_thread(proposal_id, viewer=None):
+    """Return the proposal's top-level comments with their replies, as (comment, [replies]).
+
+    Hidden comments are left out, except the viewer's own (marked hidden) and all of them
+    for a moderator.
+    """
+    query = select(Comment).where(Comment.proposal_id == proposal_id).order_by(Comment.created_at, Comment.id)
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        query = query.where(Comment.status == "published")
+    elif not viewer.is_moderator:
+        query = query.where((Comment.status == "published") | (Comment.user_id == viewer.id))
+    comments = list(db.session.scalars(query))
+    top = [c for c in comments if c.parent_id is None]
+    replies = {}
+    for c in comments:
+        if c.parent_id is not None:
+            replies.setdefault(c.parent_id, []).append(c)
+    return [(c, replies.get(c.id, [])) for c in top]
+
+
+def reported_comment_ids(reporter_id, proposal_id):
+    """Return ids of comments on this proposal that the citizen has reported."""
+    return set(
+        db.session.scalars(
+            select(CommentReport.comment_id)
+            .join(Comment, Comment.id == CommentReport.comment_id)
+            .where(CommentReport.user_id == reporter_id, Comment.proposal_id == proposal_id)
+        )
+    )

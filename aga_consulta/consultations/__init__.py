@@ -1,0 +1,1 @@
+"""Consultations: a time window in which citizens vote and comment on proposals."""

@@ -1,0 +1,26 @@
+"""The filter form of a consultation page (GET, no CSRF: it changes nothing)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField
+from wtforms.validators import NumberRange, Optional
+
+
+class ProposalFilterForm(FlaskForm):
+    """Scope, department and theme filters plus the sort order."""
+
+    class Meta:
+        csrf = False
+
+    scope = SelectField(
+        _l("Alcance"),
+        choices=[("", _l("Todos")), ("national", _l("Nacional")), ("subnational", _l("Subnacional"))],
+        default="",
+    )
+    department = SelectField(_l("Departamento"), choices=[("", _l("Todos"))], default="")
+    theme = SelectField(_l("Tema"), choices=[("", _l("Todos"))], default="")
+    sort = SelectField(
+        _l("Ordenar por"),
+        choices=[("votes", _l("Más votadas")), ("recent", _l("Más recientes")), ("random", _l("Orden aleatorio"))],
+        default="votes",
+    )
+    page = IntegerField(_l("Página"), validators=[Optional(), NumberRange(min=1, max=100000)], default=1)

@@ -1,0 +1,1 @@
+"""Proposals (postulaciones de compromisos) and their themes."""

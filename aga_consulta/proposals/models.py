@@ -1,0 +1,63 @@
+"""Proposal and theme."""
+from aga_consulta.extensions import db
+from aga_consulta.timeutil import utcnow
+
+SCOPES = ("national", "subnational")
+STATUSES = ("received", "shortlisted", "selected", "not_selected")
+
+
+class Theme(db.Model):
+    """A thematic category used to filter proposals."""
+
+    __tablename__ = "themes"
+
+    id = db.Column(db.Integer, primary_key=True)
+    slug = db.Column(db.String(60), nullable=False, unique=True)
+    name = db.Column(db.String(120), nullable=False)
+
+
+class Proposal(db.Model):
+    """A commitment proposal submitted to a consultation."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (
+        db.UniqueConstraint("consultation_id", "code", name="uq_proposals_consultation_code"),
+        db.CheckConstraint("scope IN ('national', 'subnational')", name="scope_valid"),
+        db.CheckConstraint(
+            "status IN ('received', 'shortlisted', 'selected', 'not_selected')",
+            name="status_valid",
+        ),
+        # A department exactly when subnational; a municipality only with a department.
+        db.CheckConstraint(
+            "(scope = 'national' AND department_code IS NULL AND municipality IS NULL)"
+            " OR (scope = 'subnational' AND department_code IS NOT NULL)",
+            name="territory_matches_scope",
+        ),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    consultation_id = db.Column(
+        db.Integer, db.ForeignKey("consultations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    #: Short public reference, unique within the consultation (e.g. "SN-07").
+    code = db.Column(db.String(20), nullable=False)
+    title = db.Column(db.String(250), nullable=False)
+    summary = db.Column(db.Text, nullable=False, default="")
+    body = db.Column(db.Text, nullable=False, default="")
+    scope = db.Column(db.String(12), nullable=False)
+    department_code = db.Column(db.String(2), db.ForeignKey("departments.code"), index=True)
+    municipality = db.Column(db.String(120))
+    theme_id = db.Column(db.Integer, db.ForeignKey("themes.id"), index=True)
+    #: Proposing entity (ministry, mayor's office, control body...).
+    proposer = db.Column(db.String(200), nullable=False, default="")
+    status = db.Column(db.String(16), nullable=False, default="received", server_default="received")
+    #: Public justification of the current status.
+    status_reason = db.Column(db.Text, nullable=False, default="", server_default="")
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    consultation = db.relationship("Consultation", back_populates="proposals")
+    department = db.relationship("Department", lazy="joined")
+    theme = db.relationship("Theme", lazy="joined")
+
+    def __repr__(self):
+        return f"<Proposal {self.code}>"

@@ -1,0 +1,1 @@
+"""The reference consultation: a deterministic reconstruction of Colombia's IV Plan consultation."""

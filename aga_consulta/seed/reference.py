@@ -1,0 +1,89 @@
+"""Load the reference consultation through the same services the web uses."""
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+
+from aga_consulta.comments.models import Comment, CommentReport
+from aga_consulta.consultations.models import Consultation
+from aga_consulta.consultations.services import create_consultation, get_by_slug
+from aga_consulta.extensions import db
+from aga_consulta.proposals.models import Proposal
+from aga_consulta.proposals.services import create_proposal, get_or_create_theme
+from aga_consulta.seed import catalogue
+from aga_consulta.timeutil import utcnow
+from aga_consulta.voting.models import Vote
+
+#: Approximate dates of the real consultation (2020), used with --historical.
+HISTORICAL_OPENS = datetime(2020, 10, 13, 5, 0)
+HISTORICAL_CLOSES = datetime(2020, 11, 6, 5, 0)
+
+
+def reference_window(historical=False, now=None):
+    """Return (opens_at, closes_at): real 2020 dates, or a window open around `now`."""
+    if historical:
+        return HISTORICAL_OPENS, HISTORICAL_CLOSES
+    now = (now or utcnow()).replace(second=0, microsecond=0)
+    return now - timedelta(days=14), now + timedelta(days=21)
+
+
+def delete_consultation(consultation):
+    """Remove a consultation and everything recorded in it."""
+    comment_ids = select(Comment.id).where(Comment.consultation_id == consultation.id)
+    db.session.execute(delete(CommentReport).where(CommentReport.comment_id.in_(comment_ids)))
+    # Replies first: their composite foreign key points at their parents.
+    db.session.execute(
+        delete(Comment).where(Comment.consultation_id == consultation.id, Comment.parent_id.is_not(None))
+    )
+    db.session.execute(delete(Comment).where(Comment.consultation_id == consultation.id))
+    db.session.execute(delete(Vote).where(Vote.consultation_id == consultation.id))
+    db.session.execute(delete(Proposal).where(Proposal.consultation_id == consultation.id))
+    db.session.delete(consultation)
+    db.session.commit()
+
+
+def load_catalogue(historical=False, now=None):
+    """Create the reference consultation with its 26 proposals and return it."""
+    opens_at, closes_at = reference_window(historical, now)
+    consultation = create_consultation(
+        slug=catalogue.SLUG,
+        title=catalogue.TITLE,
+        description=catalogue.DESCRIPTION,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        is_reconstruction=True,
+    )
+    themes = {slug: get_or_create_theme(slug, name) for slug, name in catalogue.THEMES.items()}
+    for offset, (code, scope, dept, municipality, theme, proposer, title, summary, body, _invented) in enumerate(
+        catalogue.PROPOSALS
+    ):
+        proposal = create_proposal(
+            consultation,
+            code=code,
+            title=title,
+            scope=scope,
+            summary=summary,
+            body=body,
+            department_code=dept,
+            municipality=municipality,
+            theme=themes[theme],
+            proposer=proposer,
+        )
+        # Proposals arrived before the consultation opened, in code order.
+        proposal.created_at = opens_at - timedelta(days=2, minutes=-offset)
+    db.session.commit()
+    return consultation
+
+
+def load_reference(reset=False, historical=False, now=None):
+    """Load the reference consultation; returns it, or None when it exists and reset is False."""
+    existing = get_by_slug(catalogue.SLUG)
+    if existing is not None:
+        if not reset:
+            return None
+        delete_consultation(existing)
+    return load_catalogue(historical=historical, now=now)
+
+
+def database_is_empty():
+    """True when no consultation exists yet (make run loads the reference then)."""
+    return db.session.scalar(select(Consultation.id).limit(1)) is None

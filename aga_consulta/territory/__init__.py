@@ -1,0 +1,1 @@
+"""Colombia's territorial divisions (DIVIPOLA)."""

@@ -1,0 +1,1 @@
+"""Votes (apoyos) on proposals."""

@@ -1,0 +1,54 @@
+"""Vote and withdraw routes."""
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from aga_consulta.errors import DomainError
+from aga_consulta.extensions import limiter
+from aga_consulta.proposals.routes import load_proposal, render_proposal
+from aga_consulta.security import is_safe_next
+from aga_consulta.voting import services
+from aga_consulta.voting.forms import VoteForm
+
+bp = Blueprint("voting", __name__)
+
+
+def citizen_key():
+    """Rate-limit key: the citizen, not the address (many citizens share one)."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr
+
+
+def _back(proposal):
+    target = request.form.get("next", "")
+    return target if is_safe_next(target) else url_for("proposals.show", proposal_id=proposal.id)
+
+
+@bp.route("/proposals/<int:proposal_id>/vote", methods=["POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["VOTE_RATE_LIMIT"], key_func=citizen_key)
+def vote(proposal_id):
+    """Cast the current citizen's vote for a proposal."""
+    proposal = load_proposal(proposal_id)
+    VoteForm().validate_on_submit()  # CSRF is checked globally; the form has no fields.
+    try:
+        services.cast_vote(current_user._get_current_object(), proposal)
+    except DomainError as error:
+        flash(error.message, "error")
+        return render_proposal(proposal, status=error.status)
+    flash(_("Tu voto quedó registrado. Puedes retirarlo mientras la consulta esté abierta."), "success")
+    return redirect(_back(proposal), code=303)
+
+
+@bp.route("/proposals/<int:proposal_id>/unvote", methods=["POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["VOTE_RATE_LIMIT"], key_func=citizen_key)
+def unvote(proposal_id):
+    """Withdraw the current citizen's vote for a proposal."""
+    proposal = load_proposal(proposal_id)
+    try:
+        services.withdraw_vote(current_user._get_current_object(), proposal)
+    except DomainError as error:
+        flash(error.message, "error")
+        return render_proposal(proposal, status=error.status)
+    flash(_("Retiraste tu voto."), "info")
+    return redirect(_back(proposal), code=303)

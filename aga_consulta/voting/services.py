@@ -1,0 +1,146 @@
+"""Casting and withdrawing votes, safe under concurrent requests."""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from aga_consulta.accounts.models import User
+from aga_consulta.errors import ConsultationClosed, DomainError, NotAllowed
+from aga_consulta.extensions import db
+from aga_consulta.timeutil import utcnow
+from aga_consulta.voting.models import Vote
+
+
+class AlreadyVoted(DomainError):
+    """The citizen already holds an active vote for this proposal."""
+
+    message = _l("Ya habías votado por esta propuesta. Tu voto se cuenta una sola vez.")
+
+
+class VoteCapReached(DomainError):
+    """The consultation's cap of votes per citizen is reached."""
+
+    def __init__(self, cap):
+        super().__init__(
+            _l(
+                "Ya usaste tus %(cap)d votos en esta consulta. Retira uno si quieres apoyar otra propuesta.",
+                cap=cap,
+            )
+        )
+
+
+class NotVoted(DomainError):
+    """There is no active vote to withdraw."""
+
+    message = _l("No tenías un voto activo en esta propuesta.")
+
+
+def _check_can_act(citizen, consultation, now):
+    if not citizen.active:
+        raise NotAllowed(_l("Tu cuenta está desactivada."))
+    if not consultation.is_open(now):
+        raise ConsultationClosed()
+
+
+def _lock_citizen(citizen, now):
+    # The first write of the transaction: on PostgreSQL it locks the citizen's row, on
+    # SQLite it takes the database write lock (waiting up to busy_timeout). Either way the
+    # count and insert below run with no other vote of this citizen in between, which is
+    # what keeps a cap exact under parallel requests.
+    db.session.execute(update(User).where(User.id == citizen.id).values(last_vote_at=now))
+
+
+def active_vote_count(citizen_id, consultation_id):
+    """Return how many active votes a citizen holds in a consultation."""
+    return db.session.scalar(
+        select(func.count(Vote.id)).where(
+            Vote.user_id == citizen_id,
+            Vote.consultation_id == consultation_id,
+            Vote.withdrawn_at.is_(None),
+        )
+    )
+
+
+def cast_vote(citizen, proposal, now=None):
+    """Record the citizen's vote for the proposal and return it.
+
+    :raises NotAllowed: the account is deactivated.
+    :raises ConsultationClosed: outside the consultation's window.
+    :raises AlreadyVoted: an active vote exists (also when requests race).
+    :raises VoteCapReached: the consultation's cap is reached.
+    """
+    now = now or utcnow()
+    consultation = proposal.consultation
+    _check_can_act(citizen, consultation, now)
+    try:
+        _lock_citizen(citizen, now)
+        if consultation.vote_cap is not None:
+            if active_vote_count(citizen.id, consultation.id) >= consultation.vote_cap:
+                raise VoteCapReached(consultation.vote_cap)
+        vote = Vote(
+            user_id=citizen.id,
+            proposal_id=proposal.id,
+            consultation_id=consultation.id,
+            cast_at=now,
+        )
+        db.session.add(vote)
+        db.session.flush()
+    except IntegrityError:
+        # The partial unique index decided: never check-then-insert.
+        db.session.rollback()
+        raise AlreadyVoted() from None
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return vote
+
+
+def withdraw_vote(citizen, proposal, now=None):
+    """Withdraw the citizen's active vote for the proposal.
+
+    :raises NotAllowed: the account is deactivated.
+    :raises ConsultationClosed: outside the consultation's window.
+    :raises NotVoted: there is no active vote.
+    """
+    now = now or utcnow()
+    _check_can_act(citizen, proposal.consultation, now)
+    result = db.session.execute(
+        update(Vote)
+        .where(
+            Vote.user_id == citizen.id,
+            Vote.proposal_id == proposal.id,
+            Vote.withdrawn_at.is_(None),
+        )
+        .values(withdrawn_at=now)
+    )
+    if result.rowcount == 0:
+        db.session.rollback()
+        raise NotVoted()
+    db.session.commit()
+
+
+def has_active_vote(citizen_id, proposal_id):
+    """True when the citizen holds an active vote for the proposal."""
+    return (
+        db.session.scalar(
+            select(Vote.id).where(
+                Vote.user_id == citizen_id,
+                Vote.proposal_id == proposal_id,
+                Vote.withdrawn_at.is_(None),
+            )
+        )
+        is not None
+    )
+
+
+def voted_proposal_ids(citizen_id, consultation_id):
+    """Return the ids of the proposals the citizen actively supports in a consultation."""
+    return set(
+        db.session.scalars(
+            select(Vote.proposal_id).where(
+                Vote.user_id == citizen_id,
+                Vote.consultation_id == consultation_id,
+                Vote.withdrawn_at.is_(None),
+            )
+        )
+    )

@@ -1,0 +1,132 @@
+"""Configuration, read from environment variables.
+
+`AGA_CONFIG` picks the class (development | testing | production); every other
+setting has an environment variable of the same name.
+"""
+import os
+from datetime import timedelta
+
+BASE_DIR = os.path.abspath(os.path.dirname(__file__))
+INSTANCE_DIR = os.path.join(BASE_DIR, "instance")
+
+#: Marker value that production refuses to start with.
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+
+
+def _env_bool(name, default):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _database_url(default):
+    url = os.environ.get("DATABASE_URL", default)
+    # Hosted providers still hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = _database_url(
+        "sqlite:///" + os.path.join(INSTANCE_DIR, "aga_consulta.db")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: Milliseconds a SQLite writer waits for the lock before giving up.
+    SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 15000)
+
+    # Rate limiting (Flask-Limiter). memory:// is per process: production uses Redis.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    # If Redis goes away, keep limiting per process rather than failing requests.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "aga")
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute; 60 per hour")
+    REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per minute; 100 per day")
+    VOTE_RATE_LIMIT = os.environ.get("VOTE_RATE_LIMIT", "60 per minute")
+    COMMENT_RATE_LIMIT = os.environ.get("COMMENT_RATE_LIMIT", "10 per minute; 100 per day")
+    REPORT_RATE_LIMIT = os.environ.get("REPORT_RATE_LIMIT", "20 per hour")
+
+    #: Number of proxies in front of the app that set X-Forwarded-For (0: trust none).
+    PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
+
+    # Requests larger than this get 413 before any view runs.
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1 * 1024 * 1024)
+    MAX_FORM_MEMORY_SIZE = 500 * 1024
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("SESSION_HOURS", 12))
+    REMEMBER_COOKIE_DURATION = timedelta(days=_env_int("REMEMBER_DAYS", 14))
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    BABEL_DEFAULT_LOCALE = "es_CO"
+    BABEL_DEFAULT_TIMEZONE = "America/Bogota"
+    BABEL_TRANSLATION_DIRECTORIES = os.path.join(BASE_DIR, "aga_consulta", "translations")
+    LANGUAGES = ("es", "en")
+
+    #: Proposals per page on a consultation page.
+    PROPOSALS_PER_PAGE = _env_int("PROPOSALS_PER_PAGE", 30)
+    #: Distinct reports that hide a comment until a moderator reviews it.
+    COMMENT_AUTOHIDE_REPORTS = _env_int("COMMENT_AUTOHIDE_REPORTS", 3)
+    #: Key for participant pseudonyms in exports; defaults to one derived from SECRET_KEY.
+    PSEUDONYM_KEY = os.environ.get("PSEUDONYM_KEY")
+
+
+class DevelopmentConfig(Config):
+    """Local development: SQLite and in-memory rate limits."""
+
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    """Test suite: the database comes from TEST_DATABASE_URL (the fixtures pick a file)."""
+
+    TESTING = True
+    SECRET_KEY = os.environ.get("SECRET_KEY", "testing-secret-key")
+    SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
+    WTF_CSRF_ENABLED = False
+    # Each test that checks limits turns them on explicitly.
+    RATELIMIT_ENABLED = False
+
+
+class ProductionConfig(Config):
+    """Production: PostgreSQL, Redis, secure cookies; refuses a default secret."""
+
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def get_config(name=None):
+    """Return the config class named by `name` or by AGA_CONFIG."""
+    name = name or os.environ.get("AGA_CONFIG", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"AGA_CONFIG must be one of {sorted(CONFIGS)}, not {name!r}") from None
