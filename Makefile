@@ -19,9 +19,11 @@ $(VENV)/.deps-stamp: requirements.txt requirements-dev.txt | $(BIN)/python
 
 deps: $(VENV)/.deps-stamp
 
+# Compile every catalogue (the core one and any a domain package ships).
 translations: deps
-	$(BIN)/pybabel compile --use-fuzzy -d aga_consulta/translations -D messages >/dev/null 2>&1 || \
-		$(BIN)/pybabel compile -d aga_consulta/translations -D messages
+	@for dir in $$(find aga_consulta -type d -name translations); do \
+		$(BIN)/pybabel compile --statistics -d $$dir -D messages || exit 1; \
+	done
 
 run: deps translations
 	$(BIN)/flask db upgrade
@@ -31,7 +33,8 @@ run: deps translations
 test: deps translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Re-extract user-facing strings and merge them into the catalogues (maintainers).
+# Extract every user-facing string into messages.pot (maintainers: then translate the new
+# ones in the English catalogue of the package they belong to; tests/core/test_i18n.py
+# lists any string left without a translation).
 extract-messages: deps
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o aga_consulta/translations/messages.pot .
-	$(BIN)/pybabel update -i aga_consulta/translations/messages.pot -d aga_consulta/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot .

@@ -3,6 +3,7 @@
 `AGA_CONFIG` picks the class (development | testing | production); every other
 setting has an environment variable of the same name.
 """
+import glob
 import os
 from datetime import timedelta
 
@@ -81,8 +82,15 @@ class Config:
 
     BABEL_DEFAULT_LOCALE = "es_CO"
     BABEL_DEFAULT_TIMEZONE = "America/Bogota"
-    BABEL_TRANSLATION_DIRECTORIES = os.path.join(BASE_DIR, "aga_consulta", "translations")
+    # Each domain package may ship its own catalogue (aga_consulta/<domain>/translations);
+    # Flask-Babel merges them all into one "messages" domain.
+    BABEL_TRANSLATION_DIRECTORIES = ";".join(
+        sorted(glob.glob(os.path.join(BASE_DIR, "aga_consulta", "**", "translations"), recursive=True))
+    )
     LANGUAGES = ("es", "en")
+
+    #: werkzeug hash method for passwords (scrypt by default; tests use a cheaper one).
+    PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
 
     #: Proposals per page on a consultation page.
     PROPOSALS_PER_PAGE = _env_int("PROPOSALS_PER_PAGE", 30)
@@ -105,8 +113,15 @@ class TestingConfig(Config):
     SECRET_KEY = os.environ.get("SECRET_KEY", "testing-secret-key")
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     WTF_CSRF_ENABLED = False
-    # Each test that checks limits turns them on explicitly.
-    RATELIMIT_ENABLED = False
+    # Hashing cost is not what the suite measures; production keeps scrypt's default.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    # Limits stay on (the code path is exercised) but high; rate-limit tests lower them.
+    LOGIN_RATE_LIMIT = "10000 per minute"
+    REGISTER_RATE_LIMIT = "10000 per minute"
+    VOTE_RATE_LIMIT = "10000 per minute"
+    COMMENT_RATE_LIMIT = "10000 per minute"
+    REPORT_RATE_LIMIT = "10000 per minute"
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "aga-test")
 
 
 class ProductionConfig(Config):

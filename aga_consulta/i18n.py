@@ -1,5 +1,5 @@
 """Language selection: Spanish (es-CO) by default, English on request."""
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 
 LANGUAGE_NAMES = {"es": "Español", "en": "English"}
@@ -16,6 +16,8 @@ SCOPE_LABELS = {"national": _l("Nacional"), "subnational": _l("Subnacional")}
 
 def select_locale():
     """Pick the locale: the visitor's explicit choice, then the browser's, then Spanish."""
+    if not has_request_context():
+        return "es_CO"
     chosen = session.get("lang")
     if chosen in current_app.config["LANGUAGES"]:
         return "es_CO" if chosen == "es" else chosen

@@ -1,6 +1,8 @@
 """Security headers and redirect-target validation."""
 from urllib.parse import urlsplit
 
+from flask import abort, request
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
@@ -21,7 +23,17 @@ def is_safe_next(target):
 
 
 def register_security(app):
-    """Add security headers to every response, error pages included."""
+    """Refuse NUL bytes in input; add security headers to every response, error pages included."""
+
+    @app.before_request
+    def refuse_nul_bytes():
+        """NUL never belongs in text, and PostgreSQL refuses it: answer 400 before any query."""
+        if "\x00" in request.path:
+            abort(400)
+        for source in (request.args, request.form):
+            for values in source.listvalues():
+                if any("\x00" in value for value in values):
+                    abort(400)
 
     @app.after_request
     def security_headers(response):

@@ -1,6 +1,7 @@
 """Account operations: registration, authentication, roles, session rotation."""
 import logging
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -36,8 +37,8 @@ def normalize_email(email):
 
 
 def hash_password(password):
-    """Hash a password with werkzeug's default (scrypt)."""
-    return generate_password_hash(password)
+    """Hash a password with the configured werkzeug method (scrypt unless told otherwise)."""
+    return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
 
 
 def register_citizen(*, name, email, password, department_code, accepted_terms, role="citizen", now=None):

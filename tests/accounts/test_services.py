@@ -1,0 +1,85 @@
+"""Account services, without HTTP."""
+import pytest
+
+from aga_consulta.accounts import services
+from aga_consulta.accounts.models import User
+from aga_consulta.errors import ValidationFailed
+from tests.helpers import PASSWORD, count
+
+
+def register(**overrides):
+    data = dict(name="Ana Pérez", email="ana@example.co", password=PASSWORD, department_code="76", accepted_terms=True)
+    data.update(overrides)
+    return services.register_citizen(**data)
+
+
+def test_register_normalises_email_and_hashes_password():
+    user = register(email="  Ana@Example.CO ")
+    assert user.email == "ana@example.co"
+    assert user.role == "citizen"
+    assert user.password_hash != PASSWORD and PASSWORD not in user.password_hash
+    assert user.consented_at is not None
+
+
+def test_email_is_unique_case_insensitively():
+    register()
+    with pytest.raises(services.EmailTaken):
+        register(email="ANA@example.co", name="Otra")
+    assert count(User) == 1
+
+
+@pytest.mark.parametrize(
+    "password, fragment",
+    [
+        ("corta", "al menos 12"),
+        ("x" * 129, "como máximo 128"),
+        ("password1234", "común"),
+        ("contraseña123", "común"),
+        ("aaaaaaaaaaaaaaa", "común"),
+    ],
+)
+def test_weak_passwords_are_refused_and_nothing_is_stored(password, fragment):
+    with pytest.raises(services.WeakPassword) as info:
+        register(password=password)
+    assert fragment in str(info.value.message)
+    assert count(User) == 0
+
+
+def test_long_passwords_are_accepted():
+    user = register(password="p" * 20 + "ásé" + "q" * 41)
+    assert services.authenticate("ana@example.co", "p" * 20 + "ásé" + "q" * 41) == user
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"accepted_terms": False}, {"department_code": "00"}, {"department_code": "'; DROP"}, {"name": " "}],
+)
+def test_registration_refusals_store_nothing(overrides):
+    with pytest.raises(ValidationFailed):
+        register(**overrides)
+    assert count(User) == 0
+
+
+def test_authenticate_accepts_only_the_right_password_of_an_active_account():
+    user = register()
+    assert services.authenticate("ANA@example.co", PASSWORD) == user
+    assert services.authenticate("ana@example.co", PASSWORD + "x") is None
+    assert services.authenticate("nadie@example.co", PASSWORD) is None
+    user.active = False
+    assert services.authenticate("ana@example.co", PASSWORD) is None
+
+
+def test_rotating_the_session_token_invalidates_the_old_one():
+    user = register()
+    old = user.get_id()
+    services.rotate_session_token(user)
+    assert services.load_user_by_session_token(old) is None
+    assert services.load_user_by_session_token(user.get_id()) == user
+
+
+def test_set_role_refuses_unknown_roles():
+    user = register()
+    with pytest.raises(ValidationFailed):
+        services.set_role(user, "superuser")
+    services.set_role(user, "moderator")
+    assert user.is_moderator and not user.is_admin

@@ -1,0 +1,101 @@
+"""Fixtures: one migrated database per test session, emptied after every test.
+
+The database is SQLite (a file, so that threads share it) unless TEST_DATABASE_URL names
+another one, as .ci/run does for PostgreSQL. The schema comes from the migrations, never
+from create_all.
+"""
+import contextvars
+import os
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from aga_consulta import create_app
+from aga_consulta.extensions import db, limiter
+from tests.helpers import Factory
+
+KEEP_TABLES = {"departments", "alembic_version"}
+
+
+def _reset_postgres_schema(engine):
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """The URL of the session's test database."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run outside the test's app context.
+
+    The fixtures keep an app context open for database access; without this, every request
+    would reuse it, and with it `g` (Flask-Login's cached user, Flask-Babel's locale) and the
+    database session, which a real server never shares between requests.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    """The application, bound to a freshly migrated database."""
+    application = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": database_url})
+    application.test_client_class = IsolatedClient
+    with application.app_context():
+        if db.engine.dialect.name == "postgresql":
+            _reset_postgres_schema(db.engine)
+        upgrade()
+    yield application
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app):
+    """Run each test in an app context and empty every data table afterwards."""
+    with app.app_context():
+        limiter.reset()
+        yield
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(t.name for t in tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    """A test client (CSRF off, as in TestingConfig)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def factory(app):
+    """Builders for users, consultations and proposals, through the services."""
+    return Factory()
+
+
+@pytest.fixture
+def csrf_app(app):
+    """The same app with CSRF enforced, restored afterwards."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield app
+    app.config["WTF_CSRF_ENABLED"] = False

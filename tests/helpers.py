@@ -1,0 +1,88 @@
+"""Test helpers: build records through the real services, log in through the real form."""
+import itertools
+import re
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from aga_consulta.accounts.services import register_citizen
+from aga_consulta.consultations.services import create_consultation
+from aga_consulta.extensions import db
+from aga_consulta.proposals.services import create_proposal, get_or_create_theme
+from aga_consulta.timeutil import utcnow
+
+PASSWORD = "una frase de prueba bastante larga"
+_counter = itertools.count(1)
+
+
+class Factory:
+    """Creates records with sensible defaults; every argument can be overridden."""
+
+    def user(self, role="citizen", email=None, name=None, department="11", password=PASSWORD):
+        n = next(_counter)
+        return register_citizen(
+            name=name or f"Persona {n}",
+            email=email or f"persona{n}@example.co",
+            password=password,
+            department_code=department,
+            accepted_terms=True,
+            role=role,
+        )
+
+    def consultation(self, slug=None, state="open", vote_cap=None, title="Consulta de prueba"):
+        now = utcnow()
+        windows = {
+            "open": (now - timedelta(days=1), now + timedelta(days=1)),
+            "closed": (now - timedelta(days=10), now - timedelta(days=1)),
+            "upcoming": (now + timedelta(days=1), now + timedelta(days=10)),
+        }
+        opens_at, closes_at = windows[state]
+        consultation = create_consultation(
+            slug=slug or f"consulta-{next(_counter)}",
+            title=title,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            vote_cap=vote_cap,
+            description="Descripción",
+        )
+        db.session.commit()
+        return consultation
+
+    def proposal(self, consultation, code=None, scope="national", department=None, theme=None, title=None):
+        theme_obj = get_or_create_theme(theme, theme.title()) if theme else None
+        if scope == "subnational" and department is None:
+            department = "76"
+        proposal = create_proposal(
+            consultation,
+            code=code or f"P-{next(_counter)}",
+            title=title or "Propuesta de prueba",
+            scope=scope,
+            summary="Resumen",
+            body="Cuerpo",
+            department_code=department,
+            theme=theme_obj,
+            proposer="Entidad",
+        )
+        db.session.commit()
+        return proposal
+
+
+def login(client, email, password=PASSWORD, next_url=None):
+    """Log in through the login form and return the response."""
+    url = "/auth/login" + (f"?next={next_url}" if next_url else "")
+    return client.post(url, data={"email": email, "password": password})
+
+
+def csrf_token(client, url):
+    """Fetch `url` and return the first CSRF token in its HTML."""
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, f"no csrf token on {url}"
+    return match.group(1)
+
+
+def count(model, *where):
+    """Count rows of `model` matching the conditions."""
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))

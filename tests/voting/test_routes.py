@@ -1,0 +1,95 @@
+"""Voting through HTTP."""
+from aga_consulta.voting.models import Vote
+from tests.helpers import count, login
+
+
+def setup_citizen(client, factory, **consultation_kwargs):
+    factory.user(email="ana@example.co")
+    proposal = factory.proposal(factory.consultation(**consultation_kwargs))
+    login(client, "ana@example.co")
+    return proposal
+
+
+def test_vote_withdraw_vote_again(client, factory):
+    proposal = setup_citizen(client, factory)
+    response = client.post(f"/proposals/{proposal.id}/vote")
+    assert response.status_code == 303
+    page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert "1 voto" in page and "Retirar mi voto" in page
+    assert client.post(f"/proposals/{proposal.id}/unvote").status_code == 303
+    assert "0 votos" in client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert client.post(f"/proposals/{proposal.id}/vote").status_code == 303
+    assert count(Vote, Vote.withdrawn_at.is_(None)) == 1
+
+
+def test_second_vote_answers_409_with_a_friendly_message(client, factory):
+    proposal = setup_citizen(client, factory)
+    client.post(f"/proposals/{proposal.id}/vote")
+    response = client.post(f"/proposals/{proposal.id}/vote")
+    assert response.status_code == 409
+    assert "Ya habías votado por esta propuesta" in response.get_data(as_text=True)
+    assert count(Vote) == 1
+
+
+def test_vote_on_closed_consultation_is_409_and_stores_nothing(client, factory):
+    proposal = setup_citizen(client, factory, state="closed")
+    response = client.post(f"/proposals/{proposal.id}/vote")
+    assert response.status_code == 409
+    assert "La consulta no está abierta" in response.get_data(as_text=True)
+    assert count(Vote) == 0
+
+
+def test_vote_on_missing_proposal_is_404(client, factory):
+    setup_citizen(client, factory)
+    assert client.post("/proposals/999999/vote").status_code == 404
+    assert client.post("/proposals/99999999999999999999/vote").status_code == 404
+    assert count(Vote) == 0
+
+
+def test_anonymous_vote_redirects_to_login(client, factory):
+    proposal = factory.proposal(factory.consultation())
+    response = client.post(f"/proposals/{proposal.id}/vote")
+    assert response.status_code == 302
+    assert "/auth/login" in response.headers["Location"]
+    assert count(Vote) == 0
+
+
+def test_vote_get_is_not_allowed(client, factory):
+    proposal = setup_citizen(client, factory)
+    assert client.get(f"/proposals/{proposal.id}/vote").status_code == 405
+    assert count(Vote) == 0
+
+
+def test_extra_fields_are_ignored(client, factory):
+    proposal = setup_citizen(client, factory)
+    other = factory.user()
+    client.post(f"/proposals/{proposal.id}/vote", data={"user_id": other.id, "consultation_id": 999})
+    vote = Vote.query.one()
+    assert vote.user_id != other.id and vote.consultation_id == proposal.consultation_id
+
+
+def test_cap_refusal_is_409(client, factory):
+    factory.user(email="ana@example.co")
+    consultation = factory.consultation(vote_cap=1)
+    first, second = factory.proposal(consultation), factory.proposal(consultation)
+    login(client, "ana@example.co")
+    client.post(f"/proposals/{first.id}/vote")
+    response = client.post(f"/proposals/{second.id}/vote")
+    assert response.status_code == 409
+    assert "Ya usaste tus 1 votos" in response.get_data(as_text=True)
+    assert count(Vote) == 1
+
+
+def test_vote_rate_limit_keyed_on_citizen(app, client, factory):
+    proposal = setup_citizen(client, factory)
+    app.config["VOTE_RATE_LIMIT"] = "3 per minute"
+    try:
+        statuses = []
+        for _ in range(4):
+            statuses.append(client.post(f"/proposals/{proposal.id}/vote").status_code)
+            statuses.append(client.post(f"/proposals/{proposal.id}/unvote").status_code)
+        # Vote and withdraw have a budget each: the fourth vote is refused.
+        assert statuses[:6] == [303] * 6
+        assert statuses[6] == 429
+    finally:
+        app.config["VOTE_RATE_LIMIT"] = "10000 per minute"
