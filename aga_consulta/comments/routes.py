@@ -8,19 +8,10 @@ from aga_consulta.comments.forms import CommentForm, ReportForm
 from aga_consulta.comments.models import Comment
 from aga_consulta.errors import DomainError
 from aga_consulta.extensions import db, limiter
-from aga_consulta.proposals.routes import MAX_ID, load_proposal, render_proposal
+from aga_consulta.proposals.routes import MAX_ID, get_or_404, load_proposal, render_proposal
 from aga_consulta.voting.routes import citizen_key
 
 bp = Blueprint("comments", __name__)
-
-
-def _load_comment(comment_id):
-    if not 0 < comment_id <= MAX_ID:
-        abort(404)
-    comment = db.session.get(Comment, comment_id)
-    if comment is None:
-        abort(404)
-    return comment
 
 
 @bp.route("/proposals/<int:proposal_id>/comments", methods=["POST"])
@@ -54,7 +45,7 @@ def create(proposal_id):
 @limiter.limit(lambda: current_app.config["REPORT_RATE_LIMIT"], key_func=citizen_key)
 def report(comment_id):
     """Report an abusive comment to the moderators."""
-    comment = _load_comment(comment_id)
+    comment = get_or_404(Comment, comment_id)
     if not comment.is_visible:
         abort(404)
     proposal = comment.proposal

@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from aga_consulta.comments.models import Comment, CommentReport
-from aga_consulta.errors import ConsultationClosed, DomainError, NotAllowed, ValidationFailed
+from aga_consulta.consultations.services import ensure_can_participate
+from aga_consulta.errors import DomainError, NotAllowed, ValidationFailed
 from aga_consulta.extensions import db
 from aga_consulta.timeutil import utcnow
 
@@ -32,12 +33,6 @@ def clean_text(text):
     return text
 
 
-def _check_can_act(citizen, consultation, now):
-    if not citizen.active:
-        raise NotAllowed(_l("Tu cuenta está desactivada."))
-    if not consultation.is_open(now):
-        raise ConsultationClosed()
-
 
 def add_comment(author, proposal, body, parent=None, now=None):
     """Publish a comment on the proposal (a reply when `parent` is given) and return it.
@@ -50,7 +45,7 @@ def add_comment(author, proposal, body, parent=None, now=None):
         visible comment on the same proposal.
     """
     now = now or utcnow()
-    _check_can_act(author, proposal.consultation, now)
+    ensure_can_participate(author, proposal.consultation, now)
     body = clean_text(body)
     if not BODY_MIN <= len(body) <= BODY_MAX:
         raise ValidationFailed(
@@ -83,7 +78,7 @@ def report_comment(reporter, comment, reason, now=None):
     :raises AlreadyReported: this citizen already reported this comment.
     """
     now = now or utcnow()
-    _check_can_act(reporter, comment.proposal.consultation, now)
+    ensure_can_participate(reporter, comment.proposal.consultation, now)
     if comment.user_id == reporter.id:
         raise NotAllowed(_l("No puedes reportar tu propio comentario."))
     reason = clean_text(reason)

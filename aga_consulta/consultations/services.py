@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from aga_consulta.consultations.models import Consultation
-from aga_consulta.errors import DomainError, ValidationFailed
+from aga_consulta.errors import ConsultationClosed, DomainError, NotAllowed, ValidationFailed
 from aga_consulta.extensions import db
 from aga_consulta.timeutil import to_naive_utc, utcnow
 
@@ -13,6 +13,18 @@ class SlugTaken(DomainError):
     """Another consultation has this slug."""
 
     message = _l("Ya existe una consulta con ese identificador.")
+
+
+def ensure_can_participate(citizen, consultation, now):
+    """Check that the citizen may vote or comment in the consultation at `now`.
+
+    :raises NotAllowed: the account is deactivated.
+    :raises ConsultationClosed: outside the consultation's window.
+    """
+    if not citizen.active:
+        raise NotAllowed(_l("Tu cuenta está desactivada."))
+    if not consultation.is_open(now):
+        raise ConsultationClosed()
 
 
 def get_by_slug(slug):

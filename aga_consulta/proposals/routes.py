@@ -12,17 +12,23 @@ from aga_consulta.voting.services import active_vote_count, has_active_vote
 
 bp = Blueprint("proposals", __name__)
 
+#: Largest id an INTEGER column holds; larger ids would be a database error, not a 404.
 MAX_ID = 2**31 - 1
 
 
+def get_or_404(model, object_id):
+    """Return the row of `model` with this id, or abort with 404 (out-of-range ids included)."""
+    if not 0 < object_id <= MAX_ID:
+        abort(404)
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
 def load_proposal(proposal_id):
-    """Return the proposal or abort with 404 (ids beyond the column's range included)."""
-    if not 0 < proposal_id <= MAX_ID:
-        abort(404)
-    proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None:
-        abort(404)
-    return proposal
+    """Return the proposal or abort with 404."""
+    return get_or_404(Proposal, proposal_id)
 
 
 def render_proposal(proposal, status=200, comment_form=None):

@@ -8,7 +8,6 @@ from aga_consulta.extensions import limiter
 from aga_consulta.proposals.routes import load_proposal, render_proposal
 from aga_consulta.security import is_safe_next
 from aga_consulta.voting import services
-from aga_consulta.voting.forms import VoteForm
 
 bp = Blueprint("voting", __name__)
 
@@ -23,20 +22,29 @@ def _back(proposal):
     return target if is_safe_next(target) else url_for("proposals.show", proposal_id=proposal.id)
 
 
+def _act(proposal_id, service, success_message, category):
+    # Vote and withdraw differ only in the service called and the message shown.
+    proposal = load_proposal(proposal_id)
+    try:
+        service(current_user._get_current_object(), proposal)
+    except DomainError as error:
+        flash(error.message, "error")
+        return render_proposal(proposal, status=error.status)
+    flash(success_message, category)
+    return redirect(_back(proposal), code=303)
+
+
 @bp.route("/proposals/<int:proposal_id>/vote", methods=["POST"])
 @login_required
 @limiter.limit(lambda: current_app.config["VOTE_RATE_LIMIT"], key_func=citizen_key)
 def vote(proposal_id):
     """Cast the current citizen's vote for a proposal."""
-    proposal = load_proposal(proposal_id)
-    VoteForm().validate_on_submit()  # CSRF is checked globally; the form has no fields.
-    try:
-        services.cast_vote(current_user._get_current_object(), proposal)
-    except DomainError as error:
-        flash(error.message, "error")
-        return render_proposal(proposal, status=error.status)
-    flash(_("Tu voto quedó registrado. Puedes retirarlo mientras la consulta esté abierta."), "success")
-    return redirect(_back(proposal), code=303)
+    return _act(
+        proposal_id,
+        services.cast_vote,
+        _("Tu voto quedó registrado. Puedes retirarlo mientras la consulta esté abierta."),
+        "success",
+    )
 
 
 @bp.route("/proposals/<int:proposal_id>/unvote", methods=["POST"])
@@ -44,11 +52,4 @@ def vote(proposal_id):
 @limiter.limit(lambda: current_app.config["VOTE_RATE_LIMIT"], key_func=citizen_key)
 def unvote(proposal_id):
     """Withdraw the current citizen's vote for a proposal."""
-    proposal = load_proposal(proposal_id)
-    try:
-        services.withdraw_vote(current_user._get_current_object(), proposal)
-    except DomainError as error:
-        flash(error.message, "error")
-        return render_proposal(proposal, status=error.status)
-    flash(_("Retiraste tu voto."), "info")
-    return redirect(_back(proposal), code=303)
+    return _act(proposal_id, services.withdraw_vote, _("Retiraste tu voto."), "info")

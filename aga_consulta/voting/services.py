@@ -4,7 +4,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from aga_consulta.accounts.models import User
-from aga_consulta.errors import ConsultationClosed, DomainError, NotAllowed
+from aga_consulta.consultations.services import ensure_can_participate
+from aga_consulta.errors import DomainError
 from aga_consulta.extensions import db
 from aga_consulta.timeutil import utcnow
 from aga_consulta.voting.models import Vote
@@ -33,12 +34,6 @@ class NotVoted(DomainError):
 
     message = _l("No tenías un voto activo en esta propuesta.")
 
-
-def _check_can_act(citizen, consultation, now):
-    if not citizen.active:
-        raise NotAllowed(_l("Tu cuenta está desactivada."))
-    if not consultation.is_open(now):
-        raise ConsultationClosed()
 
 
 def _lock_citizen(citizen, now):
@@ -70,7 +65,7 @@ def cast_vote(citizen, proposal, now=None):
     """
     now = now or utcnow()
     consultation = proposal.consultation
-    _check_can_act(citizen, consultation, now)
+    ensure_can_participate(citizen, consultation, now)
     try:
         _lock_citizen(citizen, now)
         if consultation.vote_cap is not None:
@@ -103,7 +98,7 @@ def withdraw_vote(citizen, proposal, now=None):
     :raises NotVoted: there is no active vote.
     """
     now = now or utcnow()
-    _check_can_act(citizen, proposal.consultation, now)
+    ensure_can_participate(citizen, proposal.consultation, now)
     result = db.session.execute(
         update(Vote)
         .where(
