@@ -1,6 +1,6 @@
 """Casting and withdrawing votes, safe under concurrent requests."""
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from aga_consulta.accounts.models import User
@@ -99,6 +99,9 @@ def withdraw_vote(citizen, proposal, now=None):
     """
     now = now or utcnow()
     ensure_can_participate(citizen, proposal.consultation, now)
+    # `now` was read before this UPDATE waited for its lock: a cast that committed in the
+    # meantime may carry a later time. Stamping it earlier than its cast would break the
+    # CHECK (a 500 under vote/withdraw storms), so the withdrawal is never before the cast.
     result = db.session.execute(
         update(Vote)
         .where(
@@ -106,7 +109,8 @@ def withdraw_vote(citizen, proposal, now=None):
             Vote.proposal_id == proposal.id,
             Vote.withdrawn_at.is_(None),
         )
-        .values(withdrawn_at=now)
+        .values(withdrawn_at=case((Vote.cast_at > now, Vote.cast_at), else_=now))
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount == 0:
         db.session.rollback()
