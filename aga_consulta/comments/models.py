@@ -38,6 +38,8 @@ class Comment(db.Model):
     #: Why a moderator (or the reports threshold) hid or restored it; shown to the author.
     moderation_reason = db.Column(db.Text)
     moderated_at = db.Column(db.DateTime)
+    #: Set while the comment is hidden by the reports threshold, pending a moderator's review.
+    auto_hidden_at = db.Column(db.DateTime)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
 
     author = db.relationship("User", lazy="joined")

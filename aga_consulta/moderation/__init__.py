@@ -1,0 +1,1 @@
+"""Moderation: the selection workflow, comment moderation, consultation management and the audit log."""

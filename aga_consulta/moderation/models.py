@@ -1,0 +1,105 @@
+"""The audit log and the public log of selection decisions."""
+from aga_consulta.extensions import db
+from aga_consulta.timeutil import utcnow
+
+#: Every action the audit log may record; the database refuses any other.
+AUDIT_ACTIONS = (
+    "proposal.status",
+    "proposal.create",
+    "proposal.update",
+    "proposal.import",
+    "comment.hide",
+    "comment.restore",
+    "comment.auto_hide",
+    "consultation.create",
+    "consultation.update",
+    "user.role",
+    "export.download",
+)
+
+#: Who may appear as the actor of an audit entry ("system": the application itself).
+ACTOR_ROLES = ("moderator", "admin", "system")
+
+
+def _in_list(column, values):
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class AuditLogEntry(db.Model):
+    """One moderator, admin or system action: who, what, on which target, before, after, why, when.
+
+    Append-only: no code path updates or deletes a row, and database triggers (created by
+    the migration) refuse UPDATE and DELETE.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        db.CheckConstraint(_in_list("action", AUDIT_ACTIONS), name="action_valid"),
+        db.CheckConstraint(_in_list("actor_role", ACTOR_ROLES), name="actor_role_valid"),
+        # Only the system acts without a person behind it.
+        db.CheckConstraint(
+            "(actor_role = 'system' AND actor_id IS NULL) OR (actor_role <> 'system' AND actor_id IS NOT NULL)",
+            name="actor_matches_role",
+        ),
+        db.CheckConstraint("target_type <> ''", name="target_type_not_empty"),
+        db.Index("ix_audit_log_target", "target_type", "target_id"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    actor_id = db.Column(db.Integer, db.ForeignKey("users.id"), index=True)
+    #: The actor's role when acting (roles change; the log keeps what it was).
+    actor_role = db.Column(db.String(16), nullable=False)
+    action = db.Column(db.String(40), nullable=False, index=True)
+    target_type = db.Column(db.String(40), nullable=False)
+    target_id = db.Column(db.Integer)
+    #: A readable name of the target when the action happened (proposal code, e-mail...).
+    target_label = db.Column(db.String(250), nullable=False, default="", server_default="")
+    #: JSON text of the changed fields before and after the action.
+    before = db.Column(db.Text)
+    after = db.Column(db.Text)
+    reason = db.Column(db.Text)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+
+    actor = db.relationship("User", lazy="joined")
+
+    def __repr__(self):
+        return f"<AuditLogEntry {self.id} {self.action}>"
+
+
+class StatusDecision(db.Model):
+    """A change of a proposal's status with its public reason: the selection log."""
+
+    __tablename__ = "proposal_decisions"
+    __table_args__ = (
+        db.CheckConstraint(
+            "from_status IN ('received', 'shortlisted', 'selected', 'not_selected')", name="from_status_valid"
+        ),
+        db.CheckConstraint(
+            "to_status IN ('received', 'shortlisted', 'selected', 'not_selected')", name="to_status_valid"
+        ),
+        db.CheckConstraint("from_status <> to_status", name="status_changes"),
+        db.CheckConstraint("length(trim(reason)) > 0", name="reason_not_empty"),
+        db.CheckConstraint("actor_role IN ('moderator', 'admin')", name="actor_role_valid"),
+        db.Index("ix_proposal_decisions_consultation_created", "consultation_id", "created_at"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    proposal_id = db.Column(
+        db.Integer, db.ForeignKey("proposals.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    #: Copied from the proposal so that the public log of a consultation needs no join.
+    consultation_id = db.Column(
+        db.Integer, db.ForeignKey("consultations.id", ondelete="CASCADE"), nullable=False
+    )
+    from_status = db.Column(db.String(16), nullable=False)
+    to_status = db.Column(db.String(16), nullable=False)
+    reason = db.Column(db.Text, nullable=False)
+    #: Kept for the audit; the public page shows only `actor_role`.
+    actor_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    actor_role = db.Column(db.String(16), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    proposal = db.relationship("Proposal")
+
+    def __repr__(self):
+        return f"<StatusDecision {self.proposal_id} {self.from_status}->{self.to_status}>"
