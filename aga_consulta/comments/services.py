@@ -1,7 +1,7 @@
 """Commenting, replying and reporting."""
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from aga_consulta.comments.models import Comment, CommentReport
@@ -93,16 +93,13 @@ def report_comment(reporter, comment, reason, now=None):
     except IntegrityError:
         db.session.rollback()
         raise AlreadyReported() from None
+    # Hidden pending review (with a system entry in the audit log); reports that a
+    # moderator already reviewed do not count again. Imported here because the moderation
+    # package builds on this one.
+    from aga_consulta.moderation.services import auto_hide_if_reported, unreviewed_report_count
+
     threshold = current_app.config.get("COMMENT_AUTOHIDE_REPORTS", 3)
-    reports = db.session.scalar(
-        select(func.count(CommentReport.id)).where(CommentReport.comment_id == comment.id)
-    )
-    if threshold and reports >= threshold and comment.status == "published" and comment.moderated_at is None:
-        # Hidden pending review; a moderator's restore sets moderated_at and ends this.
-        comment.status = "hidden"
-        comment.moderation_reason = str(
-            _l("Oculto automáticamente tras %(n)d reportes, a la espera de revisión.", n=reports)
-        )
+    auto_hide_if_reported(comment, unreviewed_report_count(comment), threshold, now)
     db.session.commit()
     return report
 

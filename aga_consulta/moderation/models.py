@@ -1,4 +1,6 @@
 """The audit log and the public log of selection decisions."""
+import json
+
 from aga_consulta.extensions import db
 from aga_consulta.timeutil import utcnow
 
@@ -61,6 +63,13 @@ class AuditLogEntry(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
 
     actor = db.relationship("User", lazy="joined")
+
+    @property
+    def changes(self):
+        """Return [(field, before, after)] for every field named in `before` or `after`."""
+        before = json.loads(self.before) if self.before else {}
+        after = json.loads(self.after) if self.after else {}
+        return [(key, before.get(key), after.get(key)) for key in sorted(set(before) | set(after))]
 
     def __repr__(self):
         return f"<AuditLogEntry {self.id} {self.action}>"
