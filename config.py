@@ -36,6 +36,14 @@ def _database_url(default):
     return url
 
 
+def _ratelimit_storage_options(storage_uri, key_prefix):
+    # Redis: bounded waits, so that a hung Redis cannot hang requests (the in-memory fallback
+    # takes over), and keys under the site's own prefix, so that a reset clears only its own.
+    if not storage_uri.startswith(("redis", "valkey")):
+        return {}
+    return {"socket_connect_timeout": 0.5, "socket_timeout": 0.5, "key_prefix": f"LIMITS:{key_prefix}"}
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -55,6 +63,7 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "aga")
+    RATELIMIT_STORAGE_OPTIONS = _ratelimit_storage_options(RATELIMIT_STORAGE_URI, RATELIMIT_KEY_PREFIX)
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute; 60 per hour")
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per minute; 100 per day")
     VOTE_RATE_LIMIT = os.environ.get("VOTE_RATE_LIMIT", "60 per minute")
@@ -122,6 +131,7 @@ class TestingConfig(Config):
     COMMENT_RATE_LIMIT = "10000 per minute"
     REPORT_RATE_LIMIT = "10000 per minute"
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "aga-test")
+    RATELIMIT_STORAGE_OPTIONS = _ratelimit_storage_options(Config.RATELIMIT_STORAGE_URI, RATELIMIT_KEY_PREFIX)
 
 
 class ProductionConfig(Config):
