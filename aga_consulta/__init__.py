@@ -87,6 +87,9 @@ def _register_blueprints(app):
 
     for blueprint in (main_bp, accounts_bp, consultations_bp, proposals_bp, voting_bp, comments_bp):
         app.register_blueprint(blueprint)
+    from aga_consulta.moderation import routes as moderation  # /moderation/* and the public decisions page
+    for blueprint in (moderation.bp, moderation.public_bp):
+        app.register_blueprint(blueprint)
 
 
 @event.listens_for(Engine, "connect")

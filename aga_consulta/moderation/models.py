@@ -66,10 +66,11 @@ class AuditLogEntry(db.Model):
 
     @property
     def changes(self):
-        """Return [(field, before, after)] for every field named in `before` or `after`."""
+        """Return [(field, before, after)] for every field whose value differs."""
         before = json.loads(self.before) if self.before else {}
         after = json.loads(self.after) if self.after else {}
-        return [(key, before.get(key), after.get(key)) for key in sorted(set(before) | set(after))]
+        return [(key, before.get(key), after.get(key)) for key in sorted(set(before) | set(after))
+                if before.get(key) != after.get(key)]
 
     def __repr__(self):
         return f"<AuditLogEntry {self.id} {self.action}>"

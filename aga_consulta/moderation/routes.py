@@ -1,0 +1,403 @@
+"""Moderation pages (every route needs a moderator or an admin) and the public selection log."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from aga_consulta.accounts.models import User
+from aga_consulta.accounts.permissions import admin_required, refuse_non_moderators
+from aga_consulta.accounts.services import get_user_by_email
+from aga_consulta.comments.models import Comment
+from aga_consulta.consultations.routes import load_consultation
+from aga_consulta.consultations.services import list_current
+from aga_consulta.errors import DomainError
+from aga_consulta.moderation import services
+from aga_consulta.moderation.forms import (
+    ACTION_LABELS,
+    ROLE_LABELS,
+    BulkStatusForm,
+    ConsultationEditForm,
+    ConsultationForm,
+    DashboardFilterForm,
+    ImportForm,
+    LogFilterForm,
+    ProposalForm,
+    QueueFilterForm,
+    ReasonForm,
+    RevokeForm,
+    RoleForm,
+    StatusForm,
+    site_timezone,
+)
+from aga_consulta.proposals import services as proposals
+from aga_consulta.proposals.routes import get_or_404, load_proposal
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+#: Public pages of the selection workflow (outside /moderation, open to everyone).
+public_bp = Blueprint("decisions", __name__)
+
+QUEUE_PER_PAGE = 30
+LOG_PER_PAGE = 50
+
+
+@bp.before_request
+def require_moderator():
+    """Guard every route of this blueprint: anonymous visitors log in first, citizens get 403."""
+    return refuse_non_moderators()
+
+
+@bp.app_context_processor
+def moderation_labels():
+    """Labels the moderation and public decision pages share."""
+    return {"role_label": lambda role: ROLE_LABELS.get(role, role),
+            "action_label": lambda action: ACTION_LABELS.get(action, action)}
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _see_other(endpoint, **values):
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+# --- dashboard and the selection workflow ---------------------------------------------
+
+def render_dashboard(consultation, bulk_form=None, status=200):
+    """Render the dashboard of one consultation with the filtered proposals table."""
+    form = DashboardFilterForm(request.args, consultation=consultation.slug)
+    form.consultation.choices = [(c.slug, c.title) for c in list_current()]
+    form.department.choices += proposals.departments_in(consultation)
+    form.theme.choices += [(t.slug, t.name) for t in proposals.themes_in(consultation)]
+    if not form.validate():
+        abort(400)
+    rows = services.dashboard_proposals(
+        consultation,
+        scope=form.scope.data or None,
+        department=form.department.data or None,
+        theme=form.theme.data or None,
+        status=form.status.data or None,
+        sort=form.sort.data,
+        descending=form.order.data != "asc",
+    )
+    from aga_consulta.tally.services import compute_tally  # TEMPORARY until issue 4 lands
+
+    tally = compute_tally(consultation)
+    return render_template(
+        "moderation/dashboard.html",
+        consultation=consultation,
+        form=form,
+        rows=rows,
+        tally=tally,
+        by_scope_status=services.figures_by_scope_and_status(tally),
+        bulk_form=bulk_form or BulkStatusForm(formdata=None),
+        filter_args={k: v for k, v in request.args.items() if k in form._fields and k != "consultation"},
+        pending_comments=services.comment_queue(per_page=1)[1],
+    ), status
+
+
+@bp.route("/")
+def dashboard():
+    """The dashboard of one consultation (?consultation=slug; by default the first open one)."""
+    slug = request.args.get("consultation")
+    consultation = load_consultation(slug) if slug else services.default_consultation()
+    if consultation is None:
+        return render_template("moderation/empty.html")
+    return render_dashboard(consultation)
+
+
+@bp.route("/consultations/<slug>/status", methods=["POST"])
+def bulk_status(slug):
+    """Change the status of the checked proposals of a consultation: all of them or none."""
+    consultation = load_consultation(slug)
+    form = BulkStatusForm()
+    form.proposal_ids.choices = [(p.id, p.code) for p in consultation.proposals]
+    if not form.validate_on_submit():
+        flash(_("Revisa el cambio en bloque: no se cambió ninguna propuesta."), "error")
+        return render_dashboard(consultation, bulk_form=form, status=400)
+    chosen = services.proposals_by_ids(consultation, form.proposal_ids.data)
+    try:
+        decisions = services.bulk_change_status(_actor(), chosen, form.status.data, form.reason.data)
+    except DomainError as error:
+        flash(error.message, "error")
+        return render_dashboard(consultation, bulk_form=form, status=error.status)
+    flash(ngettext("Se cambió el estado de %(num)d propuesta.", "Se cambió el estado de %(num)d propuestas.",
+                   len(decisions)), "success")
+    return _see_other(".dashboard", consultation=consultation.slug,
+                      **{k: v for k, v in request.args.items() if k != "consultation"})
+
+
+def render_proposal(proposal, form=None, status=200):
+    """Render a proposal's moderation page: its counts, status form and decision history."""
+    form = form or StatusForm(formdata=None)
+    form.status.choices = [(s, label) for s, label in form.status.choices
+                           if s in services.allowed_next_statuses(proposal.status)]
+    votes, comments = proposals.proposal_counts(proposal.id)
+    return render_template(
+        "moderation/proposal.html",
+        proposal=proposal,
+        consultation=proposal.consultation,
+        votes=votes,
+        comments=comments,
+        form=form,
+        decisions=services.decisions_for_proposal(proposal),
+    ), status
+
+
+@bp.route("/proposals/<int:proposal_id>")
+def proposal(proposal_id):
+    """A proposal as moderators see it, with the status change form."""
+    return render_proposal(load_proposal(proposal_id))
+
+
+@bp.route("/proposals/<int:proposal_id>/status", methods=["POST"])
+def change_status(proposal_id):
+    """Move a proposal along the workflow with a public reason."""
+    proposal = load_proposal(proposal_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        return render_proposal(proposal, form, 400)
+    try:
+        services.change_status(_actor(), proposal, form.status.data, form.reason.data)
+    except DomainError as error:
+        flash(error.message, "error")
+        return render_proposal(proposal, form, error.status)
+    flash(_("Estado cambiado a «%(status)s».", status=dict(form.status.choices).get(proposal.status, proposal.status)), "success")
+    return _see_other(".proposal", proposal_id=proposal.id)
+
+
+# --- consultations and proposals ------------------------------------------------------
+
+@bp.route("/consultations/new", methods=["GET", "POST"])
+@admin_required
+def new_consultation():
+    """Create a consultation (admins)."""
+    form = ConsultationForm()
+    if form.validate_on_submit():
+        try:
+            consultation = services.create_consultation(
+                _actor(), slug=form.slug.data, title=form.title.data, description=form.description.data,
+                opens_at=form.opens_at.data, closes_at=form.closes_at.data, vote_cap=form.vote_cap.data,
+            )
+        except DomainError as error:
+            form.form_errors.append(error.message)
+        else:
+            flash(_("Consulta creada."), "success")
+            return _see_other(".dashboard", consultation=consultation.slug)
+    status = 400 if request.method == "POST" else 200
+    return render_template("moderation/consultation_form.html", form=form, consultation=None), status
+
+
+@bp.route("/consultations/<slug>/edit", methods=["GET", "POST"])
+def edit_consultation(slug):
+    """Edit a consultation's texts, window and vote cap."""
+    consultation = load_consultation(slug)
+    form = ConsultationEditForm(obj=consultation)
+    if form.validate_on_submit():
+        try:
+            changed = services.update_consultation(
+                _actor(), consultation, title=form.title.data, description=form.description.data,
+                opens_at=form.opens_at.data, closes_at=form.closes_at.data, vote_cap=form.vote_cap.data,
+            )
+        except DomainError as error:
+            form.form_errors.append(error.message)
+        else:
+            flash(_("Consulta guardada.") if changed else _("No había cambios que guardar."), "success")
+            return _see_other(".dashboard", consultation=consultation.slug)
+    status = 400 if request.method == "POST" else 200
+    return render_template("moderation/consultation_form.html", form=form, consultation=consultation), status
+
+
+@bp.route("/consultations/<slug>/proposals/new", methods=["GET", "POST"])
+def new_proposal(slug):
+    """Add a proposal to a consultation."""
+    consultation = load_consultation(slug)
+    form = ProposalForm()
+    if form.validate_on_submit():
+        try:
+            proposal = services.create_proposal(_actor(), consultation, form.values())
+        except DomainError as error:
+            form.form_errors.append(error.message)
+        else:
+            flash(_("Propuesta %(code)s creada.", code=proposal.code), "success")
+            return _see_other(".proposal", proposal_id=proposal.id)
+    status = 400 if request.method == "POST" else 200
+    return render_template("moderation/proposal_form.html", form=form, consultation=consultation,
+                           proposal=None, themes=proposals.themes_in(consultation)), status
+
+
+@bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
+def edit_proposal(proposal_id):
+    """Edit a proposal's texts and territory."""
+    proposal = load_proposal(proposal_id)
+    data = {name: getattr(proposal, name) or "" for name in services.IMPORT_COLUMNS if name != "theme"}
+    data["theme"] = proposal.theme.name if proposal.theme else ""
+    form = ProposalForm(data=data)
+    if form.validate_on_submit():
+        try:
+            changed = services.update_proposal(_actor(), proposal, form.values())
+        except DomainError as error:
+            form.form_errors.append(error.message)
+        else:
+            flash(_("Propuesta guardada.") if changed else _("No había cambios que guardar."), "success")
+            return _see_other(".proposal", proposal_id=proposal.id)
+    status = 400 if request.method == "POST" else 200
+    return render_template("moderation/proposal_form.html", form=form, consultation=proposal.consultation,
+                           proposal=proposal, themes=proposals.themes_in(proposal.consultation)), status
+
+
+@bp.route("/consultations/<slug>/import", methods=["GET", "POST"])
+def import_proposals(slug):
+    """Import proposals from a CSV file: every row or none, with a row-by-row report."""
+    consultation = load_consultation(slug)
+    form = ImportForm()
+    report, status = None, 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            report = services.import_proposals_csv(_actor(), consultation, upload.stream, filename=upload.filename)
+        except services.ImportRejected as error:
+            flash(error.message, "error")
+            report, status = error.report, error.status
+        else:
+            flash(ngettext("Se importó %(num)d propuesta.", "Se importaron %(num)d propuestas.", report.imported),
+                  "success")
+            return _see_other(".dashboard", consultation=consultation.slug)
+    elif request.method == "POST":
+        status = 400
+    return render_template("moderation/import.html", form=form, consultation=consultation, report=report,
+                           columns=services.IMPORT_COLUMNS), status
+
+
+# --- comments -------------------------------------------------------------------------
+
+def render_queue(status=200):
+    """Render the queue of reported and auto-hidden comments."""
+    form = QueueFilterForm(request.args)
+    if not form.validate():
+        abort(400)
+    page = form.page.data or 1
+    items, total = services.comment_queue(pending_only=form.state.data != "all", page=page, per_page=QUEUE_PER_PAGE)
+    pages = max(1, -(-total // QUEUE_PER_PAGE))
+    if page > pages:
+        abort(404)
+    return render_template("moderation/comments.html", form=form, items=items, total=total, page=page, pages=pages,
+                           reason_form=ReasonForm(formdata=None)), status
+
+
+@bp.route("/comments")
+def comments():
+    """The moderation queue: reported comments with their reports, pending ones first."""
+    return render_queue()
+
+
+def _moderate_comment(comment_id, action, done_message):
+    comment = get_or_404(Comment, comment_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for e in form.reason.errors) or _("Escribe el motivo."), "error")
+        return render_queue(400)
+    try:
+        action(_actor(), comment, form.reason.data)
+    except DomainError as error:
+        flash(error.message, "error")
+        return render_queue(error.status)
+    flash(done_message, "success")
+    return _see_other(".comments")
+
+
+@bp.route("/comments/<int:comment_id>/hide", methods=["POST"])
+def hide_comment(comment_id):
+    """Hide a comment with a reason its author will see."""
+    return _moderate_comment(comment_id, services.hide_comment, _("Comentario ocultado."))
+
+
+@bp.route("/comments/<int:comment_id>/restore", methods=["POST"])
+def restore_comment(comment_id):
+    """Publish a hidden comment again (or keep a reported one) with a reason."""
+    return _moderate_comment(comment_id, services.restore_comment, _("Comentario publicado."))
+
+
+# --- audit log and roles --------------------------------------------------------------
+
+@bp.route("/log")
+def log():
+    """The audit log, newest first, filterable by action, person and dates."""
+    form = LogFilterForm(request.args)
+    form.actor.choices = [("", _("Todas")), ("system", _("Sistema (automático)"))] + [
+        (str(user.id), f"{user.name} ({ROLE_LABELS.get(user.role, user.role)})") for user in services.audit_actors()
+    ]
+    if not form.validate():
+        abort(400)
+    tz = site_timezone()
+    date_from = services.local_day_bounds(form.date_from.data, tz)[0] if form.date_from.data else None
+    date_to = services.local_day_bounds(form.date_to.data, tz)[1] if form.date_to.data else None
+    page = form.page.data or 1
+    entries, total = services.audit_entries(
+        action=form.action.data or None,
+        actor_id=int(form.actor.data) if form.actor.data.isdigit() else None,
+        system=form.actor.data == "system",
+        date_from=date_from,
+        date_to=date_to,
+        page=page,
+        per_page=LOG_PER_PAGE,
+    )
+    pages = max(1, -(-total // LOG_PER_PAGE))
+    if page > pages:
+        abort(404)
+    page_args = {k: v for k, v in request.args.items() if k in form._fields and k != "page"}
+    return render_template("moderation/log.html", form=form, entries=entries, total=total, page=page, pages=pages,
+                           page_args=page_args)
+
+
+@bp.route("/roles", methods=["GET", "POST"])
+@admin_required
+def roles():
+    """Grant roles (admins only); lists the current moderators and admins."""
+    form = RoleForm()
+    status = 200
+    if form.validate_on_submit():
+        user = get_user_by_email(form.email.data)
+        if user is None:
+            form.email.errors.append(_("No hay ninguna cuenta con ese correo."))
+        else:
+            try:
+                services.grant_role(_actor(), user, form.role.data, reason=form.reason.data)
+            except DomainError as error:
+                form.form_errors.append(error.message)
+                status = error.status
+            else:
+                flash(_("%(email)s ahora tiene el rol «%(role)s».", email=user.email, role=ROLE_LABELS[user.role]), "success")
+                return _see_other(".roles")
+    if request.method == "POST" and status == 200:
+        status = 400
+    return render_template("moderation/roles.html", form=form, staff=services.staff_members(),
+                           revoke_form=RevokeForm(formdata=None)), status
+
+
+@bp.route("/roles/<int:user_id>/revoke", methods=["POST"])
+@admin_required
+def revoke(user_id):
+    """Take the moderator role away from a person (admins only)."""
+    user = get_or_404(User, user_id)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.revoke_moderator(_actor(), user, reason=form.reason.data)
+    except DomainError as error:
+        flash(error.message, "error")
+        return render_template("moderation/roles.html", form=RoleForm(formdata=None), staff=services.staff_members(),
+                               revoke_form=form), error.status
+    flash(_("%(email)s ya no tiene el rol de moderación.", email=user.email), "success")
+    return _see_other(".roles")
+
+
+# --- public ---------------------------------------------------------------------------
+
+@public_bp.route("/consultations/<slug>/decisions")
+def index(slug):
+    """The public selection log: every status decision with its reason and date, by role."""
+    consultation = load_consultation(slug)
+    return render_template("moderation/decisions.html", consultation=consultation,
+                           decisions=services.decisions_for_consultation(consultation))
