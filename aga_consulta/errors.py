@@ -1,5 +1,5 @@
 """Domain errors raised by services, and the Spanish error pages."""
-from flask import render_template, request
+from flask import current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError, InterfaceError
 from werkzeug.exceptions import HTTPException
@@ -104,6 +104,7 @@ def register_error_handlers(app):
         """A lost or locked database answers 503, never a 500 with a trace."""
         app.logger.error("database error on %s %s: %s", request.method, request.path, error)
         _safe_rollback()
+        _render_as_visitor()
         return render_error(503)
 
     @app.errorhandler(500)
@@ -111,6 +112,13 @@ def register_error_handlers(app):
         """Last resort: roll back and apologise in Spanish."""
         _safe_rollback()
         return render_error(500)
+
+
+def _render_as_visitor():
+    # The page shows who is logged in (base.html), which asks the database: the one that
+    # just failed (or, after the rollback, expired the loaded user). Asking again would turn
+    # this 503 into a 500, so the error page is rendered as for a visitor.
+    g._login_user = current_app.login_manager.anonymous_user()
 
 
 def _safe_rollback():

@@ -13,12 +13,12 @@ VOTES_RE = re.compile(r'id="vote-heading">(\d+) voto')
 class Browser:
     """One person's browser: a cookie jar, tokens read from the forms, redirects not followed."""
 
-    def __init__(self, base_url, cookies=None, keepalive=True):
+    def __init__(self, base_url, cookies=None, keepalive=True, headers=None):
         limits = httpx.Limits(max_keepalive_connections=None if keepalive else 0)
         self.base_url = base_url
         self.http = httpx.Client(
             base_url=base_url, cookies=httpx.Cookies(cookies) if cookies else None,
-            follow_redirects=False, timeout=30, limits=limits,
+            follow_redirects=False, timeout=30, limits=limits, headers=headers,
         )
 
     def close(self):
@@ -27,8 +27,8 @@ class Browser:
     def get(self, path):
         return self.http.get(path)
 
-    def post(self, path, data=None):
-        return self.http.post(path, data=data or {})
+    def post(self, path, data=None, headers=None):
+        return self.http.post(path, data=data or {}, headers=headers)
 
     def token(self, path):
         """Load `path` and return the CSRF token of its first form."""
