@@ -33,6 +33,20 @@ run: deps translations
 test: deps translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Production (docs/deployment.md): migrations, then gunicorn (gunicorn.conf.py) on
+# $(HOST):$(PORT). Needs SECRET_KEY, DATABASE_URL (PostgreSQL) and RATELIMIT_STORAGE_URI
+# (redis://...) in the environment; behind proxies PROXY_FIX_X_FOR (how many set
+# X-Forwarded-For); optional WEB_CONCURRENCY, GUNICORN_THREADS.
+serve: deps translations
+	AGA_CONFIG=production $(BIN)/flask db upgrade
+	AGA_CONFIG=production HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py app:app
+
+# Load benchmark (bench/load.py): gunicorn + PostgreSQL (database bench_load) + a private
+# Redis, about four minutes; figures go to docs/performance.md by hand.
+.PHONY: bench-load
+bench-load: deps translations
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
+
 # Extract every user-facing string into messages.pot (maintainers: then translate the new
 # ones in the English catalogue of the package they belong to; tests/core/test_i18n.py
 # lists any string left without a translation).
