@@ -331,7 +331,7 @@ class QueueItem:
 
 
 def comment_queue(pending_only=True, page=1, per_page=50):
-    """Return (items, total): reported or auto-hidden comments, those awaiting review first.
+    """Return (items, total): reported or moderated comments, those awaiting review first.
 
     With `pending_only`, only comments with unreviewed reports or hidden pending review.
     """
@@ -339,7 +339,7 @@ def comment_queue(pending_only=True, page=1, per_page=50):
         Comment.auto_hidden_at.is_not(None),
         exists().where(_unreviewed_reports(Comment.id, Comment.moderated_at)),
     )
-    reported = or_(pending, exists().where(CommentReport.comment_id == Comment.id))
+    reported = or_(pending, Comment.moderated_at.is_not(None), exists().where(CommentReport.comment_id == Comment.id))
     report_count = (
         select(func.count(CommentReport.id)).where(CommentReport.comment_id == Comment.id).correlate(Comment).scalar_subquery()
     )
@@ -762,6 +762,32 @@ def revoke_moderator(actor, user, reason=None, now=None):
         ensure_admin(actor)
         raise ValidationFailed(_l("Esa cuenta no tiene el rol de moderación."))
     return grant_role(actor, user, "citizen", reason=reason, now=now)
+
+
+def set_role_by_operator(user, role, now=None):
+    """Change a role from the command line; the audit entry names the system as the actor.
+
+    The command line is the operator's recovery path, so the last-admin rule does not apply.
+
+    :raises ValidationFailed: unknown role.
+    """
+    if role not in ROLES:
+        raise ValidationFailed(_l("Rol desconocido."))
+    if user.role != role:
+        record(None, "user.role", "user", user.id, target_label=user.email, before={"role": user.role},
+               after={"role": role}, reason="flask users set-role", now=now)
+        user.role = role
+        db.session.commit()
+    return user
+
+
+def record_account_created_by_operator(user, now=None):
+    """Log a moderator or admin account created from the command line (citizens are not logged)."""
+    if user.role == "citizen":
+        return
+    record(None, "user.role", "user", user.id, target_label=user.email, after={"role": user.role},
+           reason="flask users create", now=now)
+    db.session.commit()
 
 
 def staff_members():

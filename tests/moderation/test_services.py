@@ -461,3 +461,20 @@ def test_dashboard_table_filters_and_whitelisted_sorts(factory, moderator):
     assert codes(services.dashboard_proposals(consultation, department="05")) == ["C"]
     assert codes(services.dashboard_proposals(consultation, theme="agua")) == ["A"]
     assert codes(services.dashboard_proposals(consultation, status="shortlisted")) == ["C"]
+
+
+def test_command_line_role_changes_are_audited_as_the_system(runner):
+    from aga_consulta.accounts.models import User
+
+    result = runner.invoke(args=["users", "create", "--email", "jefa@example.co", "--name", "Jefa", "--role", "admin",
+                                 "--password-stdin"], input="una frase larga para la jefa\n")
+    assert result.exit_code == 0, result.output
+    runner.invoke(args=["users", "create", "--email", "cita@example.co", "--name", "Cita", "--password-stdin"],
+                  input="una frase larga para la ciudadana\n")
+    assert runner.invoke(args=["users", "set-role", "cita@example.co", "moderator"]).exit_code == 0
+    assert runner.invoke(args=["users", "set-role", "cita@example.co", "moderator"]).exit_code == 0  # no change
+    created, changed = entries("user.role")
+    assert (created.actor_id, created.actor_role, created.target_label) == (None, "system", "jefa@example.co")
+    assert json.loads(created.after) == {"role": "admin"} and created.before is None
+    assert json.loads(changed.before) == {"role": "citizen"} and json.loads(changed.after) == {"role": "moderator"}
+    assert db.session.scalar(db.select(User).where(User.email == "cita@example.co")).role == "moderator"
