@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -371,9 +372,11 @@ def auto_hide_if_reported(comment, reports_since_review, threshold, now):
     before = _comment_state(comment)
     comment.status = "hidden"
     comment.auto_hidden_at = now
-    comment.moderation_reason = str(
-        _l("Oculto automáticamente tras %(n)d reportes, a la espera de revisión.", n=reports_since_review)
-    )
+    # Stored text is in the source language, whatever the reporting visitor's language.
+    with force_locale("es_CO"):
+        comment.moderation_reason = str(
+            _l("Oculto automáticamente tras %(n)d reportes, a la espera de revisión.", n=reports_since_review)
+        )
     record(
         None, "comment.auto_hide", "comment", comment.id,
         target_label=f"#{comment.id} · {comment.proposal.code}",

@@ -478,3 +478,17 @@ def test_command_line_role_changes_are_audited_as_the_system(runner):
     assert json.loads(created.after) == {"role": "admin"} and created.before is None
     assert json.loads(changed.before) == {"role": "citizen"} and json.loads(changed.after) == {"role": "moderator"}
     assert db.session.scalar(db.select(User).where(User.email == "cita@example.co")).role == "moderator"
+
+
+def test_auto_hide_reason_is_stored_in_spanish_whatever_the_reporters_language(app, client, factory):
+    from tests.helpers import login
+
+    author = factory.user()
+    comment = add_comment(author, factory.proposal(factory.consultation()), "Comentario reportado")
+    for n in range(3):
+        reporter = factory.user(email=f"en{n}@example.co")
+        other = app.test_client()
+        login(other, reporter.email)
+        other.post(f"/comments/{comment.id}/report", data={"reason": "Offensive"}, headers={"Accept-Language": "en"})
+    db.session.expire_all()
+    assert "Oculto automáticamente tras 3 reportes" in db.session.get(Comment, comment.id).moderation_reason
