@@ -92,7 +92,7 @@ def render_dashboard(consultation, bulk_form=None, status=200):
         by_scope_status=services.figures_by_scope_and_status(tally),
         bulk_form=bulk_form or BulkStatusForm(formdata=None),
         filter_args={k: v for k, v in request.args.items() if k in form._fields and k != "consultation"},
-        pending_comments=services.comment_queue(per_page=1)[1],
+        pending_comments=services.pending_comment_count(),
     ), status
 
 

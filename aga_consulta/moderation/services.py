@@ -361,6 +361,11 @@ def comment_queue(pending_only=True, page=1, per_page=50):
     return [QueueItem(comment, reports.get(comment.id, []), rank == 0) for comment, rank in rows], total
 
 
+def pending_comment_count():
+    """Return how many comments wait for a moderator's review."""
+    return comment_queue(per_page=1)[1]
+
+
 def auto_hide_if_reported(comment, reports_since_review, threshold, now):
     """Hide a published comment pending review once `threshold` unreviewed reports arrive.
 
