@@ -17,9 +17,11 @@ def citizen_key():
     return f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr
 
 
-def _back(proposal):
+def _back(proposal_id):
+    # The id from the URL: after the service's commit the proposal object is expired, and
+    # reading its id would cost one more query on every vote.
     target = request.form.get("next", "")
-    return target if is_safe_next(target) else url_for("proposals.show", proposal_id=proposal.id)
+    return target if is_safe_next(target) else url_for("proposals.show", proposal_id=proposal_id)
 
 
 def _act(proposal_id, service, success_message, category):
@@ -31,7 +33,7 @@ def _act(proposal_id, service, success_message, category):
         flash(error.message, "error")
         return render_proposal(proposal, status=error.status)
     flash(success_message, category)
-    return redirect(_back(proposal), code=303)
+    return redirect(_back(proposal_id), code=303)
 
 
 @bp.route("/proposals/<int:proposal_id>/vote", methods=["POST"])
