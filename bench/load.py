@@ -20,6 +20,8 @@ under gunicorn.conf.py, a private memory-only redis-server, and the PostgreSQL d
 7. kill: a vote burst during which two gunicorn workers are SIGKILLed (the master replaces
    them); citizens press again after a dead request;
 8. sqlite: the register + mixed workload on SQLite with the same workers (WAL + busy timeout);
+9. with --page-votes N: the consultation filled to N active votes by SQL (synthetic
+   citizens), and its first page measured again;
 
 then checks that each database holds exactly the votes and comments acknowledged to the
 citizens: nothing lost, nothing doubled (requests that died in flight are "in doubt" and
@@ -746,6 +748,11 @@ async def run(args):
                 args, redis_url, run_id)
             print_phase(results["phases"]["sqlite"], f"; server log: {results['sqlite_log']}")
             print_check("SQLite", results["check_sqlite"])
+        if args.page_votes:
+            summary = await page_at_volume(args, redis_url)
+            results["phases"]["page_volume"] = summary
+            print_phase(summary, f"; server time p50 {summary['server_ms']['p50']} ms, "
+                                 f"p95 {summary['server_ms']['p95']} ms")
     finally:
         for process in reversed(started):
             process.stop()
@@ -781,6 +788,58 @@ async def sqlite_run(args, redis_url, run_id):
     return summary, check_ledger(ledger, votes, markers), log
 
 
+def add_synthetic_votes(database_url, total):
+    """Bring the consultation's active votes to about `total`: synthetic citizens, 3 votes each.
+
+    Plain SQL (minutes through the web): the point is the page's cost at a national volume.
+    """
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        cid = conn.execute("SELECT id FROM consultations WHERE slug = %s", (SLUG,)).fetchone()[0]
+        have = conn.execute("SELECT count(*) FROM votes WHERE withdrawn_at IS NULL").fetchone()[0]
+        users = max(0, (total - have) // 3)
+        conn.execute(
+            "INSERT INTO users (email, name, password_hash, department_code, role, active, session_token,"
+            " consented_at, created_at) SELECT 'synthetic-' || g || '@example.co', 'Persona sintética', 'x', '11',"
+            " 'citizen', true, md5('s' || g) || md5('t' || g), now(), now() FROM generate_series(1, %s) g",
+            (users,),
+        )
+        conn.execute(
+            "INSERT INTO votes (user_id, proposal_id, consultation_id, cast_at)"
+            " WITH u AS (SELECT id, row_number() OVER (ORDER BY id) rn FROM users WHERE email LIKE 'synthetic-%%'),"
+            " p AS (SELECT id, row_number() OVER (ORDER BY id) - 1 idx FROM proposals WHERE consultation_id = %s)"
+            " SELECT u.id, p.id, %s, now() FROM u CROSS JOIN generate_series(1, 3) k"
+            " JOIN p ON p.idx = (u.rn * 7 + k * 301) %% 900",
+            (cid, cid),
+        )
+        conn.execute("ANALYZE votes")
+        return conn.execute("SELECT count(*) FROM votes WHERE withdrawn_at IS NULL").fetchone()[0]
+
+
+async def page_at_volume(args, redis_url):
+    """The first page of the consultation once it holds `args.page_votes` active votes."""
+    started = time.perf_counter()
+    active = add_synthetic_votes(args.database_url, args.page_votes)
+    print(f"\n   {active} active votes in the consultation ({time.perf_counter() - started:.0f} s to insert)")
+    site = start_site("site-volume", args.database_url, redis_url, args)
+    try:
+        access = OUT / "site-volume-access.log"
+        await phase_page(site.url, 2, "warm-up")
+        offset = log_size(access)
+        rec = await phase_page(site.url, 20, f"page (30 per page, {active} votes)")
+    finally:
+        site.stop()
+    summary = rec.summary()
+    times = server_times(access, offset, f"/consultations/{SLUG}")
+    summary["active_votes"] = active
+    summary["server_ms"] = {"requests": len(times), "p50": _pct_ms(times, 50), "p95": _pct_ms(times, 95),
+                            "p99": _pct_ms(times, 99)}
+    return summary
+
+
 def _pct_ms(times, pct):
     if not times:
         return None
@@ -814,6 +873,8 @@ def main():
     parser.add_argument("--vote-cap", type=int, default=PROPOSALS,
                         help="votes per citizen in the consultation (the cap check runs on every vote)")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--page-votes", type=int, default=0,
+                        help="at the end, fill the consultation to this many active votes (SQL) and measure its page again")
     args = parser.parse_args()
     sys.exit(asyncio.run(run(args)))
 
