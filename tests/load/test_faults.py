@@ -119,12 +119,14 @@ def _burst(site_url, citizens, proposal_ids, on_progress, deadline_s=25):
     results = {}
     done = Counter()
     lock = threading.Lock()
+    everyone_in = threading.Barrier(len(citizens))
     deadline = time.monotonic() + deadline_s
 
     def citizen_thread(citizen):
         browser = Browser(site_url)
         browser.login(citizen["email"])
         token = browser.token(f"/proposals/{proposal_ids[0]}")
+        everyone_in.wait(30)  # the burst starts once every citizen is logged in
         for proposal_id in proposal_ids:
             outcomes = []
             _vote_until_answered(browser, token, proposal_id, deadline, outcomes)
