@@ -31,6 +31,7 @@ from aga_consulta.moderation.forms import (
 )
 from aga_consulta.proposals import services as proposals
 from aga_consulta.proposals.routes import get_or_404, load_proposal
+from aga_consulta.tally.services import compute_tally
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 #: Public pages of the selection workflow (outside /moderation, open to everyone).
@@ -80,8 +81,6 @@ def render_dashboard(consultation, bulk_form=None, status=200):
         sort=form.sort.data,
         descending=form.order.data != "asc",
     )
-    from aga_consulta.tally.services import compute_tally  # TEMPORARY until issue 4 lands
-
     tally = compute_tally(consultation)
     return render_template(
         "moderation/dashboard.html",

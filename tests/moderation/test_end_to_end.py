@@ -1,10 +1,7 @@
 """The issue's "done when", end to end through the command line and the HTML forms."""
-import importlib.util
-import sys
 import io
 import re
 
-import pytest
 
 from aga_consulta.comments.models import Comment
 from aga_consulta.extensions import db
@@ -20,9 +17,6 @@ def _text(response):
     return response.get_data(as_text=True)
 
 
-# TEMPORARY: the dashboard's figures come from issue 4's tally module; remove once it lands.
-@pytest.mark.skipif("aga_consulta.tally" not in sys.modules and importlib.util.find_spec("aga_consulta.tally") is None,
-                    reason="the dashboard needs aga_consulta.tally (issue 4), not landed yet")
 def test_a_moderator_from_the_cli_runs_the_selection_and_finds_it_all_in_the_log(app, runner, factory):
     consultation = factory.consultation(slug="plan", title="Plan de prueba")
     first = factory.proposal(consultation, code="SN-01", scope="subnational", department="76", title="Agua potable")

@@ -1,6 +1,4 @@
 """Moderator flows through the HTML forms."""
-import importlib.util
-import sys
 import io
 import re
 from datetime import datetime
@@ -17,9 +15,6 @@ from aga_consulta.proposals.models import Proposal
 from tests.helpers import PASSWORD, count, csrf_token, login
 
 REASON = "Cumple los criterios del comité"
-# TEMPORARY: the dashboard's figures come from issue 4's tally module; remove once it lands.
-needs_tally = pytest.mark.skipif("aga_consulta.tally" not in sys.modules and importlib.util.find_spec("aga_consulta.tally") is None,
-                                 reason="the dashboard needs aga_consulta.tally (issue 4), not landed yet")
 XSS = ['<script>alert(1)</script>', '<img src=x onerror=alert(2)>', '"><svg onload=alert(3)>']
 
 
@@ -99,7 +94,6 @@ class TestStatus:
             assert client.post(f"/moderation/proposals/{proposal_id}/status", data={"status": "shortlisted", "reason": REASON}).status_code == 404
 
 
-@needs_tally
 class TestBulk:
     def test_bulk_change_through_the_dashboard_form(self, client, factory, moderator):
         consultation = factory.consultation(slug="plan")
@@ -228,7 +222,6 @@ class TestImport:
         response = client.post("/moderation/consultations/plan/import", data={}, content_type="multipart/form-data")
         assert response.status_code == 400 and "Elige un archivo" in html(response)
 
-    @needs_tally
     def test_xss_in_csv_and_file_name_is_inert_everywhere(self, client, factory, moderator):
         consultation = factory.consultation(slug="plan")
         payload = " ".join(XSS)
@@ -380,7 +373,6 @@ class TestCsrf:
         assert fresh(Comment, comment.id).status == "published"
 
 
-@needs_tally
 def test_moderation_pages_have_no_inline_script_or_style(client, factory):
     factory.user(email="admin@example.co", role="admin")
     proposal = factory.proposal(factory.consultation(slug="plan"))

@@ -1,0 +1,1 @@
+"""The tally: a consultation's published figures, computed from the stored records."""

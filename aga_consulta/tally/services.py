@@ -1,0 +1,208 @@
+"""The tally: a consultation's figures computed with SQL aggregates, exact on every database.
+
+Definitions (the contract's): a participant is a distinct citizen with at least one active
+(not withdrawn) vote or one comment (any status) in the consultation; `votes` counts active
+votes; `comments.received` counts every comment, replies and hidden ones included, and
+`published` the visible ones. Per proposal, `comments` counts published comments only, like
+every public page, so that a hidden comment never shows up in a public count.
+
+No function here loads the votes or comments themselves: every figure is a COUNT, SUM or
+GROUP BY in the database, so the cost does not depend on Python walking the rows.
+"""
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import case, func, literal, select, union_all
+
+from aga_consulta.accounts.models import User
+from aga_consulta.comments.models import Comment
+from aga_consulta.extensions import db
+from aga_consulta.proposals.models import SCOPES, Proposal
+from aga_consulta.territory.models import Department
+from aga_consulta.voting.models import Vote
+
+
+def _active_votes(consultation_id):
+    return (Vote.consultation_id == consultation_id, Vote.withdrawn_at.is_(None))
+
+
+def participant_activity_subquery(consultation_id):
+    """One row per participant: user_id, voted (0/1), commented (0/1), first activity time."""
+    activity = union_all(
+        select(Vote.user_id.label("user_id"), literal(1).label("voted"), literal(0).label("commented"),
+               Vote.cast_at.label("at"))
+        .where(*_active_votes(consultation_id)),
+        select(Comment.user_id.label("user_id"), literal(0).label("voted"), literal(1).label("commented"),
+               Comment.created_at.label("at"))
+        .where(Comment.consultation_id == consultation_id),
+    ).subquery("activity")
+    return (
+        select(
+            activity.c.user_id,
+            func.max(activity.c.voted).label("voted"),
+            func.max(activity.c.commented).label("commented"),
+            func.min(activity.c.at).label("first_at"),
+        )
+        .group_by(activity.c.user_id)
+        .subquery("participants")
+    )
+
+
+def participation_by_department(consultation):
+    """Return participants, voters and commenters per registered department, most participants first."""
+    people = participant_activity_subquery(consultation.id)
+    rows = db.session.execute(
+        select(
+            User.department_code,
+            Department.name,
+            func.count().label("participants"),
+            func.coalesce(func.sum(people.c.voted), 0).label("voters"),
+            func.coalesce(func.sum(people.c.commented), 0).label("commenters"),
+        )
+        .select_from(people)
+        .join(User, User.id == people.c.user_id)
+        .join(Department, Department.code == User.department_code)
+        .group_by(User.department_code, Department.name)
+        .order_by(func.count().desc(), User.department_code)
+    )
+    return [
+        {"code": code, "name": name, "participants": int(participants), "voters": int(voters),
+         "commenters": int(commenters)}
+        for code, name, participants, voters, commenters in rows
+    ]
+
+
+def participant_totals(consultation):
+    """Return {participants, voters, commenters}: distinct citizens (UNION of voter and commenter ids)."""
+    people = participant_activity_subquery(consultation.id)
+    participants, voters, commenters = db.session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(people.c.voted), 0),
+            func.coalesce(func.sum(people.c.commented), 0),
+        ).select_from(people)
+    ).one()
+    return {"participants": int(participants), "voters": int(voters), "commenters": int(commenters)}
+
+
+def active_vote_total(consultation):
+    """Return the number of active (not withdrawn) votes in the consultation."""
+    return db.session.scalar(select(func.count(Vote.id)).where(*_active_votes(consultation.id)))
+
+
+def comment_totals(consultation):
+    """Return {received, published, hidden}: every comment and reply, by status."""
+    received, published, hidden = db.session.execute(
+        select(
+            func.count(Comment.id),
+            func.coalesce(func.sum(case((Comment.status == "published", 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Comment.status == "hidden", 1), else_=0)), 0),
+        ).where(Comment.consultation_id == consultation.id)
+    ).one()
+    return {"received": int(received), "published": int(published), "hidden": int(hidden)}
+
+
+def proposal_totals(consultation):
+    """Return ({total, national, subnational}, selected {total, national, subnational})."""
+    proposals = {"total": 0, **{scope: 0 for scope in SCOPES}}
+    selected = {"total": 0, **{scope: 0 for scope in SCOPES}}
+    rows = db.session.execute(
+        select(Proposal.scope, Proposal.status, func.count(Proposal.id))
+        .where(Proposal.consultation_id == consultation.id)
+        .group_by(Proposal.scope, Proposal.status)
+    )
+    for scope, status, n in rows:
+        proposals[scope] += n
+        proposals["total"] += n
+        if status == "selected":
+            selected[scope] += n
+            selected["total"] += n
+    return proposals, selected
+
+
+def ranking(consultation):
+    """Return every proposal with its active votes and published comments: votes, then comments, then code."""
+    votes = (
+        select(Vote.proposal_id, func.count(Vote.id).label("n"))
+        .where(*_active_votes(consultation.id))
+        .group_by(Vote.proposal_id)
+        .subquery("vote_counts")
+    )
+    comments = (
+        select(Comment.proposal_id, func.count(Comment.id).label("n"))
+        .where(Comment.consultation_id == consultation.id, Comment.status == "published")
+        .group_by(Comment.proposal_id)
+        .subquery("comment_counts")
+    )
+    vote_n = func.coalesce(votes.c.n, 0)
+    comment_n = func.coalesce(comments.c.n, 0)
+    rows = db.session.execute(
+        select(Proposal.code, Proposal.title, Proposal.scope, Proposal.department_code, Proposal.status,
+               vote_n.label("votes"), comment_n.label("comments"))
+        .outerjoin(votes, votes.c.proposal_id == Proposal.id)
+        .outerjoin(comments, comments.c.proposal_id == Proposal.id)
+        .where(Proposal.consultation_id == consultation.id)
+        .order_by(vote_n.desc(), comment_n.desc(), Proposal.code)
+    )
+    return [
+        {"code": code, "title": title, "scope": scope, "department": department, "status": status,
+         "votes": int(n_votes), "comments": int(n_comments)}
+        for code, title, scope, department, status, n_votes, n_comments in rows
+    ]
+
+
+def compute_tally(consultation):
+    """Return the contract's tally dict of one consultation (see the module docstring)."""
+    proposals, selected = proposal_totals(consultation)
+    people = participant_totals(consultation)
+    return {
+        "consultation": consultation.slug,
+        "proposals": proposals,
+        "participants": people["participants"],
+        "voters": people["voters"],
+        "commenters": people["commenters"],
+        "votes": active_vote_total(consultation),
+        "comments": comment_totals(consultation),
+        "selected": selected,
+        "ranking": ranking(consultation),
+        "by_department": participation_by_department(consultation),
+    }
+
+
+def _site_offset(at):
+    # Colombia keeps one offset all year; taking it at a given instant stays right elsewhere
+    # for any day without a daylight-saving change.
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "America/Bogota"))
+    return zone.utcoffset(at)
+
+
+def _local_day(column, offset):
+    if db.engine.dialect.name == "sqlite":
+        # Stored as text; date() with a modifier shifts to the local calendar day.
+        return func.date(column, f"{int(offset.total_seconds())} seconds")
+    return func.date(column + offset)
+
+
+def _as_date(value):
+    if isinstance(value, date):
+        return value
+    return datetime.strptime(str(value)[:10], "%Y-%m-%d").date()
+
+
+def participation_over_time(consultation):
+    """Return [{day, new, cumulative}]: participants by the local day of their first activity, gaps filled."""
+    people = participant_activity_subquery(consultation.id)
+    day = _local_day(people.c.first_at, _site_offset(consultation.opens_at)).label("day")
+    counts = {
+        _as_date(d): int(n)
+        for d, n in db.session.execute(select(day, func.count()).select_from(people).group_by(day))
+    }
+    if not counts:
+        return []
+    series, total, current = [], 0, min(counts)
+    while current <= max(counts):
+        total += counts.get(current, 0)
+        series.append({"day": current, "new": counts.get(current, 0), "cumulative": total})
+        current += timedelta(days=1)
+    return series
