@@ -819,17 +819,9 @@ def dashboard_proposals(consultation, *, scope=None, department=None, theme=None
 
     Filters are exact matches on validated values; `sort` is one of DASHBOARD_SORTS.
     """
-    votes = proposals.vote_count_subquery().label("votes")
-    comments = proposals.comment_count_subquery().label("comments")
-    query = select(Proposal, votes, comments).where(Proposal.consultation_id == consultation.id)
-    if scope:
-        query = query.where(Proposal.scope == scope)
-    if department:
-        query = query.where(Proposal.department_code == department)
-    if theme:
-        query = query.join(Theme, Theme.id == Proposal.theme_id).where(Theme.slug == theme)
-    if status:
-        query = query.where(Proposal.status == status)
+    query, votes, comments = proposals.proposals_with_counts(
+        consultation, scope=scope, department=department, theme=theme, status=status
+    )
     keys = {
         "votes": votes,
         "comments": comments,

@@ -1,6 +1,7 @@
 """The proposal page."""
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from aga_consulta.comments.forms import CommentForm, ReportForm
 from aga_consulta.comments.services import reported_comment_ids, visible_thread
@@ -16,19 +17,20 @@ bp = Blueprint("proposals", __name__)
 MAX_ID = 2**31 - 1
 
 
-def get_or_404(model, object_id):
+def get_or_404(model, object_id, options=()):
     """Return the row of `model` with this id, or abort with 404 (out-of-range ids included)."""
     if not 0 < object_id <= MAX_ID:
         abort(404)
-    obj = db.session.get(model, object_id)
+    obj = db.session.get(model, object_id, options=options)
     if obj is None:
         abort(404)
     return obj
 
 
 def load_proposal(proposal_id):
-    """Return the proposal or abort with 404."""
-    return get_or_404(Proposal, proposal_id)
+    """Return the proposal with its consultation, or abort with 404."""
+    # Every caller needs the consultation (its window, its cap): one query, not two.
+    return get_or_404(Proposal, proposal_id, options=[joinedload(Proposal.consultation)])
 
 
 def render_proposal(proposal, status=200, comment_form=None):

@@ -21,24 +21,57 @@ class DuplicateProposalCode(DomainError):
     message = _l("Ya existe una propuesta con ese código en esta consulta.")
 
 
-def vote_count_subquery():
-    """Correlated count of a proposal's active votes."""
+def _vote_counts(consultation_id):
+    # One grouped pass over the consultation's votes, joined to the proposals: a few
+    # times cheaper than one correlated count per proposal on a 900-proposal page.
     return (
-        select(func.count(Vote.id))
-        .where(Vote.proposal_id == Proposal.id, Vote.withdrawn_at.is_(None))
-        .correlate(Proposal)
-        .scalar_subquery()
+        select(Vote.proposal_id, func.count().label("n"))
+        .where(Vote.consultation_id == consultation_id, Vote.withdrawn_at.is_(None))
+        .group_by(Vote.proposal_id)
+        .subquery("vote_counts")
     )
 
 
-def comment_count_subquery():
-    """Correlated count of a proposal's published comments (hidden ones never show)."""
+def _comment_counts(consultation_id):
+    # Published comments only: hidden ones never show in public counts.
     return (
-        select(func.count(Comment.id))
-        .where(Comment.proposal_id == Proposal.id, Comment.status == "published")
-        .correlate(Proposal)
-        .scalar_subquery()
+        select(Comment.proposal_id, func.count().label("n"))
+        .where(Comment.consultation_id == consultation_id, Comment.status == "published")
+        .group_by(Comment.proposal_id)
+        .subquery("comment_counts")
     )
+
+
+def proposals_with_counts(consultation, *, scope=None, department=None, theme=None, status=None):
+    """Return (query, votes, comments): the filtered proposals with their live counts.
+
+    The query selects (proposal, active votes, published comments); `votes` and `comments`
+    are its count columns, for ordering. Filters are exact matches on validated values.
+    """
+    vote_counts = _vote_counts(consultation.id)
+    comment_counts = _comment_counts(consultation.id)
+    votes = func.coalesce(vote_counts.c.n, 0).label("votes")
+    comments = func.coalesce(comment_counts.c.n, 0).label("comments")
+    query = (
+        select(Proposal, votes, comments)
+        .outerjoin(vote_counts, vote_counts.c.proposal_id == Proposal.id)
+        .outerjoin(comment_counts, comment_counts.c.proposal_id == Proposal.id)
+    )
+    query = _filtered(query, consultation, scope=scope, department=department, theme=theme, status=status)
+    return query, votes, comments
+
+
+def _filtered(query, consultation, *, scope, department, theme, status):
+    query = query.where(Proposal.consultation_id == consultation.id)
+    if scope:
+        query = query.where(Proposal.scope == scope)
+    if department:
+        query = query.where(Proposal.department_code == department)
+    if theme:
+        query = query.join(Theme, Theme.id == Proposal.theme_id).where(Theme.slug == theme)
+    if status:
+        query = query.where(Proposal.status == status)
+    return query
 
 
 def _random_key(seed, proposal_id):
@@ -52,23 +85,19 @@ def list_proposals(consultation, *, scope=None, department=None, theme=None, sta
 
     Filters are exact matches on validated values; `sort` is one of SORTS.
     """
-    votes = vote_count_subquery().label("votes")
-    comments = comment_count_subquery().label("comments")
-    query = select(Proposal, votes, comments).where(Proposal.consultation_id == consultation.id)
-    if scope:
-        query = query.where(Proposal.scope == scope)
-    if department:
-        query = query.where(Proposal.department_code == department)
-    if theme:
-        query = query.join(Theme, Theme.id == Proposal.theme_id).where(Theme.slug == theme)
-    if status:
-        query = query.where(Proposal.status == status)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    filters = dict(scope=scope, department=department, theme=theme, status=status)
+    query, votes, comments = proposals_with_counts(consultation, **filters)
+    ids = _filtered(select(Proposal.id), consultation, **filters)
+    total = db.session.scalar(select(func.count()).select_from(ids.subquery()))
     if sort == "random":
-        rows = list(db.session.execute(query))
-        rows.sort(key=lambda row: _random_key(seed, row[0].id))
+        # Order the ids only (not whole rows with their texts), then load one page.
+        order = sorted(db.session.scalars(ids), key=lambda proposal_id: _random_key(seed, proposal_id))
         start = (page - 1) * per_page
-        return rows[start:start + per_page], total
+        wanted = order[start:start + per_page]
+        position = {proposal_id: n for n, proposal_id in enumerate(wanted)}
+        rows = list(db.session.execute(query.where(Proposal.id.in_(wanted)))) if wanted else []
+        rows.sort(key=lambda row: position[row[0].id])
+        return rows, total
     if sort == "recent":
         query = query.order_by(Proposal.created_at.desc(), Proposal.id.desc())
     else:
