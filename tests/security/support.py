@@ -1,9 +1,11 @@
 """Shared helpers of the adversarial suite: payloads, row snapshots, logged-in clients."""
+import contextvars
 import importlib.util
 import re
 import threading
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from aga_consulta.extensions import db
@@ -82,6 +84,21 @@ def fire_at_once(calls):
     for thread in threads:
         thread.join(60)
     return results
+
+
+def fetch(client, url, method="GET", **kwargs):
+    """Open `url` and read the whole body in the request's own context; return (status, body bytes).
+
+    The suite's client runs each request in a fresh context (tests/conftest.py): a streamed
+    response (CSV exports) must be read inside that same context.
+    """
+    def run():
+        response = FlaskClient.open(client, url, method=method, **kwargs)
+        body = response.get_data()
+        response.close()
+        return response, body
+
+    return contextvars.Context().run(run)
 
 
 def has_package(name):
