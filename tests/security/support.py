@@ -87,7 +87,7 @@ def fire_at_once(calls):
 
 
 def fetch(client, url, method="GET", **kwargs):
-    """Open `url` and read the whole body in the request's own context; return (status, body bytes).
+    """Open `url` and read the whole body in the request's own context; return (response, body bytes).
 
     The suite's client runs each request in a fresh context (tests/conftest.py): a streamed
     response (CSV exports) must be read inside that same context.
