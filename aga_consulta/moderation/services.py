@@ -564,6 +564,8 @@ def update_proposal(actor, proposal, values, now=None):
     ensure_moderator(actor)
     cleaned, problems = proposal_problems(values)
     _first_problem(problems)
+    # An empty municipality is stored as NULL (as on creation): "" broke the territory CHECK.
+    cleaned["municipality"] = cleaned["municipality"] or None
     before = _proposal_state(proposal)
     theme = _resolve_theme(cleaned["theme"])
     cleaned["theme"] = theme.name if theme else None
