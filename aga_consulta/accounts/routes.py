@@ -66,12 +66,11 @@ def login():
         return redirect(_next_target() or url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        user = services.authenticate(form.email.data, form.password.data, remote_addr=request.remote_addr)
         if user is not None:
             _start_session(user, remember=form.remember.data)
             log.info("login ok user_id=%s", user.id)
             return redirect(_next_target() or url_for("main.index"))
-        log.warning("login failed ip=%s", request.remote_addr)
         form.form_errors.append(_("Correo o contraseña incorrectos."))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/login.html", form=form, next=_next_target()), status

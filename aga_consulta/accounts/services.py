@@ -82,13 +82,22 @@ def register_citizen(*, name, email, password, department_code, accepted_terms, 
     return user
 
 
-def authenticate(email, password):
-    """Return the active user with this e-mail and password, or None (same cost either way)."""
+def authenticate(email, password, remote_addr=None):
+    """Return the active user with this e-mail and password, or None (same cost either way).
+
+    A failure is logged with the client's address and the account tried (its id, never the
+    e-mail typed or the password), so that attacks on one account can be traced.
+    """
     user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
+        log.warning("login failed ip=%s user_id=unknown", remote_addr)
         return None
-    if not check_password_hash(user.password_hash, password or "") or not user.active:
+    if not check_password_hash(user.password_hash, password or ""):
+        log.warning("login failed ip=%s user_id=%s reason=password", remote_addr, user.id)
+        return None
+    if not user.active:
+        log.warning("login failed ip=%s user_id=%s reason=inactive", remote_addr, user.id)
         return None
     return user
 
