@@ -51,7 +51,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url(
         "sqlite:///" + os.path.join(INSTANCE_DIR, "aga_consulta.db")
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a database error's message names the statement but not its values
+    # (session tokens, password hashes, e-mails), since the error handler logs that message.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     #: Milliseconds a SQLite writer waits for the lock before giving up.
     SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 15000)
 

@@ -35,7 +35,7 @@ def production_app(app, database_url, monkeypatch):
     yield production
     with production.app_context():
         db.session.remove()
-        db.engines[None].dispose() if hasattr(db, "engines") else None
+        db.engine.dispose()
 
 
 def _production_login(production_app, email, remember=True):
