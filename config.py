@@ -71,6 +71,12 @@ class Config:
     VOTE_RATE_LIMIT = os.environ.get("VOTE_RATE_LIMIT", "60 per minute")
     COMMENT_RATE_LIMIT = os.environ.get("COMMENT_RATE_LIMIT", "10 per minute; 100 per day")
     REPORT_RATE_LIMIT = os.environ.get("REPORT_RATE_LIMIT", "20 per hour")
+    #: Password-reset requests per client address.
+    RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute; 30 per hour")
+    #: Reset mails per e-mail address (beyond it: the same answer, no mail), against mail bombing.
+    RESET_EMAIL_RATE_LIMIT = os.environ.get("RESET_EMAIL_RATE_LIMIT", "3 per hour")
+    #: Confirmation mails a logged-in citizen may ask for.
+    CONFIRM_RESEND_RATE_LIMIT = os.environ.get("CONFIRM_RESEND_RATE_LIMIT", "3 per hour")
 
     #: Number of proxies in front of the app that set X-Forwarded-For (0: trust none).
     PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
@@ -110,6 +116,30 @@ class Config:
     #: Key for participant pseudonyms in exports; defaults to one derived from SECRET_KEY.
     PSEUDONYM_KEY = os.environ.get("PSEUDONYM_KEY")
 
+    # Mail (aga_consulta/mail.py): "file" writes each message as an .eml into MAIL_OUTBOX_DIR,
+    # "console" logs it, "smtp" sends it (production refuses the first two).
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
+    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", os.path.join(INSTANCE_DIR, "outbox"))
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = _env_int("MAIL_PORT", 587)
+    #: STARTTLS after connecting (port 587); MAIL_USE_SSL is TLS from the first byte (port 465).
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Consulta Estado Abierto <no-responder@localhost>")
+    #: Scheme and host of the links in mails (https://consulta.example.gov.co). Unset: the
+    #: request's own host, which a forged Host header controls, so production sends no link then.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+
+    #: Seconds a password-reset link stays valid (it also dies once used).
+    PASSWORD_RESET_MAX_AGE = _env_int("PASSWORD_RESET_MAX_AGE", 3600)
+    #: When on, citizens confirm their e-mail (a mailed link) before they can vote or comment.
+    EMAIL_CONFIRMATION_REQUIRED = _env_bool("EMAIL_CONFIRMATION_REQUIRED", False)
+    #: Seconds an e-mail confirmation link stays valid.
+    EMAIL_CONFIRMATION_MAX_AGE = _env_int("EMAIL_CONFIRMATION_MAX_AGE", 3 * 24 * 3600)
+
 
 class DevelopmentConfig(Config):
     """Local development: SQLite and in-memory rate limits."""
@@ -132,6 +162,11 @@ class TestingConfig(Config):
     VOTE_RATE_LIMIT = "10000 per minute"
     COMMENT_RATE_LIMIT = "10000 per minute"
     REPORT_RATE_LIMIT = "10000 per minute"
+    RESET_RATE_LIMIT = "10000 per minute"
+    RESET_EMAIL_RATE_LIMIT = "10000 per minute"
+    CONFIRM_RESEND_RATE_LIMIT = "10000 per minute"
+    MAIL_BACKEND = "file"
+    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", os.path.join(INSTANCE_DIR, "outbox-testing"))
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "aga-test")
     RATELIMIT_STORAGE_OPTIONS = _ratelimit_storage_options(Config.RATELIMIT_STORAGE_URI, RATELIMIT_KEY_PREFIX)
 
@@ -141,6 +176,7 @@ class ProductionConfig(Config):
 
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
 
 
 CONFIGS = {

@@ -30,6 +30,9 @@ def create_app(config_name=None, overrides=None):
         DEFAULT_SECRET_KEY, "", None,
     ):
         raise RuntimeError("Production refuses to start without a SECRET_KEY of its own.")
+    from aga_consulta import mail
+
+    mail.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
 

@@ -32,6 +32,12 @@ class ConsultationClosed(DomainError):
     message = _l("La consulta no está abierta: no se reciben votos ni comentarios en este momento.")
 
 
+class EmailNotConfirmed(NotAllowed):
+    """The citizen must confirm the e-mail address before taking part (EMAIL_CONFIRMATION_REQUIRED)."""
+
+    message = _l("Confirma tu correo electrónico para votar y comentar. Si no encuentras el mensaje, pide otro enlace en «Confirmar correo».")
+
+
 class ValidationFailed(DomainError):
     """Input broke a rule that a form could not check."""
 

@@ -43,13 +43,19 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # Buffered: a streamed body (the CSV exports) is read inside the request's own
+        # context, as a server reads it; read later, outside, its context could not be popped.
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
-    """The application, bound to a freshly migrated database."""
-    application = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": database_url})
+def app(database_url, tmp_path_factory):
+    """The application, bound to a freshly migrated database; mail goes to a temporary outbox."""
+    application = create_app("testing", overrides={
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MAIL_OUTBOX_DIR": str(tmp_path_factory.mktemp("outbox")),
+    })
     application.test_client_class = IsolatedClient
     with application.app_context():
         if db.engine.dialect.name == "postgresql":

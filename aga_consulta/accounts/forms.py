@@ -13,6 +13,24 @@ def _no_nul(form, field):
         raise ValidationError(_l("El texto contiene caracteres no válidos."))
 
 
+def _new_password_field(label):
+    # Registration and password reset share one policy and one presentation.
+    return PasswordField(
+        label,
+        description=_l("Entre %(min)d y %(max)d caracteres. Una frase que recuerdes funciona bien.", min=MIN_LENGTH, max=MAX_LENGTH),
+        validators=[DataRequired(_l("Escribe una contraseña."))],
+        render_kw={"autocomplete": "new-password", "minlength": MIN_LENGTH, "maxlength": MAX_LENGTH},
+    )
+
+
+def _password_confirm_field():
+    return PasswordField(
+        _l("Repite la contraseña"),
+        validators=[DataRequired(_l("Repite la contraseña.")), EqualTo("password", _l("Las contraseñas no coinciden."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
 class RegistrationForm(FlaskForm):
     """New citizen account."""
 
@@ -30,17 +48,8 @@ class RegistrationForm(FlaskForm):
         ],
         render_kw={"autocomplete": "email"},
     )
-    password = PasswordField(
-        _l("Contraseña"),
-        description=_l("Entre %(min)d y %(max)d caracteres. Una frase que recuerdes funciona bien.", min=MIN_LENGTH, max=MAX_LENGTH),
-        validators=[DataRequired(_l("Escribe una contraseña."))],
-        render_kw={"autocomplete": "new-password", "minlength": MIN_LENGTH, "maxlength": MAX_LENGTH},
-    )
-    password_confirm = PasswordField(
-        _l("Repite la contraseña"),
-        validators=[DataRequired(_l("Repite la contraseña.")), EqualTo("password", _l("Las contraseñas no coinciden."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = _new_password_field(_l("Contraseña"))
+    password_confirm = _password_confirm_field()
     department = SelectField(
         _l("Departamento de residencia"),
         choices=[("", _l("Elige tu departamento"))] + department_choices(),
@@ -77,3 +86,49 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Empty form: carries the CSRF token of the logout button."""
+
+
+class ForgotPasswordForm(FlaskForm):
+    """Ask for a password-reset link."""
+
+    email = EmailField(
+        _l("Correo electrónico"),
+        description=_l("El correo con el que te registraste."),
+        validators=[
+            DataRequired(_l("Escribe tu correo electrónico.")),
+            Length(max=254),
+            Email(_l("Escribe un correo electrónico válido, por ejemplo nombre@dominio.co."), check_deliverability=False),
+            _no_nul,
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    """Choose a new password through a reset link."""
+
+    password = _new_password_field(_l("Nueva contraseña"))
+    password_confirm = _password_confirm_field()
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        #: The account the link belongs to: the policy refuses its name and e-mail as password.
+        self.user = user
+
+    def validate_password(self, field):
+        """Apply the registration password policy."""
+        problem = password_problem(
+            field.data or "",
+            email=self.user.email if self.user else "",
+            name=self.user.name if self.user else "",
+        )
+        if problem:
+            raise ValidationError(problem)
+
+
+class ConfirmEmailForm(FlaskForm):
+    """Empty form: the button that confirms an e-mail (a GET from a mail scanner changes nothing)."""
+
+
+class ResendConfirmationForm(FlaskForm):
+    """Empty form: the button that sends a new confirmation link."""

@@ -1,16 +1,25 @@
-"""Registration, login, logout and "my participation"."""
+"""Registration, login, logout, "my participation", password reset and e-mail confirmation."""
 import logging
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from aga_consulta.accounts import services
-from aga_consulta.accounts.forms import LoginForm, LogoutForm, RegistrationForm
+from aga_consulta.accounts import recovery, services
+from aga_consulta.accounts.forms import (
+    ConfirmEmailForm,
+    ForgotPasswordForm,
+    LoginForm,
+    LogoutForm,
+    RegistrationForm,
+    ResendConfirmationForm,
+    ResetPasswordForm,
+)
 from aga_consulta.accounts.participation import my_participation
 from aga_consulta.errors import DomainError
 from aga_consulta.extensions import limiter
 from aga_consulta.security import is_safe_next
+from aga_consulta.voting.routes import citizen_key
 
 bp = Blueprint("accounts", __name__)
 log = logging.getLogger("aga_consulta.accounts")
@@ -19,6 +28,29 @@ log = logging.getLogger("aga_consulta.accounts")
 def _next_target():
     target = request.args.get("next", "")
     return target if is_safe_next(target) else None
+
+
+def _link_for(endpoint):
+    """Return a function turning a token into the absolute URL of `endpoint` for a mail."""
+
+    def build(token):
+        path = url_for(endpoint, token=token)
+        base = current_app.config.get("PUBLIC_BASE_URL")
+        if base:
+            return base + path
+        # Without a configured address the link would point at whatever Host header the
+        # request carried (reset-link poisoning): acceptable on a developer's machine only.
+        if current_app.config.get("AGA_CONFIG_NAME") == "ProductionConfig":
+            return None
+        return url_for(endpoint, token=token, _external=True)
+
+    return build
+
+
+def _no_store(response):
+    # Pages reached through a secret link: neither the browser nor a proxy keeps them.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _start_session(user, remember=False):
@@ -52,7 +84,11 @@ def register():
             form.form_errors.append(error.message)
         else:
             _start_session(user)
-            flash(_("¡Bienvenida o bienvenido, %(name)s! Ya puedes votar y comentar.", name=user.name), "success")
+            if recovery.confirmation_required():
+                recovery.send_confirmation(user, _link_for("accounts.confirm_email"))
+                flash(_("¡Bienvenida o bienvenido, %(name)s! Te enviamos un correo para confirmar tu dirección: ábrelo para poder votar y comentar.", name=user.name), "success")
+            else:
+                flash(_("¡Bienvenida o bienvenido, %(name)s! Ya puedes votar y comentar.", name=user.name), "success")
             return redirect(_next_target() or url_for("main.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/register.html", form=form, next=_next_target()), status
@@ -98,3 +134,108 @@ def logout():
 def me():
     """My participation: my votes and comments across consultations."""
     return render_template("accounts/me.html", **my_participation(current_user.id))
+
+
+@bp.app_context_processor
+def confirmation_context():
+    """Templates may ask whether the visitor still has to confirm the e-mail (the banner)."""
+
+    def email_confirmation_pending():
+        return current_user.is_authenticated and recovery.confirmation_pending(current_user)
+
+    return {"email_confirmation_pending": email_confirmation_pending}
+
+
+@bp.route("/auth/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"])
+def forgot_password():
+    """Ask for a reset link; the answer never says whether the e-mail has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        recovery.request_password_reset(form.email.data, _link_for("accounts.reset_password"))
+        flash(_("Si hay una cuenta activa con ese correo, te enviamos un enlace para elegir una nueva contraseña. Revisa tu bandeja de entrada y la de correo no deseado."), "info")
+        return redirect(url_for("accounts.login"), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/forgot_password.html", form=form), status
+
+
+def _invalid_link(error, retry_endpoint):
+    """The page for a refused link: what happened and where to ask for a new one."""
+    return _no_store(current_app.make_response((
+        render_template("accounts/link_invalid.html", message=error.message, retry_endpoint=retry_endpoint),
+        error.status,
+    )))
+
+
+@bp.route("/auth/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    """Choose a new password through a mailed link; all other sessions end."""
+    try:
+        user = recovery.user_for_reset_token(token)
+    except recovery.InvalidLink as error:
+        if request.method == "POST":
+            log.warning("password reset refused reason=%s ip=%s",
+                        "expired" if isinstance(error, recovery.ExpiredLink) else "invalid", request.remote_addr)
+        return _invalid_link(error, "accounts.forgot_password")
+    form = ResetPasswordForm(user=user)
+    if form.validate_on_submit():
+        try:
+            recovery.reset_password(token, form.password.data)
+        except services.WeakPassword as error:
+            form.password.errors.append(error.message)
+        except recovery.InvalidLink as error:
+            return _invalid_link(error, "accounts.forgot_password")
+        else:
+            if current_user.is_authenticated:
+                logout_user()
+            flash(_("Tu contraseña cambió. Inicia sesión con la nueva; las sesiones abiertas en otros dispositivos se cerraron."), "success")
+            return redirect(url_for("accounts.login"), code=303)
+    status = 400 if request.method == "POST" else 200
+    return _no_store(current_app.make_response((render_template("accounts/reset_password.html", form=form, token=token), status)))
+
+
+@bp.route("/auth/email/confirm")
+@login_required
+def confirm_email_status():
+    """Whether my e-mail is confirmed, and a button for a new link."""
+    return render_template(
+        "accounts/confirm_status.html",
+        form=ResendConfirmationForm(),
+        required=recovery.confirmation_required(),
+    )
+
+
+@bp.route("/auth/email/confirm/resend", methods=["POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["CONFIRM_RESEND_RATE_LIMIT"], key_func=citizen_key)
+def resend_confirmation():
+    """Mail me a new confirmation link."""
+    form = ResendConfirmationForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("accounts.confirm_email_status"), code=303)
+    user = current_user._get_current_object()
+    if user.email_confirmed_at is not None:
+        flash(_("Tu correo ya está confirmado."), "info")
+    elif recovery.send_confirmation(user, _link_for("accounts.confirm_email")):
+        flash(_("Te enviamos un nuevo enlace de confirmación a %(email)s.", email=user.email), "success")
+    else:
+        flash(_("No pudimos enviar el correo en este momento. Inténtalo de nuevo más tarde."), "error")
+    return redirect(url_for("accounts.confirm_email_status"), code=303)
+
+
+@bp.route("/auth/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token):
+    """Confirm an e-mail address with the mailed link (the change happens on the button's POST)."""
+    try:
+        recovery.user_for_confirmation_token(token)
+    except recovery.InvalidLink as error:
+        return _invalid_link(error, "accounts.confirm_email_status")
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        try:
+            _user, newly = recovery.confirm_email(token)
+        except recovery.InvalidLink as error:
+            return _invalid_link(error, "accounts.confirm_email_status")
+        flash(_("¡Listo! Confirmaste tu correo electrónico.") if newly else _("Tu correo ya está confirmado."), "success")
+        return redirect(url_for("main.index"), code=303)
+    return _no_store(current_app.make_response((render_template("accounts/confirm_email.html", form=form, token=token), 200)))

@@ -1,10 +1,11 @@
 """Consultation operations."""
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from aga_consulta.consultations.models import Consultation
-from aga_consulta.errors import ConsultationClosed, DomainError, NotAllowed, ValidationFailed
+from aga_consulta.errors import ConsultationClosed, DomainError, EmailNotConfirmed, NotAllowed, ValidationFailed
 from aga_consulta.extensions import db
 from aga_consulta.timeutil import to_naive_utc, utcnow
 
@@ -19,10 +20,15 @@ def ensure_can_participate(citizen, consultation, now):
     """Check that the citizen may vote or comment in the consultation at `now`.
 
     :raises NotAllowed: the account is deactivated.
+    :raises EmailNotConfirmed: confirmation is required and the e-mail is not confirmed yet.
     :raises ConsultationClosed: outside the consultation's window.
     """
     if not citizen.active:
         raise NotAllowed(_l("Tu cuenta está desactivada."))
+    # While the setting is on, every account without a confirmed address is held back,
+    # including those created before it was switched on: that is what the setting promises.
+    if current_app.config.get("EMAIL_CONFIRMATION_REQUIRED") and citizen.email_confirmed_at is None:
+        raise EmailNotConfirmed()
     if not consultation.is_open(now):
         raise ConsultationClosed()
 

@@ -1,0 +1,269 @@
+"""Account recovery: password reset and e-mail confirmation through signed, expiring links.
+
+The links carry an itsdangerous token (signed with SECRET_KEY, timestamped), not a row in a
+table. A reset token also carries a keyed fingerprint of the account's current password hash
+and e-mail, so it dies the moment the password changes, including by its own use: single use
+without storing anything, and a leaked database holds no live token. The reset itself is a
+compare-and-set on the old hash, so two requests racing with one link cannot both succeed.
+"""
+import hashlib
+import hmac
+import logging
+from datetime import timedelta, timezone
+
+from flask import current_app
+from flask_babel import format_timedelta, gettext as _, lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import func, select, update
+
+from aga_consulta import mail
+from aga_consulta.accounts.models import User, new_session_token
+from aga_consulta.accounts.passwords import password_problem
+from aga_consulta.accounts.services import WeakPassword, hash_password, normalize_email
+from aga_consulta.errors import DomainError
+from aga_consulta.extensions import db, limiter
+from aga_consulta.timeutil import utcnow
+
+log = logging.getLogger("aga_consulta.accounts")
+
+RESET_SALT = "aga-consulta/password-reset"
+CONFIRM_SALT = "aga-consulta/email-confirmation"
+#: Longer strings are not tokens we issued; refused before any work.
+MAX_TOKEN_LENGTH = 512
+
+
+class InvalidLink(DomainError):
+    """A reset or confirmation link that is tampered with, already used or for a closed account."""
+
+    status = 400
+    message = _l("El enlace no es válido o ya se usó. Pide uno nuevo.")
+
+
+class ExpiredLink(InvalidLink):
+    """A genuine link whose time ran out."""
+
+    message = _l("El enlace venció. Pide uno nuevo.")
+
+
+def _serializer(salt, now=None):
+    # `now` pins the clock (issuing a token in the past, checking one in the future), so that
+    # expiry is tested without waiting.
+    signer = TimestampSigner
+    if now is not None:
+        timestamp = int(now.replace(tzinfo=timezone.utc).timestamp())
+        signer = type("PinnedClockSigner", (TimestampSigner,), {"get_timestamp": lambda self: timestamp})
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt, signer=signer)
+
+
+def _load(token, salt, max_age, now=None):
+    """Return the payload of a token we issued, or raise.
+
+    :raises ExpiredLink: the signature is good but older than `max_age` seconds.
+    :raises InvalidLink: anything else (tampered, wrong kind, malformed).
+    """
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidLink()
+    try:
+        payload = _serializer(salt, now).loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise ExpiredLink() from None
+    except BadSignature:
+        raise InvalidLink() from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("u"), int):
+        raise InvalidLink()
+    return payload
+
+
+def _fingerprint(user):
+    # Keyed, so the token (readable, only signed) says nothing checkable about the hash.
+    key = current_app.config["SECRET_KEY"].encode()
+    material = f"{user.id}|{user.email}|{user.password_hash}".encode()
+    return hmac.new(key, material, hashlib.sha256).hexdigest()[:32]
+
+
+def make_reset_token(user, now=None):
+    """Return a password-reset token for `user`, valid PASSWORD_RESET_MAX_AGE seconds from `now`."""
+    return _serializer(RESET_SALT, now).dumps({"u": user.id, "f": _fingerprint(user)})
+
+
+def user_for_reset_token(token, now=None):
+    """Return the active user a reset token was issued to, if it is still usable.
+
+    :raises ExpiredLink: the token is older than PASSWORD_RESET_MAX_AGE.
+    :raises InvalidLink: tampered, already used, the password changed since, or account inactive.
+    """
+    payload = _load(token, RESET_SALT, current_app.config["PASSWORD_RESET_MAX_AGE"], now)
+    user = db.session.get(User, payload["u"])
+    if user is None or not user.active or not hmac.compare_digest(str(payload.get("f", "")), _fingerprint(user)):
+        raise InvalidLink()
+    return user
+
+
+def reset_password(token, new_password, now=None):
+    """Set a new password through a reset token; every existing session of the account ends.
+
+    The e-mail counts as confirmed afterwards: the link proved the person reads that mailbox.
+
+    :raises ExpiredLink: the token is too old.
+    :raises InvalidLink: the token is tampered with, used, outdated, or the account inactive.
+    :raises WeakPassword: the new password breaks the policy.
+    """
+    try:
+        user = user_for_reset_token(token, now)
+    except InvalidLink as error:
+        log.warning("password reset refused reason=%s", "expired" if isinstance(error, ExpiredLink) else "invalid")
+        raise
+    problem = password_problem(new_password or "", email=user.email, name=user.name)
+    if problem:
+        raise WeakPassword(problem)
+    now = now or utcnow()
+    # Compare-and-set on the hash the token was checked against: of two requests racing
+    # with the same link, only one changes the password.
+    result = db.session.execute(
+        update(User)
+        .where(User.id == user.id, User.password_hash == user.password_hash, User.active.is_(True))
+        .values(
+            password_hash=hash_password(new_password),
+            session_token=new_session_token(),
+            email_confirmed_at=func.coalesce(User.email_confirmed_at, now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        log.warning("password reset refused reason=used user_id=%s", user.id)
+        raise InvalidLink()
+    db.session.commit()
+    db.session.refresh(user)
+    log.info("password reset ok user_id=%s", user.id)
+    return user
+
+
+def _duration(seconds):
+    # Whole days, hours or minutes, rounded down: a mail may understate how long a link
+    # lives, never overstate it (babel alone would turn 90 minutes into "2 horas").
+    for unit in (86400, 3600, 60):
+        if seconds >= unit:
+            return format_timedelta(timedelta(seconds=seconds - seconds % unit), threshold=1)
+    return format_timedelta(timedelta(seconds=seconds), threshold=1)
+
+
+def _address_quota_left(email):
+    # Per-address cap on reset mails, on the rate limiter's storage (Redis in production),
+    # so that nobody can flood someone's mailbox from many addresses.
+    from limits import parse_many
+
+    digest = hashlib.sha256(email.encode()).hexdigest()[:32]
+    try:
+        return all(
+            limiter.limiter.hit(item, "reset-mail", digest)
+            for item in parse_many(current_app.config["RESET_EMAIL_RATE_LIMIT"])
+        )
+    except Exception:  # noqa: BLE001  (storage trouble must not block recovery)
+        log.exception("reset mail quota unavailable; sending anyway")
+        return True
+
+
+def request_password_reset(email, link_for, now=None):
+    """Mail a reset link if `email` belongs to an active account; return whether a mail went out.
+
+    The caller shows the same answer either way (no account enumeration). `link_for(token)`
+    turns a token into the absolute URL of the reset page, or None when no trustworthy URL
+    can be built (then nothing is sent).
+    """
+    email = normalize_email(email)
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None or not user.active:
+        log.info("password reset requested for no active account")
+        return False
+    if not _address_quota_left(email):
+        log.warning("password reset mail throttled user_id=%s", user.id)
+        return False
+    link = link_for(make_reset_token(user, now))
+    if link is None:
+        log.error("password reset mail not sent: no PUBLIC_BASE_URL to build the link")
+        return False
+    body = "\n\n".join([
+        _("Hola, %(name)s:", name=user.name),
+        _("Recibimos una solicitud para cambiar la contraseña de tu cuenta en la consulta ciudadana. Para elegir una nueva, abre este enlace:"),
+        link,
+        _("El enlace vence en %(duration)s y sirve una sola vez.", duration=_duration(current_app.config["PASSWORD_RESET_MAX_AGE"])),
+        _("Si no pediste el cambio, ignora este mensaje: tu contraseña sigue siendo la misma."),
+    ]) + "\n"
+    try:
+        mail.send_mail(user.email, _("Cambia tu contraseña"), body)
+    except mail.MailError as error:
+        log.error("password reset mail failed user_id=%s: %s", user.id, error)
+        return False
+    log.info("password reset mail sent user_id=%s", user.id)
+    return True
+
+
+def confirmation_required():
+    """Whether citizens must confirm their e-mail before voting or commenting (configuration)."""
+    return bool(current_app.config.get("EMAIL_CONFIRMATION_REQUIRED"))
+
+
+def confirmation_pending(user):
+    """Whether `user` must still confirm the e-mail before taking part."""
+    return confirmation_required() and user.email_confirmed_at is None
+
+
+def make_confirmation_token(user, now=None):
+    """Return an e-mail confirmation token for `user` and the address the account has now."""
+    return _serializer(CONFIRM_SALT, now).dumps({"u": user.id, "e": user.email})
+
+
+def user_for_confirmation_token(token, now=None):
+    """Return the active user a confirmation token was issued to.
+
+    :raises ExpiredLink: older than EMAIL_CONFIRMATION_MAX_AGE.
+    :raises InvalidLink: tampered, for another address, or the account is inactive.
+    """
+    payload = _load(token, CONFIRM_SALT, current_app.config["EMAIL_CONFIRMATION_MAX_AGE"], now)
+    user = db.session.get(User, payload["u"])
+    if user is None or not user.active or payload.get("e") != user.email:
+        raise InvalidLink()
+    return user
+
+
+def confirm_email(token, now=None):
+    """Mark the e-mail of the token's account as confirmed; return (user, newly_confirmed).
+
+    Confirming twice is harmless: the first date stays.
+
+    :raises ExpiredLink: the token is too old.
+    :raises InvalidLink: the token is tampered with or its account gone or inactive.
+    """
+    try:
+        user = user_for_confirmation_token(token, now)
+    except InvalidLink as error:
+        log.warning("e-mail confirmation refused reason=%s", "expired" if isinstance(error, ExpiredLink) else "invalid")
+        raise
+    if user.email_confirmed_at is not None:
+        return user, False
+    user.email_confirmed_at = now or utcnow()
+    db.session.commit()
+    log.info("e-mail confirmed user_id=%s", user.id)
+    return user, True
+
+
+def send_confirmation(user, link_for, now=None):
+    """Mail `user` a link that confirms the address; return whether it went out."""
+    link = link_for(make_confirmation_token(user, now))
+    if link is None:
+        log.error("confirmation mail not sent: no PUBLIC_BASE_URL to build the link")
+        return False
+    body = "\n\n".join([
+        _("Hola, %(name)s:", name=user.name),
+        _("Para votar y comentar en la consulta ciudadana, confirma que este es tu correo abriendo este enlace:"),
+        link,
+        _("El enlace vence en %(duration)s. Si no creaste una cuenta, ignora este mensaje.", duration=_duration(current_app.config["EMAIL_CONFIRMATION_MAX_AGE"])),
+    ]) + "\n"
+    try:
+        mail.send_mail(user.email, _("Confirma tu correo electrónico"), body)
+    except mail.MailError as error:
+        log.error("confirmation mail failed user_id=%s: %s", user.id, error)
+        return False
+    log.info("confirmation mail sent user_id=%s", user.id)
+    return True
