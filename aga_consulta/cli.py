@@ -69,7 +69,25 @@ def users_set_role(email, role):
     click.echo(f"{user.email} is now {role}.")
 
 
+@click.command("tally")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print the contract's JSON instead of a table.")
+def tally_command(slug, as_json):
+    """Print the tally of the consultation SLUG (a readable table, or JSON with --json)."""
+    import json
+
+    from aga_consulta.consultations.services import get_by_slug
+    from aga_consulta.tally.services import compute_tally, format_table
+
+    consultation = get_by_slug(slug)
+    if consultation is None:
+        raise click.ClickException(f"No consultation with slug {slug!r}.")
+    tally = compute_tally(consultation)
+    click.echo(json.dumps(tally, ensure_ascii=False, indent=2) if as_json else format_table(tally))
+
+
 def register(app):
     """Attach the command groups to the app."""
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(tally_command)

@@ -1,4 +1,8 @@
-"""Load the reference consultation through the same services the web uses."""
+"""Load the reference consultation through the same services the web uses.
+
+A reconstruction of published aggregates: the consultation is flagged `is_reconstruction`
+and its description says so.
+"""
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -10,6 +14,7 @@ from aga_consulta.extensions import db
 from aga_consulta.proposals.models import Proposal
 from aga_consulta.proposals.services import create_proposal, get_or_create_theme
 from aga_consulta.seed import catalogue
+from aga_consulta.seed.participation import load_participation
 from aga_consulta.timeutil import utcnow
 from aga_consulta.voting.models import Vote
 
@@ -75,13 +80,31 @@ def load_catalogue(historical=False, now=None):
 
 
 def load_reference(reset=False, historical=False, now=None):
-    """Load the reference consultation; returns it, or None when it exists and reset is False."""
+    """Load the reference consultation and its participation; returns it, or None when it exists and reset is False.
+
+    With `reset`, the consultation and everything recorded in it are deleted first; the
+    audit log keeps the entries of earlier loads (it is append-only), and the synthetic
+    accounts are reused.
+    """
     existing = get_by_slug(catalogue.SLUG)
     if existing is not None:
         if not reset:
             return None
         delete_consultation(existing)
-    return load_catalogue(historical=historical, now=now)
+    now = (now or utcnow()).replace(microsecond=0)
+    consultation = load_catalogue(historical=historical, now=now)
+    if historical:
+        # Closed: the committee decided in the weeks after the consultation.
+        activity_end = consultation.closes_at
+        shortlist_at = consultation.closes_at + timedelta(days=7)
+        select_at = consultation.closes_at + timedelta(days=14)
+    else:
+        # Open: the activity so far ends at loading time, and the committee's decisions
+        # are already on record so that the results page shows a complete selection.
+        activity_end = now - timedelta(minutes=1)
+        shortlist_at = now - timedelta(days=2)
+        select_at = now - timedelta(hours=6)
+    return load_participation(consultation, activity_end, shortlist_at, select_at)
 
 
 def database_is_empty():

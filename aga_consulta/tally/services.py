@@ -206,3 +206,31 @@ def participation_over_time(consultation):
         series.append({"day": current, "new": counts.get(current, 0), "cumulative": total})
         current += timedelta(days=1)
     return series
+
+
+def format_table(tally):
+    """Return the tally as plain-text tables for the command line."""
+    lines = [
+        f"Consultation       {tally['consultation']}",
+        f"Proposals          {tally['proposals']['total']} "
+        f"(national {tally['proposals']['national']}, subnational {tally['proposals']['subnational']})",
+        f"Participants       {tally['participants']} (voters {tally['voters']}, commenters {tally['commenters']})",
+        f"Votes (active)     {tally['votes']}",
+        f"Comments received  {tally['comments']['received']} "
+        f"(published {tally['comments']['published']}, hidden {tally['comments']['hidden']})",
+        f"Selected           {tally['selected']['total']} "
+        f"(national {tally['selected']['national']}, subnational {tally['selected']['subnational']})",
+        "",
+        f"{'#':>3}  {'code':<8} {'scope':<11} {'dept':<4} {'status':<12} {'votes':>6} {'comments':>8}  title",
+    ]
+    for position, row in enumerate(tally["ranking"], start=1):
+        lines.append(
+            f"{position:>3}  {row['code']:<8} {row['scope']:<11} {row['department'] or '':<4} {row['status']:<12} "
+            f"{row['votes']:>6} {row['comments']:>8}  {row['title']}"
+        )
+    lines += ["", f"{'dept':<4} {'department':<40} {'participants':>12} {'voters':>7} {'commenters':>10}"]
+    for row in tally["by_department"]:
+        lines.append(
+            f"{row['code']:<4} {row['name']:<40} {row['participants']:>12} {row['voters']:>7} {row['commenters']:>10}"
+        )
+    return "\n".join(lines)
