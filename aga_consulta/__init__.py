@@ -93,6 +93,9 @@ def _register_blueprints(app):
     from aga_consulta.moderation import routes as moderation  # /moderation/* and the public decisions page
     for blueprint in (moderation.bp, moderation.public_bp):
         app.register_blueprint(blueprint)
+    from aga_consulta.tally.routes import bp as tally_bp  # the public results page
+
+    app.register_blueprint(tally_bp)
 
 
 @event.listens_for(Engine, "connect")

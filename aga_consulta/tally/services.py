@@ -234,3 +234,25 @@ def format_table(tally):
             f"{row['code']:<4} {row['name']:<40} {row['participants']:>12} {row['voters']:>7} {row['commenters']:>10}"
         )
     return "\n".join(lines)
+
+
+def selected_proposals(consultation):
+    """Return the consultation's selected proposals, by code, with their public reasons."""
+    return list(db.session.scalars(
+        select(Proposal)
+        .where(Proposal.consultation_id == consultation.id, Proposal.status == "selected")
+        .order_by(Proposal.code)
+    ))
+
+
+def proposal_ids_by_code(consultation):
+    """Return {code: id} of the consultation's proposals, to link ranking rows to their pages."""
+    return dict(db.session.execute(
+        select(Proposal.code, Proposal.id).where(Proposal.consultation_id == consultation.id)
+    ).all())
+
+
+def bar_scale(values):
+    """Return each value as a share (0-100, one decimal) of the largest, for drawing bars."""
+    largest = max(values, default=0)
+    return [round(100 * value / largest, 1) if largest else 0 for value in values]
