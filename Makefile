@@ -52,3 +52,17 @@ bench-load: deps translations
 # lists any string left without a translation).
 extract-messages: deps
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot .
+
+# Browser tests (tests/browser, README "Browser tests"): Debian's Chromium, installed with
+# apt-get when absent (through sudo when not root), and axe-core from package-lock.json.
+# Playwright never downloads a browser. `make test` runs without them (those tests skip);
+# .ci/run calls this target and sets AGA_REQUIRE_BROWSER=1, which turns a skip into a failure.
+CHROMIUM ?= $(or $(AGA_CHROMIUM),/usr/bin/chromium)
+.PHONY: browser-deps
+browser-deps:
+	@sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	apt_install() { $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y "$$@" \
+		|| { $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y "$$@"; }; }; \
+	if [ ! -x "$(CHROMIUM)" ]; then apt_install chromium || exit 1; fi; \
+	if ! command -v npm >/dev/null; then apt_install nodejs npm || exit 1; fi
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
