@@ -129,6 +129,8 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
     MAIL_FROM = os.environ.get("MAIL_FROM", "Consulta Estado Abierto <no-responder@localhost>")
+    #: Reset mails go out over SMTP after the response, so its timing reveals no account.
+    MAIL_SMTP_IN_BACKGROUND = _env_bool("MAIL_SMTP_IN_BACKGROUND", True)
     #: Scheme and host of the links in mails (https://consulta.example.gov.co). Unset: the
     #: request's own host, which a forged Host header controls, so production sends no link then.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
@@ -166,6 +168,8 @@ class TestingConfig(Config):
     RESET_EMAIL_RATE_LIMIT = "10000 per minute"
     CONFIRM_RESEND_RATE_LIMIT = "10000 per minute"
     MAIL_BACKEND = "file"
+    # Synchronous, so that tests see the outcome; tests/accounts/test_mail.py covers the thread.
+    MAIL_SMTP_IN_BACKGROUND = False
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", os.path.join(INSTANCE_DIR, "outbox-testing"))
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "aga-test")
     RATELIMIT_STORAGE_OPTIONS = _ratelimit_storage_options(Config.RATELIMIT_STORAGE_URI, RATELIMIT_KEY_PREFIX)

@@ -8,6 +8,7 @@ import logging
 import os
 import smtplib
 import ssl
+import threading
 import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
@@ -60,12 +61,20 @@ def build_message(to, subject, body, *, sender=None):
     return message
 
 
-def send(message):
+def send(message, background=False):
     """Hand `message` to the configured backend.
+
+    With `background`, SMTP delivery happens in a thread after this returns (when
+    MAIL_SMTP_IN_BACKGROUND is on): the caller's response time then says nothing about
+    whether a mail went out, and a slow relay does not hold the request. Failures are logged.
 
     :raises MailError: the backend failed (SMTP unreachable, outbox not writable...).
     """
     backend = current_app.config.get("MAIL_BACKEND", "file")
+    if background and backend == "smtp" and current_app.config.get("MAIL_SMTP_IN_BACKGROUND"):
+        app = current_app._get_current_object()
+        threading.Thread(target=_send_in_background, args=(app, message), name="mail-send").start()
+        return
     sender = _BACKEND_FUNCTIONS.get(backend)
     if sender is None:
         raise MailError(f"unknown mail backend {backend!r}")
@@ -76,14 +85,22 @@ def send(message):
         raise MailError(f"{backend} backend failed: {type(error).__name__}") from error
 
 
-def send_mail(to, subject, body):
-    """Build and send one plain-text message; return it.
+def send_mail(to, subject, body, background=False):
+    """Build and send one plain-text message (see `send` for `background`); return it.
 
     :raises MailError: the backend failed.
     """
     message = build_message(to, subject, body)
-    send(message)
+    send(message, background=background)
     return message
+
+
+def _send_in_background(app, message):
+    with app.app_context():
+        try:
+            send(message)
+        except MailError as error:
+            log.error("background mail failed: %s", error)
 
 
 def _send_to_file(message, config):

@@ -85,8 +85,10 @@ def register():
         else:
             _start_session(user)
             if recovery.confirmation_required():
-                recovery.send_confirmation(user, _link_for("accounts.confirm_email"))
-                flash(_("¡Bienvenida o bienvenido, %(name)s! Te enviamos un correo para confirmar tu dirección: ábrelo para poder votar y comentar.", name=user.name), "success")
+                if recovery.send_confirmation(user, _link_for("accounts.confirm_email")):
+                    flash(_("¡Bienvenida o bienvenido, %(name)s! Te enviamos un correo para confirmar tu dirección: ábrelo para poder votar y comentar.", name=user.name), "success")
+                else:
+                    flash(_("¡Bienvenida o bienvenido, %(name)s! No pudimos enviarte el correo de confirmación; pide otro enlace en «Confirmar correo».", name=user.name), "error")
             else:
                 flash(_("¡Bienvenida o bienvenido, %(name)s! Ya puedes votar y comentar.", name=user.name), "success")
             return redirect(_next_target() or url_for("main.index"))
@@ -190,6 +192,8 @@ def reset_password(token):
                 logout_user()
             flash(_("Tu contraseña cambió. Inicia sesión con la nueva; las sesiones abiertas en otros dispositivos se cerraron."), "success")
             return redirect(url_for("accounts.login"), code=303)
+    if request.method == "POST":
+        log.info("password reset refused reason=form user_id=%s", user.id)
     status = 400 if request.method == "POST" else 200
     return _no_store(current_app.make_response((render_template("accounts/reset_password.html", form=form, token=token), status)))
 

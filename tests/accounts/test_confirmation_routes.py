@@ -71,6 +71,15 @@ def test_on_registration_mails_a_link_and_participation_waits_for_it(client, fac
     assert count(Vote) == 1
 
 
+def test_registration_says_so_when_the_mail_fails(client, outbox, required, config):
+    config(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_TIMEOUT=2)
+    response = client.post("/auth/register", data=FORM, follow_redirects=True)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "No pudimos enviarte el correo de confirmación" in html and BANNER in html
+    assert confirmed_at() is None
+
+
 def test_the_link_works_without_being_logged_in(app, factory, outbox, required):
     user = factory.user(email="ana@example.co")
     path = f"/auth/email/confirm/{recovery.make_confirmation_token(user)}"

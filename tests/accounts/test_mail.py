@@ -21,6 +21,7 @@ class _SmtpHandler(socketserver.StreamRequestHandler):
 
     def handle(self):
         server = self.server
+        server.hold.wait(10)
         self.reply("220 test ESMTP")
         while True:
             line = self.rfile.readline().decode().rstrip("\r\n")
@@ -43,6 +44,7 @@ class _SmtpHandler(socketserver.StreamRequestHandler):
                     data.append(chunk)
                 server.received.append(b"".join(data))
                 self.reply("250 queued")
+                server.delivered.set()
             elif verb == "QUIT":
                 self.reply("221 bye")
                 return
@@ -55,9 +57,13 @@ def smtp_server():
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SmtpHandler)
     server.daemon_threads = True
     server.received, server.envelope, server.credentials, server.offer_starttls = [], [], None, False
+    # `hold` keeps the relay silent until released (a slow relay); `delivered` marks a DATA.
+    server.hold, server.delivered = threading.Event(), threading.Event()
+    server.hold.set()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
+    server.hold.set()
     server.shutdown()
     server.server_close()
 
@@ -108,6 +114,30 @@ def test_smtp_never_falls_back_to_plain_text_when_starttls_is_asked(smtp_server,
     with pytest.raises(mail.MailError):
         mail.send_mail("ana@example.co", "Asunto", "Cuerpo")
     assert smtp_server.received == [] and smtp_server.credentials is None
+
+
+def test_reset_mail_goes_out_after_the_response(client, factory, smtp_server, config):
+    # A registered address must not answer slower than an unknown one: the relay is held
+    # silent, and the answer still comes back before any mail is delivered.
+    factory.user(email="ana@example.co")
+    config(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.server_address[1],
+           MAIL_USE_TLS=False, MAIL_USE_SSL=False, MAIL_USERNAME=None, MAIL_SMTP_IN_BACKGROUND=True)
+    smtp_server.hold.clear()
+    response = client.post("/auth/password/forgot", data={"email": "ana@example.co"})
+    assert response.status_code == 303
+    assert not smtp_server.delivered.is_set()
+    smtp_server.hold.set()
+    assert smtp_server.delivered.wait(10)
+    received = BytesParser(policy=policy.default).parsebytes(smtp_server.received[0])
+    assert received["To"] == "ana@example.co" and "/auth/password/reset/" in received.get_body().get_content()
+
+
+def test_background_failure_is_logged(app, config, caplog):
+    config(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_TIMEOUT=2)
+    message = mail.build_message("ana@example.co", "Asunto", "Cuerpo")
+    with caplog.at_level(logging.ERROR, logger="aga_consulta.mail"):
+        mail._send_in_background(app, message)
+    assert "background mail failed: smtp backend failed" in caplog.text
 
 
 def test_unreachable_smtp_is_a_mail_error(config):
