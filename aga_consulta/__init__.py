@@ -96,6 +96,9 @@ def _register_blueprints(app):
     from aga_consulta.tally.routes import bp as tally_bp  # the public results page
 
     app.register_blueprint(tally_bp)
+    from aga_consulta.exports import routes as exports  # public open data and /moderation/ exports
+    for blueprint in (exports.bp, exports.moderator_bp):
+        app.register_blueprint(blueprint)
 
 
 @event.listens_for(Engine, "connect")

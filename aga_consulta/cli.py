@@ -69,6 +69,22 @@ def users_set_role(email, role):
     click.echo(f"{user.email} is now {role}.")
 
 
+@click.command("export")
+@click.argument("slug")
+@click.option("--out", "directory", required=True, type=click.Path(file_okay=False),
+              help="Directory to write the CSV files into (created if missing).")
+def export_command(slug, directory):
+    """Write every CSV export of the consultation SLUG into a directory."""
+    from aga_consulta.consultations.services import get_by_slug
+    from aga_consulta.exports.services import write_all
+
+    consultation = get_by_slug(slug)
+    if consultation is None:
+        raise click.ClickException(f"No consultation with slug {slug!r}.")
+    for file_name, rows in write_all(consultation, directory):
+        click.echo(f"{file_name}\t{rows} rows")
+
+
 @click.command("tally")
 @click.argument("slug")
 @click.option("--json", "as_json", is_flag=True, help="Print the contract's JSON instead of a table.")
@@ -91,3 +107,4 @@ def register(app):
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(tally_command)
+    app.cli.add_command(export_command)

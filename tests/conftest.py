@@ -43,6 +43,9 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # Buffered: a streamed body (the CSV exports) is read inside the request's own
+        # context, as a server reads it; read later, outside, its context could not be popped.
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

@@ -140,6 +140,14 @@ def test_citizen_journey(app, factory, open_page, viewport, lang):
     expect(page.locator(".comment-body", has_text=my_reply)).to_be_visible()
     tab.check("me")
 
+    # The consultation's results, where the vote counts.
+    page.get_by_role("link", name=re.compile(re.escape("S-76"))).first.click()
+    page.get_by_role("link", name=f"← {consultation.title}").click()
+    page.get_by_role("link", name=tr("Ver resultados")).click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.locator("main")).to_contain_text(valle.title)
+    tab.check("results")
+
     # What the browser did is what the database holds.
     db.session.rollback()
     citizen = db.session.scalar(select(User).where(User.email == email))

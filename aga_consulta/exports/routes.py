@@ -1,0 +1,65 @@
+"""CSV download routes: public open data, and the full set for moderators."""
+from flask import Blueprint, Response, abort, stream_with_context
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from aga_consulta.accounts.permissions import refuse_non_moderators
+from aga_consulta.consultations.routes import load_consultation
+from aga_consulta.exports import services
+
+bp = Blueprint("exports", __name__)
+#: Under /moderation, guarded like the moderation blueprint (and walked by its access test).
+moderator_bp = Blueprint("moderator_exports", __name__, url_prefix="/moderation")
+
+
+#: What each export holds, as the download links name it.
+EXPORT_LABELS = {
+    "proposals": _l("Propuestas, con sus votos y comentarios"),
+    "votes": _l("Votos activos (seudonimizados)"),
+    "comments": _l("Comentarios, incluidos los ocultos (seudonimizados)"),
+    "participants": _l("Participantes (seudonimizados)"),
+    "summary": _l("Cifras del conteo"),
+    "participation_by_department": _l("Participación por departamento"),
+}
+
+
+@bp.app_context_processor
+def export_link_helpers():
+    """`export_links(audience)`: (name, label) of every export the audience may download."""
+    return {"export_links": lambda audience: [(name, EXPORT_LABELS[name]) for name in services.REGISTRY[audience]]}
+
+
+@moderator_bp.before_request
+def require_moderator():
+    """Anonymous visitors log in first; citizens get 403."""
+    return refuse_non_moderators()
+
+
+def _csv_response(consultation, name, audience):
+    try:
+        services.get_export(audience, name)
+    except services.UnknownExport:
+        abort(404)
+    body = stream_with_context(services.iter_csv(consultation, name, audience))
+    response = Response(body, mimetype="text/csv")
+    response.headers.set("Content-Disposition", "attachment", filename=services.filename(consultation, name))
+    return response
+
+
+@bp.route("/consultations/<slug>/export/<name>.csv")
+def public_export(slug, name):
+    """Stream a public export (no personal data)."""
+    consultation = load_consultation(slug)
+    return _csv_response(consultation, name, "public")
+
+
+@moderator_bp.route("/consultations/<slug>/export/<name>.csv")
+def moderator_export(slug, name):
+    """Stream a full export to a moderator; the download is audited and never cached."""
+    consultation = load_consultation(slug)
+    if name not in services.REGISTRY["moderator"]:
+        abort(404)
+    services.record_download(current_user._get_current_object(), consultation, name)
+    response = _csv_response(consultation, name, "moderator")
+    response.headers["Cache-Control"] = "no-store"
+    return response
