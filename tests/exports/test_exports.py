@@ -445,3 +445,12 @@ def test_dashboard_links_to_every_moderator_export(client, data):
     for name in FULL:
         assert f'href="/moderation/consultations/consulta-export/export/{name}.csv"' in html
     assert "Descargar datos (CSV)" in html
+
+
+def test_results_page_links_to_the_public_exports_only(client, data):
+    html = client.get("/consultations/consulta-export/results").get_data(as_text=True)
+    for name in PUBLIC:
+        assert f'href="/consultations/consulta-export/export/{name}.csv"' in html
+    for name in ("votes", "comments", "participants"):
+        assert f"/export/{name}.csv" not in html
+    assert "/moderation/consultations/" not in html
