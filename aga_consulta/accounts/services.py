@@ -41,8 +41,9 @@ def hash_password(password):
     return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
 
 
-def register_citizen(*, name, email, password, department_code, accepted_terms, role="citizen", now=None):
-    """Create and return a citizen account.
+def register_citizen(*, name, email, password, department_code, accepted_terms, role="citizen",
+                     email_confirmed=False, now=None):
+    """Create and return a citizen account (`email_confirmed` when an operator vouches for the address).
 
     :raises ValidationFailed: missing consent, unknown department, bad name or role.
     :raises WeakPassword: the password breaks the policy.
@@ -70,6 +71,7 @@ def register_citizen(*, name, email, password, department_code, accepted_terms, 
         role=role,
         consented_at=now,
         created_at=now,
+        email_confirmed_at=now if email_confirmed else None,
     )
     db.session.add(user)
     try:
