@@ -47,6 +47,13 @@ serve: deps translations
 bench-load: deps translations
 	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
+# Tally and export benchmark (bench/tally_export.py): 200k citizens, 1M votes, 100k comments
+# bulk-loaded into SQLite (bench/out/) and PostgreSQL (database bench_tally); times the
+# tally and the 1M-row votes export; figures go to docs/performance.md by hand.
+.PHONY: bench-tally
+bench-tally: deps translations
+	$(BIN)/python bench/tally_export.py $(BENCH_ARGS)
+
 # Extract every user-facing string into messages.pot (maintainers: then translate the new
 # ones in the English catalogue of the package they belong to; tests/core/test_i18n.py
 # lists any string left without a translation).

@@ -21,7 +21,6 @@ import json
 import os
 import platform
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -244,9 +243,9 @@ def export_in_child(url, name, path):
     """Run the export in a fresh interpreter; return its JSON report (time, rows, peak RSS)."""
     command = [sys.executable, str(Path(__file__).resolve()), "--child-export", name, "--url", url, "--path", str(path)]
     completed = subprocess.run(command, capture_output=True, text=True, check=True)
-    report = json.loads(completed.stdout.strip().splitlines()[-1])
-    report["children_maxrss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return report
+    # The child's own VmHWM, not getrusage(RUSAGE_CHILDREN): a forked child's maximum RSS
+    # includes the parent's pages (the generated rows) until it execs.
+    return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 def _vm_kb(field):
@@ -380,7 +379,7 @@ def main():
     for label, _url in backends:
         r = results[label]
         export = r["votes_export"]
-        print(f"{label:<12}{r['tally_median_s']:>12.3f} s{' '.join(f'{t:.2f}' for t in r['tally_runs_s']):>32}"
+        print(f"{label:<12}{r['tally_median_s']:>12.3f} s  {' '.join(f'{t:.2f}' for t in r['tally_runs_s']):>30}"
               f"{export['seconds']:>12.2f} s{export['rows']:>10,}{export['peak_rss_mb']:>7.0f} MB")
     print(f"load average: start {results['machine']['loadavg_start']}, end {results['machine']['loadavg_end']}")
     out = OUT / f"tally-export-{time.strftime('%Y%m%d-%H%M%S')}.json"
