@@ -1,10 +1,8 @@
 """Shared helpers of the adversarial suite: payloads, row snapshots, logged-in clients."""
 import contextvars
-import importlib.util
 import re
 import threading
 
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -101,22 +99,3 @@ def fetch(client, url, method="GET", **kwargs):
         return response, body
 
     return contextvars.Context().run(run)
-
-
-def has_package(name):
-    """True when `name` (e.g. aga_consulta.exports) can be imported: another issue may not have landed."""
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-needs_tally = pytest.mark.skipif(
-    not has_package("aga_consulta.tally"),
-    reason="the moderation dashboard needs aga_consulta.tally (issue 4), not landed yet",
-)
-
-
-def rules_matching(app, fragment, method="GET"):
-    """URL rules of `app` whose path contains `fragment` and that accept `method`."""
-    return [rule for rule in app.url_map.iter_rules() if fragment in rule.rule and method in rule.methods]

@@ -2,25 +2,18 @@
 exports, and nothing hidden or personal leaking through open data.
 
 Written against the HTTP contract (/consultations/<slug>/export/<name>.csv and
-/moderation/consultations/<slug>/export/<name>.csv); skipped while the exports package of
-issue 4 has not landed.
+/moderation/consultations/<slug>/export/<name>.csv).
 """
 import csv
 import io
 
 import pytest
 
-from aga_consulta import create_app
 from aga_consulta.comments.models import Comment
 from aga_consulta.extensions import db
 from aga_consulta.moderation.models import AuditLogEntry
 from tests.helpers import count, login
-from tests.security.support import XSS_PAYLOADS, fetch as _fetch, has_package, rules_matching
-
-pytestmark = pytest.mark.skipif(
-    not has_package("aga_consulta.exports") or not rules_matching(create_app("testing"), "/export/"),
-    reason="the CSV exports (issue 4, aga_consulta.exports) have not landed",
-)
+from tests.security.support import XSS_PAYLOADS, fetch as _fetch
 
 PUBLIC = ("proposals", "summary", "participation_by_department")
 MODERATOR = ("proposals", "votes", "comments", "participants", "summary", "participation_by_department")

@@ -11,7 +11,7 @@ from aga_consulta.comments.models import Comment, CommentReport
 from aga_consulta.extensions import db
 from aga_consulta.voting.models import Vote
 from tests.helpers import PASSWORD, count, login
-from tests.security.support import needs_tally, table_counts
+from tests.security.support import table_counts
 
 REGISTER = {"name": "Ana Campo", "email": "ana@example.co", "password": PASSWORD, "password_confirm": PASSWORD,
             "department": "76", "accept_terms": "y"}
@@ -144,7 +144,6 @@ class TestCase7HostileQueryParameters:
         assert client.get(path, query_string={"page": "2"}).status_code == 404
         assert table_counts() == before
 
-    @needs_tally
     def test_moderation_dashboard(self, app, factory):
         consultation = factory.consultation(slug="plan")
         factory.proposal(consultation)

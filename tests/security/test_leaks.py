@@ -7,7 +7,6 @@ from aga_consulta.comments.models import Comment
 from aga_consulta.extensions import db
 from aga_consulta.voting import services as voting
 from tests.helpers import login
-from tests.security.support import rules_matching
 
 SECRET = "Texto del comentario oculto 7c1f"
 
@@ -35,9 +34,7 @@ def world(app, factory):
 def test_hidden_comments_are_absent_from_every_public_page_and_count(app, world):
     proposal = world["proposal"]
     urls = ["/", "/consultations/plan", "/consultations/plan?sort=recent", f"/proposals/{proposal.id}",
-            "/consultations/plan/decisions", "/me"]
-    if rules_matching(app, "/results"):
-        urls.append("/consultations/plan/results")
+            "/consultations/plan/decisions", "/consultations/plan/results", "/me"]
     for who, client in world["visitors"].items():
         for url in urls:
             response = client.get(url)

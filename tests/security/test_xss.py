@@ -16,7 +16,7 @@ from aga_consulta.comments.models import Comment
 from aga_consulta.extensions import db
 from aga_consulta.proposals.models import Proposal
 from tests.helpers import PASSWORD, login
-from tests.security.support import XSS_PAYLOADS, assert_inert, has_package, rules_matching
+from tests.security.support import XSS_PAYLOADS, assert_inert
 
 PAYLOAD = " ".join(XSS_PAYLOADS)  # 98 characters: fits a name, a reason and a comment
 
@@ -114,15 +114,12 @@ def test_moderator_screens_show_payloads_escaped(world):
         assert_inert(_page(moderator, url), expect_escaped=XSS_PAYLOADS[:3])
 
 
-@pytest.mark.skipif(not has_package("aga_consulta.tally"), reason="the dashboard needs aga_consulta.tally (issue 4)")
 def test_dashboard_shows_payloads_escaped(world):
     html = _page(world["moderator"], "/moderation/?consultation=plan")
     assert_inert(html, expect_escaped=XSS_PAYLOADS[:3])
 
 
 def test_results_page_shows_payloads_escaped(app, world):
-    if not rules_matching(app, "/results"):
-        pytest.skip("the results page (issue 4) has not landed")
     assert_inert(_page(app.test_client(), "/consultations/plan/results"), expect_escaped=XSS_PAYLOADS[:3])
 
 
