@@ -66,6 +66,8 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Common log format plus the request time in microseconds (`us=`), which the load
 # benchmark reads as server time. %(h)s is the client as ProxyFix resolved it.
 access_log_format = '%(h)s - - %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" us=%(D)s'
+# Password-reset and confirmation tokens are part of their links' paths: redacted in the log.
+logger_class = "aga_consulta.serving.RedactingLogger"
 
 
 def post_fork(server, worker):

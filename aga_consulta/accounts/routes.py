@@ -48,8 +48,10 @@ def _link_for(endpoint):
 
 
 def _no_store(response):
-    # Pages reached through a secret link: neither the browser nor a proxy keeps them.
+    # Pages reached through a secret link: neither the browser nor a proxy keeps them, and
+    # the link does not travel on as the Referer of the page's own stylesheet request.
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 

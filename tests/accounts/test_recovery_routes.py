@@ -57,6 +57,8 @@ def test_whole_reset_flow_through_the_outbox(app, factory, outbox, caplog):
         page = client.get(path_of(link))
         assert page.status_code == 200
         assert page.headers["Cache-Control"] == "no-store"
+        # The token must not leave as the Referer of the page's stylesheet request.
+        assert page.headers["Referrer-Policy"] == "no-referrer"
         html = page.get_data(as_text=True)
         assert 'name="password"' in html and 'name="password_confirm"' in html
 
