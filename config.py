@@ -77,6 +77,9 @@ class Config:
     RESET_EMAIL_RATE_LIMIT = os.environ.get("RESET_EMAIL_RATE_LIMIT", "3 per hour")
     #: Confirmation mails a logged-in citizen may ask for.
     CONFIRM_RESEND_RATE_LIMIT = os.environ.get("CONFIRM_RESEND_RATE_LIMIT", "3 per hour")
+    #: Results page and public CSVs per client, one budget for both: each computes the whole
+    #: tally, so a loop of anonymous requests must not be able to keep the database busy.
+    RESULTS_RATE_LIMIT = os.environ.get("RESULTS_RATE_LIMIT", "60 per minute")
 
     #: Number of proxies in front of the app that set X-Forwarded-For (0: trust none).
     PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
@@ -167,6 +170,7 @@ class TestingConfig(Config):
     RESET_RATE_LIMIT = "10000 per minute"
     RESET_EMAIL_RATE_LIMIT = "10000 per minute"
     CONFIRM_RESEND_RATE_LIMIT = "10000 per minute"
+    RESULTS_RATE_LIMIT = "10000 per minute"
     MAIL_BACKEND = "file"
     # Synchronous, so that tests see the outcome; tests/accounts/test_mail.py covers the thread.
     MAIL_SMTP_IN_BACKGROUND = False

@@ -6,6 +6,7 @@ from flask_login import current_user
 from aga_consulta.accounts.permissions import refuse_non_moderators
 from aga_consulta.consultations.routes import load_consultation
 from aga_consulta.exports import services
+from aga_consulta.tally.routes import results_limit
 
 bp = Blueprint("exports", __name__)
 #: Under /moderation, guarded like the moderation blueprint (and walked by its access test).
@@ -47,6 +48,7 @@ def _csv_response(consultation, name, audience):
 
 
 @bp.route("/consultations/<slug>/export/<name>.csv")
+@results_limit
 def public_export(slug, name):
     """Stream a public export (no personal data)."""
     consultation = load_consultation(slug)

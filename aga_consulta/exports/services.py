@@ -19,6 +19,7 @@ from aga_consulta.errors import DomainError
 from aga_consulta.extensions import db
 from aga_consulta.moderation.audit import record
 from aga_consulta.proposals.models import Proposal, Theme
+from aga_consulta.proposals.services import code_order
 from aga_consulta.territory.models import Department
 from aga_consulta.voting.models import Vote
 
@@ -134,7 +135,7 @@ def _proposal_rows(consultation, published_only):
         .outerjoin(Department, Department.code == Proposal.department_code)
         .outerjoin(Theme, Theme.id == Proposal.theme_id)
         .where(Proposal.consultation_id == consultation.id)
-        .order_by(Proposal.code)
+        .order_by(code_order())
     )
     yield from _stream(statement)
 

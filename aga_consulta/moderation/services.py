@@ -828,13 +828,13 @@ def dashboard_proposals(consultation, *, scope=None, department=None, theme=None
         "votes": votes,
         "comments": comments,
         "status": case(STATUS_ORDER, value=Proposal.status),
-        "code": Proposal.code,
+        "code": proposals.code_order(),
     }
     key = keys[sort if sort in keys else "votes"]
     order = [key.desc() if descending else key.asc()]
     if sort != "votes":
         order.append(votes.desc())
-    order.append(Proposal.code)
+    order.append(proposals.code_order())
     return list(db.session.execute(query.order_by(*order)))
 
 

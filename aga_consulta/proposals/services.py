@@ -21,6 +21,13 @@ class DuplicateProposalCode(DomainError):
     message = _l("Ya existe una propuesta con ese código en esta consulta.")
 
 
+def code_order():
+    """Proposal.code in byte order on every database: the contract's last tie-break."""
+    # A PostgreSQL database created with a language collation (en_US, es_CO) ignores case and
+    # punctuation when sorting: "N-10" and "N1" would rank differently than on SQLite.
+    return Proposal.code.collate("C") if db.engine.dialect.name == "postgresql" else Proposal.code
+
+
 def _vote_counts(consultation_id):
     # One grouped pass over the consultation's votes, joined to the proposals: a few
     # times cheaper than one correlated count per proposal on a 900-proposal page.
@@ -101,7 +108,7 @@ def list_proposals(consultation, *, scope=None, department=None, theme=None, sta
     if sort == "recent":
         query = query.order_by(Proposal.created_at.desc(), Proposal.id.desc())
     else:
-        query = query.order_by(votes.desc(), comments.desc(), Proposal.code)
+        query = query.order_by(votes.desc(), comments.desc(), code_order())
     query = query.limit(per_page).offset((page - 1) * per_page)
     return list(db.session.execute(query)), total
 

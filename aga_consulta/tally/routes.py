@@ -1,15 +1,20 @@
 """The public results page of a consultation."""
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
 from aga_consulta.consultations.routes import load_consultation
+from aga_consulta.extensions import limiter
 from aga_consulta.proposals.models import SCOPES
 from aga_consulta.tally import services
 from aga_consulta.territory.divipola import DEPARTMENTS
 
 bp = Blueprint("tally", __name__)
 
+#: One budget per client for every public page that computes the whole tally.
+results_limit = limiter.shared_limit(lambda: current_app.config["RESULTS_RATE_LIMIT"], scope="results")
+
 
 @bp.route("/consultations/<slug>/results")
+@results_limit
 def results(slug):
     """Show a consultation's figures, ranking by scope, selected proposals and charts."""
     consultation = load_consultation(slug)

@@ -19,6 +19,7 @@ from aga_consulta.accounts.models import User
 from aga_consulta.comments.models import Comment
 from aga_consulta.extensions import db
 from aga_consulta.proposals.models import SCOPES, Proposal
+from aga_consulta.proposals.services import code_order
 from aga_consulta.territory.models import Department
 from aga_consulta.voting.models import Vote
 
@@ -33,13 +34,15 @@ def _active_votes(consultation_id):
 
 def participant_activity_subquery(consultation_id):
     """One row per participant: user_id, voted (0/1), commented (0/1), first activity time."""
+    # Each side is grouped first (one row per voter and per commenter, with their earliest
+    # time), as in participant_flags_subquery: never one row per vote into the union.
     activity = union_all(
         select(Vote.user_id.label("user_id"), literal(1).label("voted"), literal(0).label("commented"),
-               Vote.cast_at.label("at"))
-        .where(*_active_votes(consultation_id)),
+               func.min(Vote.cast_at).label("at"))
+        .where(*_active_votes(consultation_id)).group_by(Vote.user_id),
         select(Comment.user_id.label("user_id"), literal(0).label("voted"), literal(1).label("commented"),
-               Comment.created_at.label("at"))
-        .where(Comment.consultation_id == consultation_id),
+               func.min(Comment.created_at).label("at"))
+        .where(Comment.consultation_id == consultation_id).group_by(Comment.user_id),
     ).subquery("activity")
     return (
         select(
@@ -173,7 +176,7 @@ def ranking(consultation):
         .outerjoin(votes, votes.c.proposal_id == Proposal.id)
         .outerjoin(comments, comments.c.proposal_id == Proposal.id)
         .where(Proposal.consultation_id == consultation.id)
-        .order_by(vote_n.desc(), comment_n.desc(), Proposal.code)
+        .order_by(vote_n.desc(), comment_n.desc(), code_order())
     )
     return [
         {"code": code, "title": title, "scope": scope, "department": department, "status": status,

@@ -95,3 +95,22 @@ def test_reference_results_page_says_it_is_a_reconstruction(client, runner):
     html = text(client.get("/consultations/iv-plan-2020/results"))
     assert "Reconstrucción de referencia" in html
     assert "<dd>713</dd>" in html.replace("> <", "><") and "<dd>149</dd>" in html.replace("> <", "><")
+
+
+def test_results_and_public_exports_share_one_rate_limit_per_client(app, client, factory):
+    # Each of these pages computes the whole tally: a loop of anonymous requests is cut off.
+    factory.consultation(slug="plan")
+    app.config["RESULTS_RATE_LIMIT"] = "3 per minute"
+    try:
+        statuses = [client.get("/consultations/plan/results").status_code,
+                    client.get("/consultations/plan/export/summary.csv").status_code,
+                    client.get("/consultations/plan/results").status_code,
+                    client.get("/consultations/plan/export/proposals.csv").status_code,
+                    client.get("/consultations/plan/results").status_code]
+        other_client = app.test_client()
+        other_client.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+        elsewhere = other_client.get("/consultations/plan/results").status_code
+    finally:
+        app.config["RESULTS_RATE_LIMIT"] = "10000 per minute"
+    assert statuses == [200, 200, 200, 429, 429]
+    assert elsewhere == 200

@@ -181,3 +181,10 @@ def test_participation_over_time_counts_each_participant_on_their_first_day(fact
     assert [(row["new"], row["cumulative"]) for row in series] == [(1, 1), (0, 1), (1, 2), (1, 3)]
     assert series[0]["day"] == day0.date()
     assert series[-1]["day"] == day0.date() + timedelta(days=3)
+
+
+def test_code_tie_break_is_byte_order_on_every_database(factory, consultation):
+    # A language collation on PostgreSQL would sort "N-10" after "N1" and "b1" before "C2".
+    for code in ("b1", "N1", "N-10", "C2"):
+        factory.proposal(consultation, code=code)
+    assert [row["code"] for row in compute_tally(consultation)["ranking"]] == ["C2", "N-10", "N1", "b1"]
