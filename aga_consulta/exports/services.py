@@ -287,13 +287,18 @@ def iter_csv(consultation, name, audience, counter=None):
         counter.append(written)
 
 
+def _private_file(path, flags):
+    return os.open(path, flags, 0o600)
+
+
 def write_export(consultation, name, audience, path):
     """Write one export to the file at `path` and return its number of data rows.
 
     :raises UnknownExport: no such export for this audience.
     """
     counter = []
-    with open(path, "w", encoding="utf-8", newline="") as output:
+    # Owner-only: the full set holds hidden comments and pseudonymised participation.
+    with open(path, "w", encoding="utf-8", newline="", opener=_private_file) as output:
         for chunk in iter_csv(consultation, name, audience, counter):
             output.write(chunk)
     return counter[0]
@@ -304,7 +309,7 @@ def write_all(consultation, directory):
 
     The command line is an operator's action: it is audited with the system as the actor.
     """
-    os.makedirs(directory, exist_ok=True)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
     written = []
     for name in REGISTRY["moderator"]:
         file_name = filename(consultation, name)

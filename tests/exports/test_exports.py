@@ -2,6 +2,7 @@
 import csv
 import io
 import os
+import stat
 
 import pytest
 from sqlalchemy import select
@@ -427,6 +428,9 @@ def test_flask_export_writes_every_file(runner, data, tmp_path):
         assert f"consulta-export-{name}.csv\t{len(rows) - 1} rows" in result.output
     entry = db.session.scalar(select(AuditLogEntry).where(AuditLogEntry.action == "export.download"))
     assert entry.actor_role == "system" and entry.reason == "flask export"
+    # Owner-only: the full set holds hidden comments and pseudonymised participation.
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o700
+    assert {stat.S_IMODE(os.stat(out / name).st_mode) for name in names} == {0o600}
 
 
 def test_flask_export_refuses_an_unknown_slug(runner, data, tmp_path):
