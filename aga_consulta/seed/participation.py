@@ -385,7 +385,8 @@ def moderate(rng, moderator_ids, offensive_ids, participants, timeline):
     for comment_id in offensive_ids:
         comment = db.session.get(Comment, comment_id)
         at = timeline.after(comment.created_at, 600, 6 * 3600)
-        reporters = [c.user_id for c in participants if c.user_id != comment.user_id]
+        # Only citizens already registered by then: a report never predates its reporter.
+        reporters = [c.user_id for c in participants if c.user_id != comment.user_id and c.arrives_at <= at]
         for reporter_id in rng.sample(reporters, 2):
             report_comment(db.session.get(User, reporter_id), db.session.get(Comment, comment_id), REPORT_REASON, now=at)
             at = timeline.after(at, 60, 1800)

@@ -109,3 +109,21 @@ def test_tally_command_prints_a_table_and_refuses_an_unknown_slug(runner, factor
     missing = runner.invoke(args=["tally", "no-existe"])
     assert missing.exit_code != 0 and "no-existe" in missing.output
     assert runner.invoke(args=["tally", "no-existe", "--json"]).exit_code != 0
+
+
+def test_reference_reports_never_predate_their_reporters(runner):
+    from sqlalchemy import select
+
+    from aga_consulta.accounts.models import User
+    from aga_consulta.comments.models import Comment, CommentReport
+    from aga_consulta.extensions import db
+
+    assert runner.invoke(args=["seed", "reference"]).exit_code == 0
+    rows = db.session.execute(
+        select(CommentReport.created_at, User.created_at, Comment.created_at)
+        .join(User, User.id == CommentReport.user_id)
+        .join(Comment, Comment.id == CommentReport.comment_id)
+    ).all()
+    assert rows, "the reference consultation has reported comments"
+    assert all(reporter_since <= reported_at and comment_at <= reported_at
+               for reported_at, reporter_since, comment_at in rows)
