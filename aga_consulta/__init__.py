@@ -84,20 +84,19 @@ def _register_blueprints(app):
     from aga_consulta.accounts.routes import bp as accounts_bp
     from aga_consulta.comments.routes import bp as comments_bp
     from aga_consulta.consultations.routes import bp as consultations_bp
+    from aga_consulta.exports import routes as exports
     from aga_consulta.main.routes import bp as main_bp
+    from aga_consulta.moderation import routes as moderation
     from aga_consulta.proposals.routes import bp as proposals_bp
+    from aga_consulta.tally.routes import bp as tally_bp
     from aga_consulta.voting.routes import bp as voting_bp
 
-    for blueprint in (main_bp, accounts_bp, consultations_bp, proposals_bp, voting_bp, comments_bp):
-        app.register_blueprint(blueprint)
-    from aga_consulta.moderation import routes as moderation  # /moderation/* and the public decisions page
-    for blueprint in (moderation.bp, moderation.public_bp):
-        app.register_blueprint(blueprint)
-    from aga_consulta.tally.routes import bp as tally_bp  # the public results page
-
-    app.register_blueprint(tally_bp)
-    from aga_consulta.exports import routes as exports  # public open data and /moderation/ exports
-    for blueprint in (exports.bp, exports.moderator_bp):
+    for blueprint in (
+        main_bp, accounts_bp, consultations_bp, proposals_bp, voting_bp, comments_bp,
+        moderation.bp, moderation.public_bp,  # /moderation/* and the public decisions page
+        tally_bp,  # the public results page
+        exports.bp, exports.moderator_bp,  # open data, and the full set under /moderation/
+    ):
         app.register_blueprint(blueprint)
 
 
