@@ -60,7 +60,9 @@ class Config:
     # Rate limiting (Flask-Limiter). memory:// is per process: production uses Redis.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
-    RATELIMIT_HEADERS_ENABLED = True
+    # X-RateLimit-* headers cost a storage round trip per limited request; a 429 still
+    # carries Retry-After (errors.py).
+    RATELIMIT_HEADERS_ENABLED = False
     # If Redis goes away, keep limiting per process rather than failing requests.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True

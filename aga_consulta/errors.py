@@ -97,6 +97,8 @@ def register_error_handlers(app):
         for key, value in error.get_headers():
             if key.lower() != "content-type":
                 response.headers[key] = value
+        if error.code == 429 and "Retry-After" not in response.headers:
+            response.headers["Retry-After"] = str(_retry_after(error))
         return response
 
     @app.errorhandler(DomainError)
@@ -118,6 +120,14 @@ def register_error_handlers(app):
         """Last resort: roll back and apologise in Spanish."""
         _safe_rollback()
         return render_error(500)
+
+
+def _retry_after(error):
+    # The limiter's own headers cost a storage round trip on every limited request (the vote
+    # path included), so they are off: a refusal says when to retry from the limit's window,
+    # an upper bound that needs no storage call.
+    limit = getattr(getattr(error, "limit", None), "limit", None)
+    return limit.get_expiry() if limit is not None else 60
 
 
 def _render_as_visitor():

@@ -95,6 +95,9 @@ def test_login_brute_force_gets_429(app, client, factory):
     assert statuses[:5] == [400] * 5 and statuses[5:] == [429] * 3
     assert spoofed.status_code == 429
     assert "Demasiadas solicitudes" in spoofed.get_data(as_text=True)
+    # When to come back: the limit's window (a minute), with no storage call on normal requests.
+    assert spoofed.headers["Retry-After"] == "60"
+    assert not any(name.startswith("X-RateLimit") for name in spoofed.headers.keys())
 
 
 def test_production_refuses_the_default_secret(monkeypatch):
