@@ -19,7 +19,7 @@ from aga_consulta.errors import DomainError
 from aga_consulta.extensions import db
 from aga_consulta.moderation.audit import record
 from aga_consulta.proposals.models import Proposal, Theme
-from aga_consulta.proposals.services import code_order
+from aga_consulta.proposals.services import code_order, comment_counts_subquery, vote_counts_subquery
 from aga_consulta.territory.models import Department
 from aga_consulta.voting.models import Vote
 
@@ -122,16 +122,14 @@ def _proposal_codes(consultation):
 
 
 def _proposal_rows(consultation, published_only):
-    votes = (select(func.count(Vote.id))
-             .where(Vote.proposal_id == Proposal.id, Vote.withdrawn_at.is_(None))
-             .correlate(Proposal).scalar_subquery())
-    comment_filter = [Comment.proposal_id == Proposal.id]
-    if published_only:
-        comment_filter.append(Comment.status == "published")
-    comments = select(func.count(Comment.id)).where(*comment_filter).correlate(Proposal).scalar_subquery()
+    votes = vote_counts_subquery(consultation.id)
+    comments = comment_counts_subquery(consultation.id, published_only=published_only)
     statement = (
         select(Proposal.code, Proposal.title, Proposal.scope, Proposal.department_code, Department.name,
-               Theme.name, Proposal.proposer, Proposal.status, Proposal.status_reason, votes, comments)
+               Theme.name, Proposal.proposer, Proposal.status, Proposal.status_reason,
+               func.coalesce(votes.c.n, 0), func.coalesce(comments.c.n, 0))
+        .outerjoin(votes, votes.c.proposal_id == Proposal.id)
+        .outerjoin(comments, comments.c.proposal_id == Proposal.id)
         .outerjoin(Department, Department.code == Proposal.department_code)
         .outerjoin(Theme, Theme.id == Proposal.theme_id)
         .where(Proposal.consultation_id == consultation.id)

@@ -28,9 +28,10 @@ def code_order():
     return Proposal.code.collate("C") if db.engine.dialect.name == "postgresql" else Proposal.code
 
 
-def _vote_counts(consultation_id):
-    # One grouped pass over the consultation's votes, joined to the proposals: a few
-    # times cheaper than one correlated count per proposal on a 900-proposal page.
+def vote_counts_subquery(consultation_id):
+    """(proposal_id, n): active votes per proposal of the consultation, in one grouped pass."""
+    # Joined to the proposals, a few times cheaper than one correlated count per proposal
+    # on a 900-proposal page.
     return (
         select(Vote.proposal_id, func.count().label("n"))
         .where(Vote.consultation_id == consultation_id, Vote.withdrawn_at.is_(None))
@@ -39,11 +40,15 @@ def _vote_counts(consultation_id):
     )
 
 
-def _comment_counts(consultation_id):
-    # Published comments only: hidden ones never show in public counts.
+def comment_counts_subquery(consultation_id, published_only=True):
+    """(proposal_id, n): comments per proposal; published only unless told otherwise."""
+    # Public counts never include hidden comments; the moderators' export counts them all.
+    where = [Comment.consultation_id == consultation_id]
+    if published_only:
+        where.append(Comment.status == "published")
     return (
         select(Comment.proposal_id, func.count().label("n"))
-        .where(Comment.consultation_id == consultation_id, Comment.status == "published")
+        .where(*where)
         .group_by(Comment.proposal_id)
         .subquery("comment_counts")
     )
@@ -55,8 +60,8 @@ def proposals_with_counts(consultation, *, scope=None, department=None, theme=No
     The query selects (proposal, active votes, published comments); `votes` and `comments`
     are its count columns, for ordering. Filters are exact matches on validated values.
     """
-    vote_counts = _vote_counts(consultation.id)
-    comment_counts = _comment_counts(consultation.id)
+    vote_counts = vote_counts_subquery(consultation.id)
+    comment_counts = comment_counts_subquery(consultation.id)
     votes = func.coalesce(vote_counts.c.n, 0).label("votes")
     comments = func.coalesce(comment_counts.c.n, 0).label("comments")
     query = (

@@ -19,7 +19,7 @@ from aga_consulta.accounts.models import User
 from aga_consulta.comments.models import Comment
 from aga_consulta.extensions import db
 from aga_consulta.proposals.models import SCOPES, Proposal
-from aga_consulta.proposals.services import code_order
+from aga_consulta.proposals.services import code_order, comment_counts_subquery, vote_counts_subquery
 from aga_consulta.territory.models import Department
 from aga_consulta.voting.models import Vote
 
@@ -32,54 +32,35 @@ def _active_votes(consultation_id):
     return (Vote.consultation_id == consultation_id, Vote.withdrawn_at.is_(None))
 
 
-def participant_activity_subquery(consultation_id):
-    """One row per participant: user_id, voted (0/1), commented (0/1), first activity time."""
-    # Each side is grouped first (one row per voter and per commenter, with their earliest
-    # time), as in participant_flags_subquery: never one row per vote into the union.
-    activity = union_all(
-        select(Vote.user_id.label("user_id"), literal(1).label("voted"), literal(0).label("commented"),
-               func.min(Vote.cast_at).label("at"))
-        .where(*_active_votes(consultation_id)).group_by(Vote.user_id),
-        select(Comment.user_id.label("user_id"), literal(0).label("voted"), literal(1).label("commented"),
-               func.min(Comment.created_at).label("at"))
-        .where(Comment.consultation_id == consultation_id).group_by(Comment.user_id),
-    ).subquery("activity")
-    return (
-        select(
-            activity.c.user_id,
-            func.max(activity.c.voted).label("voted"),
-            func.max(activity.c.commented).label("commented"),
-            func.min(activity.c.at).label("first_at"),
-        )
-        .group_by(activity.c.user_id)
-        .subquery("participants")
-    )
+def participants_subquery(consultation_id, with_first_at=False):
+    """One row per participant: user_id, voted (0/1), commented (0/1) and, if asked, first_at.
 
-
-def participant_flags_subquery(consultation_id):
-    """One row per participant: user_id, voted (0/1), commented (0/1).
-
-    Each side is made distinct first (an index-only scan of the active-votes index on
-    PostgreSQL), so the final grouping sees one row per voter and per commenter, not one
-    per vote: at a million votes this is what keeps the tally under a second.
+    Each side is grouped first (one row per voter and per commenter; on PostgreSQL an
+    index-only scan of the active-votes index), so the final grouping never sees one row per
+    vote: at a million votes this is what keeps the tally under a second. `first_at`, the
+    time of the citizen's first activity, costs a read of every vote row: only the
+    participation-over-time chart asks for it.
     """
+    def side(column_user, column_at, voted, where):
+        columns = [column_user.label("user_id"), literal(voted).label("voted"), literal(1 - voted).label("commented")]
+        if with_first_at:
+            columns.append(func.min(column_at).label("at"))
+        return select(*columns).where(*where).group_by(column_user)
+
     activity = union_all(
-        select(Vote.user_id.label("user_id"), literal(1).label("voted"), literal(0).label("commented"))
-        .where(*_active_votes(consultation_id)).group_by(Vote.user_id),
-        select(Comment.user_id.label("user_id"), literal(0).label("voted"), literal(1).label("commented"))
-        .where(Comment.consultation_id == consultation_id).group_by(Comment.user_id),
+        side(Vote.user_id, Vote.cast_at, 1, _active_votes(consultation_id)),
+        side(Comment.user_id, Comment.created_at, 0, [Comment.consultation_id == consultation_id]),
     ).subquery("activity")
-    return (
-        select(activity.c.user_id, func.max(activity.c.voted).label("voted"),
-               func.max(activity.c.commented).label("commented"))
-        .group_by(activity.c.user_id)
-        .subquery("participants")
-    )
+    columns = [activity.c.user_id, func.max(activity.c.voted).label("voted"),
+               func.max(activity.c.commented).label("commented")]
+    if with_first_at:
+        columns.append(func.min(activity.c.at).label("first_at"))
+    return select(*columns).group_by(activity.c.user_id).subquery("participants")
 
 
 def participation_by_department(consultation):
     """Return participants, voters and commenters per registered department, most participants first."""
-    people = participant_flags_subquery(consultation.id)
+    people = participants_subquery(consultation.id)
     # Grouped by code first, named after: joining the department table before grouping made
     # PostgreSQL loop over every participant once per department.
     counts = (
@@ -104,24 +85,6 @@ def participation_by_department(consultation):
          "commenters": int(commenters)}
         for code, name, participants, voters, commenters in rows
     ]
-
-
-def participant_totals(consultation):
-    """Return {participants, voters, commenters}: distinct citizens (UNION of voter and commenter ids)."""
-    people = participant_activity_subquery(consultation.id)
-    participants, voters, commenters = db.session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(people.c.voted), 0),
-            func.coalesce(func.sum(people.c.commented), 0),
-        ).select_from(people)
-    ).one()
-    return {"participants": int(participants), "voters": int(voters), "commenters": int(commenters)}
-
-
-def active_vote_total(consultation):
-    """Return the number of active (not withdrawn) votes in the consultation."""
-    return db.session.scalar(select(func.count(Vote.id)).where(*_active_votes(consultation.id)))
 
 
 def comment_totals(consultation):
@@ -156,18 +119,8 @@ def proposal_totals(consultation):
 
 def ranking(consultation):
     """Return every proposal with its active votes and published comments: votes, then comments, then code."""
-    votes = (
-        select(Vote.proposal_id, func.count(Vote.id).label("n"))
-        .where(*_active_votes(consultation.id))
-        .group_by(Vote.proposal_id)
-        .subquery("vote_counts")
-    )
-    comments = (
-        select(Comment.proposal_id, func.count(Comment.id).label("n"))
-        .where(Comment.consultation_id == consultation.id, Comment.status == "published")
-        .group_by(Comment.proposal_id)
-        .subquery("comment_counts")
-    )
+    votes = vote_counts_subquery(consultation.id)
+    comments = comment_counts_subquery(consultation.id)
     vote_n = func.coalesce(votes.c.n, 0)
     comment_n = func.coalesce(comments.c.n, 0)
     rows = db.session.execute(
@@ -233,7 +186,7 @@ def _as_date(value):
 
 def participation_over_time(consultation):
     """Return [{day, new, cumulative}]: participants by the local day of their first activity, gaps filled."""
-    people = participant_activity_subquery(consultation.id)
+    people = participants_subquery(consultation.id, with_first_at=True)
     day = _local_day(people.c.first_at, _site_offset(consultation.opens_at)).label("day")
     counts = {
         _as_date(d): int(n)
