@@ -14,12 +14,12 @@ from datetime import timedelta, timezone
 from flask import current_app
 from flask_babel import format_timedelta, gettext as _, lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import func, update
 
 from aga_consulta import mail
 from aga_consulta.accounts.models import User, new_session_token
 from aga_consulta.accounts.passwords import password_problem
-from aga_consulta.accounts.services import WeakPassword, hash_password, normalize_email
+from aga_consulta.accounts.services import WeakPassword, get_user_by_email, hash_password, normalize_email
 from aga_consulta.errors import DomainError
 from aga_consulta.extensions import db, limiter
 from aga_consulta.timeutil import utcnow
@@ -172,31 +172,35 @@ def request_password_reset(email, link_for, now=None):
     can be built (then nothing is sent).
     """
     email = normalize_email(email)
-    user = db.session.scalar(select(User).where(User.email == email))
+    user = get_user_by_email(email)
     if user is None or not user.active:
         log.info("password reset requested for no active account")
         return False
     if not _address_quota_left(email):
         log.warning("password reset mail throttled user_id=%s", user.id)
         return False
-    link = link_for(make_reset_token(user, now))
-    if link is None:
-        log.error("password reset mail not sent: no PUBLIC_BASE_URL to build the link")
-        return False
-    body = "\n\n".join([
-        _("Hola, %(name)s:", name=user.name),
+    # In the background: a registered address must not answer slower than an unknown one.
+    return _mail_link(
+        user, "password reset", link_for(make_reset_token(user, now)), _("Cambia tu contraseña"),
         _("Recibimos una solicitud para cambiar la contraseña de tu cuenta en la consulta ciudadana. Para elegir una nueva, abre este enlace:"),
-        link,
-        _("El enlace vence en %(duration)s y sirve una sola vez.", duration=_duration(current_app.config["PASSWORD_RESET_MAX_AGE"])),
-        _("Si no pediste el cambio, ignora este mensaje: tu contraseña sigue siendo la misma."),
-    ]) + "\n"
-    try:
-        # In the background: a registered address must not answer slower than an unknown one.
-        mail.send_mail(user.email, _("Cambia tu contraseña"), body, background=True)
-    except mail.MailError as error:
-        log.error("password reset mail failed user_id=%s: %s", user.id, error)
+        [_("El enlace vence en %(duration)s y sirve una sola vez.", duration=_duration(current_app.config["PASSWORD_RESET_MAX_AGE"])),
+         _("Si no pediste el cambio, ignora este mensaje: tu contraseña sigue siendo la misma.")],
+        background=True,
+    )
+
+
+def _mail_link(user, kind, link, subject, before, after, background=False):
+    # One shape for every mailed link: greeting, why, the link, what to know; logged by kind.
+    if link is None:
+        log.error("%s mail not sent: no PUBLIC_BASE_URL to build the link", kind)
         return False
-    log.info("password reset mail sent user_id=%s", user.id)
+    body = "\n\n".join([_("Hola, %(name)s:", name=user.name), before, link, *after]) + "\n"
+    try:
+        mail.send_mail(user.email, subject, body, background=background)
+    except mail.MailError as error:
+        log.error("%s mail failed user_id=%s: %s", kind, user.id, error)
+        return False
+    log.info("%s mail sent user_id=%s", kind, user.id)
     return True
 
 
@@ -251,20 +255,8 @@ def confirm_email(token, now=None):
 
 def send_confirmation(user, link_for, now=None):
     """Mail `user` a link that confirms the address; return whether it went out."""
-    link = link_for(make_confirmation_token(user, now))
-    if link is None:
-        log.error("confirmation mail not sent: no PUBLIC_BASE_URL to build the link")
-        return False
-    body = "\n\n".join([
-        _("Hola, %(name)s:", name=user.name),
+    return _mail_link(
+        user, "confirmation", link_for(make_confirmation_token(user, now)), _("Confirma tu correo electrónico"),
         _("Para votar y comentar en la consulta ciudadana, confirma que este es tu correo abriendo este enlace:"),
-        link,
-        _("El enlace vence en %(duration)s. Si no creaste una cuenta, ignora este mensaje.", duration=_duration(current_app.config["EMAIL_CONFIRMATION_MAX_AGE"])),
-    ]) + "\n"
-    try:
-        mail.send_mail(user.email, _("Confirma tu correo electrónico"), body)
-    except mail.MailError as error:
-        log.error("confirmation mail failed user_id=%s: %s", user.id, error)
-        return False
-    log.info("confirmation mail sent user_id=%s", user.id)
-    return True
+        [_("El enlace vence en %(duration)s. Si no creaste una cuenta, ignora este mensaje.", duration=_duration(current_app.config["EMAIL_CONFIRMATION_MAX_AGE"]))],
+    )
