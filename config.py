@@ -116,6 +116,9 @@ class Config:
 
     #: Proposals per page on a consultation page.
     PROPOSALS_PER_PAGE = _env_int("PROPOSALS_PER_PAGE", 30)
+    #: Largest proposals CSV a moderator may import, in bytes and in data rows.
+    PROPOSAL_IMPORT_MAX_BYTES = _env_int("PROPOSAL_IMPORT_MAX_BYTES", 512 * 1024)
+    PROPOSAL_IMPORT_MAX_ROWS = _env_int("PROPOSAL_IMPORT_MAX_ROWS", 2000)
     #: Distinct reports that hide a comment until a moderator reviews it.
     COMMENT_AUTOHIDE_REPORTS = _env_int("COMMENT_AUTOHIDE_REPORTS", 3)
     #: Key for participant pseudonyms in exports; defaults to one derived from SECRET_KEY.

@@ -25,6 +25,8 @@ def create_app(config_name=None, overrides=None):
     if overrides:
         app.config.update(overrides)
     app.config["AGA_CONFIG_NAME"] = config_class.__name__
+    # JSON answers (refusals for scripts, the tally) carry Spanish text as UTF-8, not \u escapes.
+    app.json.ensure_ascii = False
 
     if config_class.__name__ == "ProductionConfig" and app.config["SECRET_KEY"] in (
         DEFAULT_SECRET_KEY, "", None,
@@ -83,16 +85,15 @@ def _init_extensions(app):
 def _register_blueprints(app):
     from aga_consulta.accounts.routes import bp as accounts_bp
     from aga_consulta.comments.routes import bp as comments_bp
-    from aga_consulta.consultations.routes import bp as consultations_bp
     from aga_consulta.exports import routes as exports
-    from aga_consulta.main.routes import bp as main_bp
     from aga_consulta.moderation import routes as moderation
-    from aga_consulta.proposals.routes import bp as proposals_bp
+    from aga_consulta.portal.routes import bp as portal_bp
     from aga_consulta.tally.routes import bp as tally_bp
     from aga_consulta.voting.routes import bp as voting_bp
 
     for blueprint in (
-        main_bp, accounts_bp, consultations_bp, proposals_bp, voting_bp, comments_bp,
+        portal_bp,  # home, consultation and proposal pages, /me
+        accounts_bp, voting_bp, comments_bp,
         moderation.bp, moderation.public_bp,  # /moderation/* and the public decisions page
         tally_bp,  # the public results page
         exports.bp, exports.moderator_bp,  # open data, and the full set under /moderation/

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from aga_consulta.accounts import services as accounts
 from aga_consulta.accounts.models import ROLES
 from aga_consulta.errors import DomainError
-from aga_consulta.moderation import services as moderation
+from aga_consulta.accounts import roles
 
 seed_cli = AppGroup("seed", help="Load reference data.")
 users_cli = AppGroup("users", help="Manage accounts and roles.")
@@ -54,7 +54,7 @@ def users_create(email, name, role, department, password_stdin):
         )
     except DomainError as error:
         raise click.ClickException(str(error.message)) from None
-    moderation.record_account_created_by_operator(user)
+    roles.record_account_created_by_operator(user)
     click.echo(f"Created {user.role} {user.email} (id {user.id}).")
 
 
@@ -66,7 +66,7 @@ def users_set_role(email, role):
     user = accounts.get_user_by_email(email)
     if user is None:
         raise click.ClickException(f"No account with e-mail {email}.")
-    moderation.set_role_by_operator(user, role)  # audited, like a role change from the dashboard
+    roles.set_role_by_operator(user, role)  # audited, like a role change from the dashboard
     click.echo(f"{user.email} is now {role}.")
 
 

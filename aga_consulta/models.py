@@ -2,7 +2,7 @@
 from aga_consulta.accounts.models import User  # noqa: F401
 from aga_consulta.comments.models import Comment, CommentReport  # noqa: F401
 from aga_consulta.consultations.models import Consultation  # noqa: F401
-from aga_consulta.moderation.models import AuditLogEntry, StatusDecision  # noqa: F401
-from aga_consulta.proposals.models import Proposal, Theme  # noqa: F401
+from aga_consulta.audit.models import AuditLogEntry  # noqa: F401
+from aga_consulta.proposals.models import Proposal, StatusDecision, Theme  # noqa: F401
 from aga_consulta.territory.models import Department  # noqa: F401
 from aga_consulta.voting.models import Vote  # noqa: F401

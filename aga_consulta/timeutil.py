@@ -1,5 +1,5 @@
 """Time helpers: the database stores naive UTC datetimes everywhere."""
-from datetime import datetime, timezone
+from datetime import datetime, time, timedelta, timezone
 
 
 def utcnow():
@@ -17,3 +17,9 @@ def to_naive_utc(value):
 def isoformat_utc(value):
     """Format a stored naive-UTC datetime as ISO 8601 with an explicit Z."""
     return value.replace(microsecond=0).isoformat() + "Z"
+
+
+def local_day_bounds(day, timezone_):
+    """Return the naive-UTC [start, end) of a calendar day in `timezone_` (a tzinfo)."""
+    start = datetime.combine(day, time.min, tzinfo=timezone_)
+    return to_naive_utc(start), to_naive_utc(start + timedelta(days=1))

@@ -105,13 +105,13 @@ def prepare_database(database_url, vote_cap):
         departments = sorted(DEPARTMENTS)
         for i in range(PROPOSALS):
             national = i % 3 == 0
-            create_proposal(
-                consultation, code=f"B-{i:04d}", title=f"Propuesta de carga número {i}",
-                scope="national" if national else "subnational",
-                department_code=None if national else departments[i % len(departments)],
-                theme=themes[i % len(themes)], summary="Resumen " * 20, body="Cuerpo " * 80,
-                proposer="Entidad de prueba",
-            )
+            create_proposal(consultation, {
+                "code": f"B-{i:04d}", "title": f"Propuesta de carga número {i}",
+                "scope": "national" if national else "subnational",
+                "department_code": "" if national else departments[i % len(departments)],
+                "theme": themes[i % len(themes)].name, "summary": "Resumen " * 20, "body": "Cuerpo " * 80,
+                "proposer": "Entidad de prueba",
+            }, commit=False)
         db.session.commit()
         proposal_ids = [row[0] for row in db.session.execute(
             text("SELECT id FROM proposals WHERE consultation_id = :c ORDER BY id"), {"c": consultation.id}
@@ -379,8 +379,9 @@ class Citizen:
         self.cookies = None
 
     def _client(self):
+        # Accept JSON: a refused vote then answers 409 (what the ledger counts), not a 303.
         return httpx.AsyncClient(base_url=self.base_url, follow_redirects=False, timeout=60,
-                                 limits=httpx.Limits(max_connections=1))
+                                 limits=httpx.Limits(max_connections=1), headers={"Accept": "application/json"})
 
     async def register_and_login(self, rec):
         """Register through the form, then log in from a second device (kept for the rest)."""

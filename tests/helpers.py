@@ -45,26 +45,17 @@ class Factory:
             vote_cap=vote_cap,
             description="Descripción",
         )
-        db.session.commit()
         return consultation
 
     def proposal(self, consultation, code=None, scope="national", department=None, theme=None, title=None):
-        theme_obj = get_or_create_theme(theme, theme.title()) if theme else None
+        if theme:
+            get_or_create_theme(theme, theme.title())
         if scope == "subnational" and department is None:
             department = "76"
-        proposal = create_proposal(
-            consultation,
-            code=code or f"P-{next(_counter)}",
-            title=title or "Propuesta de prueba",
-            scope=scope,
-            summary="Resumen",
-            body="Cuerpo",
-            department_code=department,
-            theme=theme_obj,
-            proposer="Entidad",
-        )
-        db.session.commit()
-        return proposal
+        values = {"code": code or f"P-{next(_counter)}", "title": title or "Propuesta de prueba", "scope": scope,
+                  "summary": "Resumen", "body": "Cuerpo", "department_code": department or "", "theme": theme or "",
+                  "proposer": "Entidad"}
+        return create_proposal(consultation, values)
 
 
 def login(client, email, password=PASSWORD, next_url=None):
@@ -86,3 +77,17 @@ def csrf_token(client, url):
 def count(model, *where):
     """Count rows of `model` matching the conditions."""
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+#: Headers of a script that wants to read a refusal's status (409, 403...) instead of a page.
+JSON = {"Accept": "application/json"}
+
+
+def assert_refused(client, response, page, message):
+    """Check a refusal answered 303 back to `page`, which then shows `message` once."""
+    assert response.status_code == 303, response.status_code
+    location = response.headers["Location"]
+    assert location.split("#")[0] == page, location
+    html = client.get(location).get_data(as_text=True)
+    assert message in html, html[:2000]
+    return html

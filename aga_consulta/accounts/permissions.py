@@ -1,14 +1,35 @@
-"""Role checks for views: one place that decides who may open staff pages.
+"""Role checks: one place that decides who may act as staff, for services and for views.
 
-Anonymous visitors are sent to the login page (Flask-Login's `unauthorized`, which keeps a
+Services call `ensure_moderator` / `ensure_admin` on their actor. Views refuse early:
+anonymous visitors are sent to the login page (Flask-Login's `unauthorized`, which keeps a
 safe `next`); signed-in people without the role get 403.
 """
 from functools import wraps
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from aga_consulta.errors import NotAllowed
 from aga_consulta.extensions import login_manager
+
+
+def ensure_moderator(actor):
+    """Check that `actor` is an active moderator or admin.
+
+    :raises NotAllowed: otherwise.
+    """
+    if actor is None or not getattr(actor, "active", False) or not actor.is_moderator:
+        raise NotAllowed()
+
+
+def ensure_admin(actor):
+    """Check that `actor` is an active admin.
+
+    :raises NotAllowed: otherwise.
+    """
+    if actor is None or not getattr(actor, "active", False) or not actor.is_admin:
+        raise NotAllowed(_l("Solo una persona administradora puede hacer esto."))
 
 
 def refuse_unless(predicate):
@@ -31,17 +52,6 @@ def refuse_non_moderators():
 def refuse_non_admins():
     """Refuse anyone who is not an admin (anonymous: login redirect; others: 403)."""
     return refuse_unless(lambda user: user.is_admin)
-
-
-def moderator_required(view):
-    """Decorate a view so that only moderators and admins reach it."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        refusal = refuse_non_moderators()
-        return refusal if refusal is not None else view(*args, **kwargs)
-
-    return wrapped
 
 
 def admin_required(view):

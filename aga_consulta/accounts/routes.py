@@ -15,11 +15,10 @@ from aga_consulta.accounts.forms import (
     ResendConfirmationForm,
     ResetPasswordForm,
 )
-from aga_consulta.accounts.participation import my_participation
 from aga_consulta.errors import DomainError
 from aga_consulta.extensions import limiter
 from aga_consulta.security import is_safe_next
-from aga_consulta.voting.routes import citizen_key
+from aga_consulta.web import citizen_key
 
 bp = Blueprint("accounts", __name__)
 log = logging.getLogger("aga_consulta.accounts")
@@ -69,7 +68,7 @@ def _start_session(user, remember=False):
 def register():
     """Create a citizen account and log the person in."""
     if current_user.is_authenticated:
-        return redirect(url_for("main.index"))
+        return redirect(url_for("portal.index"))
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
@@ -93,7 +92,7 @@ def register():
                     flash(_("¡Bienvenida o bienvenido, %(name)s! No pudimos enviarte el correo de confirmación; pide otro enlace en «Confirmar correo».", name=user.name), "error")
             else:
                 flash(_("¡Bienvenida o bienvenido, %(name)s! Ya puedes votar y comentar.", name=user.name), "success")
-            return redirect(_next_target() or url_for("main.index"))
+            return redirect(_next_target() or url_for("portal.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/register.html", form=form, next=_next_target()), status
 
@@ -103,14 +102,14 @@ def register():
 def login():
     """Log in; on failure say only that the e-mail or password is wrong."""
     if current_user.is_authenticated:
-        return redirect(_next_target() or url_for("main.index"))
+        return redirect(_next_target() or url_for("portal.index"))
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data, remote_addr=request.remote_addr)
         if user is not None:
             _start_session(user, remember=form.remember.data)
             log.info("login ok user_id=%s", user.id)
-            return redirect(_next_target() or url_for("main.index"))
+            return redirect(_next_target() or url_for("portal.index"))
         form.form_errors.append(_("Correo o contraseña incorrectos."))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/login.html", form=form, next=_next_target()), status
@@ -121,7 +120,7 @@ def logout():
     """End the session everywhere: the session token is rotated, old cookies stop working."""
     form = LogoutForm()
     if not form.validate_on_submit():
-        return redirect(url_for("main.index"))
+        return redirect(url_for("portal.index"))
     if current_user.is_authenticated:
         services.rotate_session_token(current_user._get_current_object())
     logout_user()
@@ -130,14 +129,7 @@ def logout():
     if lang:
         session["lang"] = lang
     flash(_("Cerraste tu sesión."), "info")
-    return redirect(url_for("main.index"))
-
-
-@bp.route("/me")
-@login_required
-def me():
-    """My participation: my votes and comments across consultations."""
-    return render_template("accounts/me.html", **my_participation(current_user.id))
+    return redirect(url_for("portal.index"))
 
 
 @bp.app_context_processor
@@ -243,5 +235,5 @@ def confirm_email(token):
         except recovery.InvalidLink as error:
             return _invalid_link(error, "accounts.confirm_email_status")
         flash(_("¡Listo! Confirmaste tu correo electrónico.") if newly else _("Tu correo ya está confirmado."), "success")
-        return redirect(url_for("main.index"), code=303)
+        return redirect(url_for("portal.index"), code=303)
     return _no_store(current_app.make_response((render_template("accounts/confirm_email.html", form=form, token=token), 200)))

@@ -117,18 +117,6 @@ def load_user_by_session_token(token):
     return db.session.scalar(select(User).where(User.session_token == token, User.active.is_(True)))
 
 
-def set_role(user, role):
-    """Change a user's role.
-
-    :raises ValidationFailed: unknown role.
-    """
-    if role not in ROLES:
-        raise ValidationFailed(_l("Rol desconocido."))
-    user.role = role
-    db.session.commit()
-    return user
-
-
 def get_user_by_email(email):
     """Return the user with this e-mail, or None."""
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))

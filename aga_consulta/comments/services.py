@@ -1,13 +1,15 @@
 """Commenting, replying and reporting."""
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from aga_consulta.comments.models import Comment, CommentReport
+from aga_consulta.comments.moderation import auto_hide_if_reported, unreviewed_report_count
 from aga_consulta.consultations.services import ensure_can_participate
 from aga_consulta.errors import DomainError, NotAllowed, ValidationFailed
 from aga_consulta.extensions import db
+from aga_consulta.text import clean_text
 from aga_consulta.timeutil import utcnow
 
 BODY_MIN = 3
@@ -20,18 +22,6 @@ class AlreadyReported(DomainError):
     """The citizen already reported this comment."""
 
     message = _l("Ya habías reportado este comentario. Gracias: el equipo moderador lo revisará.")
-
-
-def clean_text(text):
-    """Trim surrounding whitespace and normalise line endings; refuse NUL characters.
-
-    :raises ValidationFailed: the text contains a NUL character.
-    """
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-    if "\x00" in text:
-        raise ValidationFailed(_l("El texto contiene caracteres no válidos."))
-    return text
-
 
 
 def add_comment(author, proposal, body, parent=None, now=None):
@@ -94,11 +84,8 @@ def report_comment(reporter, comment, reason, now=None):
         db.session.rollback()
         raise AlreadyReported() from None
     # Hidden pending review (with a system entry in the audit log); reports that a
-    # moderator already reviewed do not count again. Imported here because the moderation
-    # package builds on this one.
-    from aga_consulta.moderation.services import auto_hide_if_reported, unreviewed_report_count
-
-    threshold = current_app.config.get("COMMENT_AUTOHIDE_REPORTS", 3)
+    # moderator already reviewed do not count again.
+    threshold = current_app.config["COMMENT_AUTOHIDE_REPORTS"]
     auto_hide_if_reported(comment, unreviewed_report_count(comment), threshold, now)
     db.session.commit()
     return report
@@ -132,4 +119,18 @@ def reported_comment_ids(reporter_id, proposal_id):
             .join(Comment, Comment.id == CommentReport.comment_id)
             .where(CommentReport.user_id == reporter_id, Comment.proposal_id == proposal_id)
         )
+    )
+
+
+def comment_counts_subquery(consultation_id, published_only=True):
+    """(proposal_id, n): comments per proposal; published only unless told otherwise."""
+    # Public counts never include hidden comments; the moderators' export counts them all.
+    where = [Comment.consultation_id == consultation_id]
+    if published_only:
+        where.append(Comment.status == "published")
+    return (
+        select(Comment.proposal_id, func.count().label("n"))
+        .where(*where)
+        .group_by(Comment.proposal_id)
+        .subquery("comment_counts")
     )

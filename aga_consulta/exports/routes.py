@@ -1,12 +1,11 @@
 """CSV download routes: public open data, and the full set for moderators."""
 from flask import Blueprint, Response, abort, stream_with_context
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from aga_consulta.accounts.permissions import refuse_non_moderators
-from aga_consulta.consultations.routes import load_consultation
+from aga_consulta.consultations.services import get_by_slug
 from aga_consulta.exports import services
-from aga_consulta.tally.routes import results_limit
+from aga_consulta.web import current_actor, or_404, results_limit
 
 bp = Blueprint("exports", __name__)
 #: Under /moderation, guarded like the moderation blueprint (and walked by its access test).
@@ -51,17 +50,17 @@ def _csv_response(consultation, name, audience):
 @results_limit
 def public_export(slug, name):
     """Stream a public export (no personal data)."""
-    consultation = load_consultation(slug)
+    consultation = or_404(get_by_slug(slug))
     return _csv_response(consultation, name, "public")
 
 
 @moderator_bp.route("/consultations/<slug>/export/<name>.csv")
 def moderator_export(slug, name):
     """Stream a full export to a moderator; the download is audited and never cached."""
-    consultation = load_consultation(slug)
+    consultation = or_404(get_by_slug(slug))
     if name not in services.REGISTRY["moderator"]:
         abort(404)
-    services.record_download(current_user._get_current_object(), consultation, name)
+    services.record_download(current_actor(), consultation, name)
     response = _csv_response(consultation, name, "moderator")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -20,10 +20,12 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from aga_consulta.accounts.models import ROLES
+from aga_consulta.audit.models import AUDIT_ACTIONS
+from aga_consulta.consultations import services as consultations
 from aga_consulta.i18n import SCOPE_LABELS, STATUS_LABELS
-from aga_consulta.moderation import services
-from aga_consulta.moderation.models import AUDIT_ACTIONS
+from aga_consulta.proposals import services as proposals
 from aga_consulta.proposals.models import SCOPES, STATUSES
+from aga_consulta.text import REASON_MAX, REASON_MIN
 from aga_consulta.territory.divipola import department_choices
 
 ROLE_LABELS = {
@@ -87,10 +89,10 @@ class ReasonField(TextAreaField):
     def __init__(self, label=None, **kwargs):
         kwargs.setdefault("validators", [
             DataRequired(_l("Escribe el motivo.")),
-            Length(min=services.REASON_MIN, max=services.REASON_MAX,
+            Length(min=REASON_MIN, max=REASON_MAX,
                    message=_l("El motivo debe tener entre %(min)d y %(max)d caracteres.")),
         ])
-        kwargs.setdefault("render_kw", {"maxlength": services.REASON_MAX, "rows": 3})
+        kwargs.setdefault("render_kw", {"maxlength": REASON_MAX, "rows": 3})
         super().__init__(label or _l("Motivo"), **kwargs)
 
 
@@ -182,11 +184,11 @@ class ConsultationForm(FlaskForm):
         _l("Identificador en la dirección"),
         description=_l("Minúsculas, números y guiones, por ejemplo v-plan-2026. No se puede cambiar después."),
         validators=[DataRequired(_l("Escribe el identificador.")), Length(max=80),
-                    Regexp(services.SLUG_RE.pattern, message=_l("Solo minúsculas, números y guiones."))],
+                    Regexp(consultations.SLUG_RE.pattern, message=_l("Solo minúsculas, números y guiones."))],
     )
     title = StringField(_l("Título"), validators=[DataRequired(_l("Escribe el título.")),
-                                                   Length(min=3, max=services.CONSULTATION_TITLE_MAX)])
-    description = TextAreaField(_l("Descripción"), validators=[Optional(), Length(max=services.DESCRIPTION_MAX)],
+                                                   Length(min=3, max=consultations.TITLE_MAX)])
+    description = TextAreaField(_l("Descripción"), validators=[Optional(), Length(max=consultations.DESCRIPTION_MAX)],
                                 render_kw={"rows": 6})
     opens_at = LocalDateTimeField(_l("Apertura (hora de Colombia)"),
                                   validators=[InputRequired(_l("Indica la fecha y hora de apertura."))])
@@ -216,20 +218,20 @@ class ProposalForm(FlaskForm):
     code = StringField(_l("Código"), description=_l("Referencia corta y única en la consulta, por ejemplo SN-07."),
                        validators=[DataRequired(_l("Escribe el código.")), Length(max=20)])
     title = StringField(_l("Título"), validators=[DataRequired(_l("Escribe el título.")),
-                                                   Length(min=3, max=services.TITLE_MAX)])
+                                                   Length(min=3, max=proposals.TITLE_MAX)])
     scope = SelectField(_l("Alcance"), choices=SCOPE_CHOICES, validate_choice=True)
     department_code = SelectField(_l("Departamento (solo subnacionales)"),
                                   choices=[("", _l("Ninguno"))] + department_choices(), default="")
-    municipality = StringField(_l("Municipio (opcional)"), validators=[Optional(), Length(max=services.MUNICIPALITY_MAX)])
+    municipality = StringField(_l("Municipio (opcional)"), validators=[Optional(), Length(max=proposals.MUNICIPALITY_MAX)])
     theme = StringField(_l("Tema"), description=_l("Un tema existente o uno nuevo."),
-                        validators=[Optional(), Length(max=services.THEME_MAX)])
-    proposer = StringField(_l("Entidad que propone"), validators=[Optional(), Length(max=services.PROPOSER_MAX)])
-    summary = TextAreaField(_l("Resumen"), validators=[Optional(), Length(max=services.SUMMARY_MAX)], render_kw={"rows": 3})
-    body = TextAreaField(_l("Texto completo"), validators=[Optional(), Length(max=services.BODY_MAX)], render_kw={"rows": 8})
+                        validators=[Optional(), Length(max=proposals.THEME_MAX)])
+    proposer = StringField(_l("Entidad que propone"), validators=[Optional(), Length(max=proposals.PROPOSER_MAX)])
+    summary = TextAreaField(_l("Resumen"), validators=[Optional(), Length(max=proposals.SUMMARY_MAX)], render_kw={"rows": 3})
+    body = TextAreaField(_l("Texto completo"), validators=[Optional(), Length(max=proposals.BODY_MAX)], render_kw={"rows": 8})
 
     def values(self):
         """The submitted fields as the services expect them."""
-        return {name: self[name].data or "" for name in services.IMPORT_COLUMNS}
+        return {name: self[name].data or "" for name in proposals.FIELDS}
 
 
 class ImportForm(FlaskForm):
@@ -247,11 +249,11 @@ class RoleForm(FlaskForm):
     ])
     role = SelectField(_l("Rol"), choices=[(role, ROLE_LABELS[role]) for role in ROLES], default="moderator",
                        validate_choice=True)
-    reason = TextAreaField(_l("Motivo (opcional)"), validators=[Optional(), Length(max=services.REASON_MAX)],
+    reason = TextAreaField(_l("Motivo (opcional)"), validators=[Optional(), Length(max=REASON_MAX)],
                            render_kw={"rows": 2})
 
 
 class RevokeForm(FlaskForm):
     """Take the moderator role away (the button beside each moderator)."""
 
-    reason = TextAreaField(_l("Motivo (opcional)"), validators=[Optional(), Length(max=services.REASON_MAX)])
+    reason = TextAreaField(_l("Motivo (opcional)"), validators=[Optional(), Length(max=REASON_MAX)])

@@ -1,17 +1,17 @@
 """Moderation pages (every route needs a moderator or an admin) and the public selection log."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
 
+from aga_consulta.accounts import roles as staff_roles
 from aga_consulta.accounts.models import User
 from aga_consulta.accounts.permissions import admin_required, refuse_non_moderators
 from aga_consulta.accounts.services import get_user_by_email
+from aga_consulta.comments import moderation as comment_moderation
 from aga_consulta.comments.models import Comment
-from aga_consulta.consultations.routes import load_consultation
-from aga_consulta.consultations.services import list_current
+from aga_consulta.consultations import services as consultations
 from aga_consulta.errors import DomainError
-from aga_consulta.moderation import services
+from aga_consulta.moderation import queries
 from aga_consulta.moderation.forms import (
     ACTION_LABELS,
     ROLE_LABELS,
@@ -29,9 +29,13 @@ from aga_consulta.moderation.forms import (
     StatusForm,
     site_timezone,
 )
+from aga_consulta.proposals import importing, workflow
 from aga_consulta.proposals import services as proposals
-from aga_consulta.proposals.routes import get_or_404, load_proposal
+from aga_consulta.proposals.models import Proposal
+from aga_consulta.tally.counts import proposal_counts
 from aga_consulta.tally.services import compute_tally
+from aga_consulta.timeutil import local_day_bounds
+from aga_consulta.web import current_actor, get_or_404, or_404, see_other
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 #: Public pages of the selection workflow (outside /moderation, open to everyone).
@@ -54,12 +58,14 @@ def moderation_labels():
             "action_label": lambda action: ACTION_LABELS.get(action, action)}
 
 
-def _actor():
-    return current_user._get_current_object()
+def load_consultation(slug):
+    """Return the consultation with this slug, or abort with 404."""
+    return or_404(consultations.get_by_slug(slug))
 
 
-def _see_other(endpoint, **values):
-    return redirect(url_for(endpoint, **values), code=303)
+def load_proposal(proposal_id):
+    """Return the proposal with its consultation, or abort with 404."""
+    return get_or_404(Proposal, proposal_id, options=proposals.with_consultation())
 
 
 # --- dashboard and the selection workflow ---------------------------------------------
@@ -67,12 +73,12 @@ def _see_other(endpoint, **values):
 def render_dashboard(consultation, bulk_form=None, status=200):
     """Render the dashboard of one consultation with the filtered proposals table."""
     form = DashboardFilterForm(request.args, consultation=consultation.slug)
-    form.consultation.choices = [(c.slug, c.title) for c in list_current()]
+    form.consultation.choices = [(c.slug, c.title) for c in consultations.list_current()]
     form.department.choices += proposals.departments_in(consultation)
     form.theme.choices += [(t.slug, t.name) for t in proposals.themes_in(consultation)]
     if not form.validate():
         abort(400)
-    rows = services.dashboard_proposals(
+    rows = queries.dashboard_proposals(
         consultation,
         scope=form.scope.data or None,
         department=form.department.data or None,
@@ -88,10 +94,10 @@ def render_dashboard(consultation, bulk_form=None, status=200):
         form=form,
         rows=rows,
         tally=tally,
-        by_scope_status=services.figures_by_scope_and_status(tally),
+        by_scope_status=queries.figures_by_scope_and_status(tally),
         bulk_form=bulk_form or BulkStatusForm(formdata=None),
         filter_args={k: v for k, v in request.args.items() if k in form._fields and k != "consultation"},
-        pending_comments=services.pending_comment_count(),
+        pending_comments=comment_moderation.pending_comment_count(),
     ), status
 
 
@@ -99,7 +105,7 @@ def render_dashboard(consultation, bulk_form=None, status=200):
 def dashboard():
     """The dashboard of one consultation (?consultation=slug; by default the first open one)."""
     slug = request.args.get("consultation")
-    consultation = load_consultation(slug) if slug else services.default_consultation()
+    consultation = load_consultation(slug) if slug else queries.default_consultation()
     if consultation is None:
         return render_template("moderation/empty.html")
     return render_dashboard(consultation)
@@ -114,15 +120,15 @@ def bulk_status(slug):
     if not form.validate_on_submit():
         flash(_("Revisa el cambio en bloque: no se cambió ninguna propuesta."), "error")
         return render_dashboard(consultation, bulk_form=form, status=400)
-    chosen = services.proposals_by_ids(consultation, form.proposal_ids.data)
+    chosen = queries.proposals_by_ids(consultation, form.proposal_ids.data)
     try:
-        decisions = services.bulk_change_status(_actor(), chosen, form.status.data, form.reason.data)
+        decisions = workflow.bulk_change_status(current_actor(), chosen, form.status.data, form.reason.data)
     except DomainError as error:
         flash(error.message, "error")
         return render_dashboard(consultation, bulk_form=form, status=error.status)
     flash(ngettext("Se cambió el estado de %(num)d propuesta.", "Se cambió el estado de %(num)d propuestas.",
                    len(decisions)), "success")
-    return _see_other(".dashboard", consultation=consultation.slug,
+    return see_other(".dashboard", consultation=consultation.slug,
                       **{k: v for k, v in request.args.items() if k != "consultation"})
 
 
@@ -130,8 +136,8 @@ def render_proposal(proposal, form=None, status=200):
     """Render a proposal's moderation page: its counts, status form and decision history."""
     form = form or StatusForm(formdata=None)
     form.status.choices = [(s, label) for s, label in form.status.choices
-                           if s in services.allowed_next_statuses(proposal.status)]
-    votes, comments = proposals.proposal_counts(proposal.id)
+                           if s in workflow.allowed_next_statuses(proposal.status)]
+    votes, comments = proposal_counts(proposal.id)
     return render_template(
         "moderation/proposal.html",
         proposal=proposal,
@@ -139,7 +145,7 @@ def render_proposal(proposal, form=None, status=200):
         votes=votes,
         comments=comments,
         form=form,
-        decisions=services.decisions_for_proposal(proposal),
+        decisions=workflow.decisions_for_proposal(proposal),
     ), status
 
 
@@ -157,12 +163,12 @@ def change_status(proposal_id):
     if not form.validate_on_submit():
         return render_proposal(proposal, form, 400)
     try:
-        services.change_status(_actor(), proposal, form.status.data, form.reason.data)
+        workflow.change_status(current_actor(), proposal, form.status.data, form.reason.data)
     except DomainError as error:
         flash(error.message, "error")
         return render_proposal(proposal, form, error.status)
     flash(_("Estado cambiado a «%(status)s».", status=dict(form.status.choices).get(proposal.status, proposal.status)), "success")
-    return _see_other(".proposal", proposal_id=proposal.id)
+    return see_other(".proposal", proposal_id=proposal.id)
 
 
 # --- consultations and proposals ------------------------------------------------------
@@ -174,15 +180,15 @@ def new_consultation():
     form = ConsultationForm()
     if form.validate_on_submit():
         try:
-            consultation = services.create_consultation(
-                _actor(), slug=form.slug.data, title=form.title.data, description=form.description.data,
+            consultation = consultations.create_consultation(
+                actor=current_actor(), slug=form.slug.data, title=form.title.data, description=form.description.data,
                 opens_at=form.opens_at.data, closes_at=form.closes_at.data, vote_cap=form.vote_cap.data,
             )
         except DomainError as error:
             form.form_errors.append(error.message)
         else:
             flash(_("Consulta creada."), "success")
-            return _see_other(".dashboard", consultation=consultation.slug)
+            return see_other(".dashboard", consultation=consultation.slug)
     status = 400 if request.method == "POST" else 200
     return render_template("moderation/consultation_form.html", form=form, consultation=None), status
 
@@ -194,15 +200,15 @@ def edit_consultation(slug):
     form = ConsultationEditForm(obj=consultation)
     if form.validate_on_submit():
         try:
-            changed = services.update_consultation(
-                _actor(), consultation, title=form.title.data, description=form.description.data,
+            changed = consultations.update_consultation(
+                current_actor(), consultation, title=form.title.data, description=form.description.data,
                 opens_at=form.opens_at.data, closes_at=form.closes_at.data, vote_cap=form.vote_cap.data,
             )
         except DomainError as error:
             form.form_errors.append(error.message)
         else:
             flash(_("Consulta guardada.") if changed else _("No había cambios que guardar."), "success")
-            return _see_other(".dashboard", consultation=consultation.slug)
+            return see_other(".dashboard", consultation=consultation.slug)
     status = 400 if request.method == "POST" else 200
     return render_template("moderation/consultation_form.html", form=form, consultation=consultation), status
 
@@ -214,12 +220,12 @@ def new_proposal(slug):
     form = ProposalForm()
     if form.validate_on_submit():
         try:
-            proposal = services.create_proposal(_actor(), consultation, form.values())
+            proposal = proposals.create_proposal(consultation, form.values(), actor=current_actor())
         except DomainError as error:
             form.form_errors.append(error.message)
         else:
             flash(_("Propuesta %(code)s creada.", code=proposal.code), "success")
-            return _see_other(".proposal", proposal_id=proposal.id)
+            return see_other(".proposal", proposal_id=proposal.id)
     status = 400 if request.method == "POST" else 200
     return render_template("moderation/proposal_form.html", form=form, consultation=consultation,
                            proposal=None, themes=proposals.themes_in(consultation)), status
@@ -229,17 +235,17 @@ def new_proposal(slug):
 def edit_proposal(proposal_id):
     """Edit a proposal's texts and territory."""
     proposal = load_proposal(proposal_id)
-    data = {name: getattr(proposal, name) or "" for name in services.IMPORT_COLUMNS if name != "theme"}
+    data = {name: getattr(proposal, name) or "" for name in proposals.FIELDS if name != "theme"}
     data["theme"] = proposal.theme.name if proposal.theme else ""
     form = ProposalForm(data=data)
     if form.validate_on_submit():
         try:
-            changed = services.update_proposal(_actor(), proposal, form.values())
+            changed = proposals.update_proposal(current_actor(), proposal, form.values())
         except DomainError as error:
             form.form_errors.append(error.message)
         else:
             flash(_("Propuesta guardada.") if changed else _("No había cambios que guardar."), "success")
-            return _see_other(".proposal", proposal_id=proposal.id)
+            return see_other(".proposal", proposal_id=proposal.id)
     status = 400 if request.method == "POST" else 200
     return render_template("moderation/proposal_form.html", form=form, consultation=proposal.consultation,
                            proposal=proposal, themes=proposals.themes_in(proposal.consultation)), status
@@ -254,18 +260,18 @@ def import_proposals(slug):
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            report = services.import_proposals_csv(_actor(), consultation, upload.stream, filename=upload.filename)
-        except services.ImportRejected as error:
+            report = importing.import_proposals_csv(current_actor(), consultation, upload.stream, filename=upload.filename)
+        except importing.ImportRejected as error:
             flash(error.message, "error")
             report, status = error.report, error.status
         else:
             flash(ngettext("Se importó %(num)d propuesta.", "Se importaron %(num)d propuestas.", report.imported),
                   "success")
-            return _see_other(".dashboard", consultation=consultation.slug)
+            return see_other(".dashboard", consultation=consultation.slug)
     elif request.method == "POST":
         status = 400
     return render_template("moderation/import.html", form=form, consultation=consultation, report=report,
-                           columns=services.IMPORT_COLUMNS), status
+                           columns=proposals.FIELDS), status
 
 
 # --- comments -------------------------------------------------------------------------
@@ -276,7 +282,7 @@ def render_queue(status=200):
     if not form.validate():
         abort(400)
     page = form.page.data or 1
-    items, total = services.comment_queue(pending_only=form.state.data != "all", page=page, per_page=QUEUE_PER_PAGE)
+    items, total = comment_moderation.comment_queue(pending_only=form.state.data != "all", page=page, per_page=QUEUE_PER_PAGE)
     pages = max(1, -(-total // QUEUE_PER_PAGE))
     if page > pages:
         abort(404)
@@ -297,24 +303,24 @@ def _moderate_comment(comment_id, action, done_message):
         flash(" ".join(str(e) for e in form.reason.errors) or _("Escribe el motivo."), "error")
         return render_queue(400)
     try:
-        action(_actor(), comment, form.reason.data)
+        action(current_actor(), comment, form.reason.data)
     except DomainError as error:
         flash(error.message, "error")
         return render_queue(error.status)
     flash(done_message, "success")
-    return _see_other(".comments")
+    return see_other(".comments")
 
 
 @bp.route("/comments/<int:comment_id>/hide", methods=["POST"])
 def hide_comment(comment_id):
     """Hide a comment with a reason its author will see."""
-    return _moderate_comment(comment_id, services.hide_comment, _("Comentario ocultado."))
+    return _moderate_comment(comment_id, comment_moderation.hide_comment, _("Comentario ocultado."))
 
 
 @bp.route("/comments/<int:comment_id>/restore", methods=["POST"])
 def restore_comment(comment_id):
     """Publish a hidden comment again (or keep a reported one) with a reason."""
-    return _moderate_comment(comment_id, services.restore_comment, _("Comentario publicado."))
+    return _moderate_comment(comment_id, comment_moderation.restore_comment, _("Comentario publicado."))
 
 
 # --- audit log and roles --------------------------------------------------------------
@@ -324,15 +330,15 @@ def log():
     """The audit log, newest first, filterable by action, person and dates."""
     form = LogFilterForm(request.args)
     form.actor.choices = [("", _("Todas")), ("system", _("Sistema (automático)"))] + [
-        (str(user.id), f"{user.name} ({ROLE_LABELS.get(user.role, user.role)})") for user in services.audit_actors()
+        (str(user.id), f"{user.name} ({ROLE_LABELS.get(user.role, user.role)})") for user in queries.audit_actors()
     ]
     if not form.validate():
         abort(400)
     tz = site_timezone()
-    date_from = services.local_day_bounds(form.date_from.data, tz)[0] if form.date_from.data else None
-    date_to = services.local_day_bounds(form.date_to.data, tz)[1] if form.date_to.data else None
+    date_from = local_day_bounds(form.date_from.data, tz)[0] if form.date_from.data else None
+    date_to = local_day_bounds(form.date_to.data, tz)[1] if form.date_to.data else None
     page = form.page.data or 1
-    entries, total = services.audit_entries(
+    entries, total = queries.audit_entries(
         action=form.action.data or None,
         actor_id=int(form.actor.data) if form.actor.data.isdigit() else None,
         system=form.actor.data == "system",
@@ -361,16 +367,16 @@ def roles():
             form.email.errors.append(_("No hay ninguna cuenta con ese correo."))
         else:
             try:
-                services.grant_role(_actor(), user, form.role.data, reason=form.reason.data)
+                staff_roles.grant_role(current_actor(), user, form.role.data, reason=form.reason.data)
             except DomainError as error:
                 form.form_errors.append(error.message)
                 status = error.status
             else:
                 flash(_("%(email)s ahora tiene el rol «%(role)s».", email=user.email, role=ROLE_LABELS[user.role]), "success")
-                return _see_other(".roles")
+                return see_other(".roles")
     if request.method == "POST" and status == 200:
         status = 400
-    return render_template("moderation/roles.html", form=form, staff=services.staff_members(),
+    return render_template("moderation/roles.html", form=form, staff=staff_roles.staff_members(),
                            revoke_form=RevokeForm(formdata=None)), status
 
 
@@ -383,13 +389,13 @@ def revoke(user_id):
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.revoke_moderator(_actor(), user, reason=form.reason.data)
+        staff_roles.revoke_moderator(current_actor(), user, reason=form.reason.data)
     except DomainError as error:
         flash(error.message, "error")
-        return render_template("moderation/roles.html", form=RoleForm(formdata=None), staff=services.staff_members(),
+        return render_template("moderation/roles.html", form=RoleForm(formdata=None), staff=staff_roles.staff_members(),
                                revoke_form=form), error.status
     flash(_("%(email)s ya no tiene el rol de moderación.", email=user.email), "success")
-    return _see_other(".roles")
+    return see_other(".roles")
 
 
 # --- public ---------------------------------------------------------------------------
@@ -399,4 +405,4 @@ def index(slug):
     """The public selection log: every status decision with its reason and date, by role."""
     consultation = load_consultation(slug)
     return render_template("moderation/decisions.html", consultation=consultation,
-                           decisions=services.decisions_for_consultation(consultation))
+                           decisions=workflow.decisions_for_consultation(consultation))

@@ -61,3 +61,42 @@ class Proposal(db.Model):
 
     def __repr__(self):
         return f"<Proposal {self.code}>"
+
+
+class StatusDecision(db.Model):
+    """A change of a proposal's status with its public reason: the selection log."""
+
+    __tablename__ = "proposal_decisions"
+    __table_args__ = (
+        db.CheckConstraint(
+            "from_status IN ('received', 'shortlisted', 'selected', 'not_selected')", name="from_status_valid"
+        ),
+        db.CheckConstraint(
+            "to_status IN ('received', 'shortlisted', 'selected', 'not_selected')", name="to_status_valid"
+        ),
+        db.CheckConstraint("from_status <> to_status", name="status_changes"),
+        db.CheckConstraint("length(trim(reason)) > 0", name="reason_not_empty"),
+        db.CheckConstraint("actor_role IN ('moderator', 'admin')", name="actor_role_valid"),
+        db.Index("ix_proposal_decisions_consultation_created", "consultation_id", "created_at"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    proposal_id = db.Column(
+        db.Integer, db.ForeignKey("proposals.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    #: Copied from the proposal so that the public log of a consultation needs no join.
+    consultation_id = db.Column(
+        db.Integer, db.ForeignKey("consultations.id", ondelete="CASCADE"), nullable=False
+    )
+    from_status = db.Column(db.String(16), nullable=False)
+    to_status = db.Column(db.String(16), nullable=False)
+    reason = db.Column(db.Text, nullable=False)
+    #: Kept for the audit; the public page shows only `actor_role`.
+    actor_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    actor_role = db.Column(db.String(16), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    proposal = db.relationship("Proposal")
+
+    def __repr__(self):
+        return f"<StatusDecision {self.proposal_id} {self.from_status}->{self.to_status}>"

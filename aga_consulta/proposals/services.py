@@ -1,18 +1,44 @@
-"""Reading proposals with their live counts, and creating them."""
-import hashlib
+"""Proposals: the one validated create and update, themes, and lookups.
+
+Every way a proposal comes in (the moderator's form, the CSV import, the reference seed,
+the test factory) goes through `proposal_problems` and `create_proposal`.
+"""
+import re
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
-from aga_consulta.comments.models import Comment
+from aga_consulta.accounts.permissions import ensure_moderator
+from aga_consulta.audit import record
 from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.extensions import db
-from aga_consulta.proposals.models import SCOPES, STATUSES, Proposal, Theme
+from aga_consulta.proposals.models import Proposal, Theme
 from aga_consulta.territory.divipola import DEPARTMENTS
-from aga_consulta.voting.models import Vote
+from aga_consulta.text import clean_text, slugify
 
-SORTS = ("votes", "recent", "random")
+#: The fields of a proposal as forms and CSV files give them, in the template file's order.
+FIELDS = ("code", "title", "scope", "department_code", "municipality", "theme", "proposer", "summary", "body")
+
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$")
+TITLE_MAX = 250
+SUMMARY_MAX = 2000
+BODY_MAX = 20000
+PROPOSER_MAX = 200
+MUNICIPALITY_MAX = 120
+THEME_MAX = 120
+
+SCOPE_ALIASES = {"national": "national", "nacional": "national", "subnational": "subnational",
+                 "subnacional": "subnational"}
+
+
+
+def with_consultation():
+    """Load options of a proposal page: every caller needs the consultation (window, cap)."""
+    # A function: building the option at import time would configure the mappers before
+    # every model is imported.
+    return (joinedload(Proposal.consultation),)
 
 
 class DuplicateProposalCode(DomainError):
@@ -26,107 +52,6 @@ def code_order():
     # A PostgreSQL database created with a language collation (en_US, es_CO) ignores case and
     # punctuation when sorting: "N-10" and "N1" would rank differently than on SQLite.
     return Proposal.code.collate("C") if db.engine.dialect.name == "postgresql" else Proposal.code
-
-
-def vote_counts_subquery(consultation_id):
-    """(proposal_id, n): active votes per proposal of the consultation, in one grouped pass."""
-    # Joined to the proposals, a few times cheaper than one correlated count per proposal
-    # on a 900-proposal page.
-    return (
-        select(Vote.proposal_id, func.count().label("n"))
-        .where(Vote.consultation_id == consultation_id, Vote.withdrawn_at.is_(None))
-        .group_by(Vote.proposal_id)
-        .subquery("vote_counts")
-    )
-
-
-def comment_counts_subquery(consultation_id, published_only=True):
-    """(proposal_id, n): comments per proposal; published only unless told otherwise."""
-    # Public counts never include hidden comments; the moderators' export counts them all.
-    where = [Comment.consultation_id == consultation_id]
-    if published_only:
-        where.append(Comment.status == "published")
-    return (
-        select(Comment.proposal_id, func.count().label("n"))
-        .where(*where)
-        .group_by(Comment.proposal_id)
-        .subquery("comment_counts")
-    )
-
-
-def proposals_with_counts(consultation, *, scope=None, department=None, theme=None, status=None):
-    """Return (query, votes, comments): the filtered proposals with their live counts.
-
-    The query selects (proposal, active votes, published comments); `votes` and `comments`
-    are its count columns, for ordering. Filters are exact matches on validated values.
-    """
-    vote_counts = vote_counts_subquery(consultation.id)
-    comment_counts = comment_counts_subquery(consultation.id)
-    votes = func.coalesce(vote_counts.c.n, 0).label("votes")
-    comments = func.coalesce(comment_counts.c.n, 0).label("comments")
-    query = (
-        select(Proposal, votes, comments)
-        .outerjoin(vote_counts, vote_counts.c.proposal_id == Proposal.id)
-        .outerjoin(comment_counts, comment_counts.c.proposal_id == Proposal.id)
-    )
-    query = _filtered(query, consultation, scope=scope, department=department, theme=theme, status=status)
-    return query, votes, comments
-
-
-def _filtered(query, consultation, *, scope, department, theme, status):
-    query = query.where(Proposal.consultation_id == consultation.id)
-    if scope:
-        query = query.where(Proposal.scope == scope)
-    if department:
-        query = query.where(Proposal.department_code == department)
-    if theme:
-        query = query.join(Theme, Theme.id == Proposal.theme_id).where(Theme.slug == theme)
-    if status:
-        query = query.where(Proposal.status == status)
-    return query
-
-
-def _random_key(seed, proposal_id):
-    # Stable for one visitor (same seed), different between visitors: no position bias.
-    return hashlib.sha256(f"{seed}:{proposal_id}".encode()).digest()
-
-
-def list_proposals(consultation, *, scope=None, department=None, theme=None, status=None,
-                   sort="votes", seed="", page=1, per_page=30):
-    """Return (rows, total) for one page: rows are (proposal, votes, comments) tuples.
-
-    Filters are exact matches on validated values; `sort` is one of SORTS.
-    """
-    filters = dict(scope=scope, department=department, theme=theme, status=status)
-    query, votes, comments = proposals_with_counts(consultation, **filters)
-    ids = _filtered(select(Proposal.id), consultation, **filters)
-    total = db.session.scalar(select(func.count()).select_from(ids.subquery()))
-    if sort == "random":
-        # Order the ids only (not whole rows with their texts), then load one page.
-        order = sorted(db.session.scalars(ids), key=lambda proposal_id: _random_key(seed, proposal_id))
-        start = (page - 1) * per_page
-        wanted = order[start:start + per_page]
-        position = {proposal_id: n for n, proposal_id in enumerate(wanted)}
-        rows = list(db.session.execute(query.where(Proposal.id.in_(wanted)))) if wanted else []
-        rows.sort(key=lambda row: position[row[0].id])
-        return rows, total
-    if sort == "recent":
-        query = query.order_by(Proposal.created_at.desc(), Proposal.id.desc())
-    else:
-        query = query.order_by(votes.desc(), comments.desc(), code_order())
-    query = query.limit(per_page).offset((page - 1) * per_page)
-    return list(db.session.execute(query)), total
-
-
-def proposal_counts(proposal_id):
-    """Return (active votes, published comments) of one proposal."""
-    votes = db.session.scalar(
-        select(func.count(Vote.id)).where(Vote.proposal_id == proposal_id, Vote.withdrawn_at.is_(None))
-    )
-    comments = db.session.scalar(
-        select(func.count(Comment.id)).where(Comment.proposal_id == proposal_id, Comment.status == "published")
-    )
-    return votes, comments
 
 
 def themes_in(consultation):
@@ -160,45 +85,142 @@ def get_or_create_theme(slug, name):
     return theme
 
 
-def create_proposal(consultation, *, code, title, scope, summary="", body="", department_code=None,
-                    municipality=None, theme=None, proposer="", status="received", status_reason=""):
-    """Create a proposal in the consultation and return it.
+def find_theme(value):
+    """Return the theme whose slug or name (case-insensitive) is `value`, or None."""
+    value = " ".join((value or "").split())
+    if not value:
+        return None
+    return db.session.scalar(
+        select(Theme).where(or_(Theme.slug == value.lower(), func.lower(Theme.name) == value.lower())).limit(1)
+    )
 
-    :raises ValidationFailed: a field breaks a rule (scope, department, status, lengths).
+
+def resolve_theme(value):
+    """Return the theme named (or slugged) `value`, created when new; None for an empty value."""
+    value = " ".join((value or "").split())
+    if not value:
+        return None
+    return find_theme(value) or get_or_create_theme(slugify(value), value)
+
+
+def proposal_problems(values):
+    """Clean the fields of a proposal; return (cleaned, problems), problems being messages.
+
+    `values` maps field names (FIELDS) to raw strings; a theme is given by slug or name (an
+    unknown one is created when the proposal is saved). Missing fields count as empty.
+    """
+    problems = []
+    try:
+        cleaned = {name: clean_text(values.get(name)) for name in FIELDS}
+    except ValidationFailed as error:
+        return {}, [error.message]
+    for name in ("title", "proposer", "municipality", "theme"):
+        cleaned[name] = " ".join(cleaned[name].split())
+    if not CODE_RE.match(cleaned["code"]):
+        problems.append(_l("Código obligatorio: letras, números, punto, guion o guion bajo, máximo 20."))
+    if not 3 <= len(cleaned["title"]) <= TITLE_MAX:
+        problems.append(_l("El título debe tener entre 3 y %(max)d caracteres.", max=TITLE_MAX))
+    scope = SCOPE_ALIASES.get(cleaned["scope"].lower())
+    if scope is None:
+        problems.append(_l("El alcance debe ser «national» (nacional) o «subnational» (subnacional)."))
+    cleaned["scope"] = scope
+    department = cleaned["department_code"]
+    if department.isdigit() and len(department) == 1:
+        # Spreadsheets drop the leading zero of codes such as 05 (Antioquia).
+        department = department.zfill(2)
+    cleaned["department_code"] = department or None
+    if scope == "subnational" and department not in DEPARTMENTS:
+        problems.append(_l("Una propuesta subnacional necesita un código de departamento DIVIPOLA válido."))
+    if scope == "national" and (department or cleaned["municipality"]):
+        problems.append(_l("Una propuesta nacional no lleva departamento ni municipio."))
+    if cleaned["municipality"] and not department:
+        problems.append(_l("Un municipio necesita un departamento."))
+    # An empty municipality is stored as NULL: "" would break the territory CHECK.
+    cleaned["municipality"] = cleaned["municipality"] or None
+    for name, limit in (("municipality", MUNICIPALITY_MAX), ("proposer", PROPOSER_MAX), ("theme", THEME_MAX),
+                        ("summary", SUMMARY_MAX), ("body", BODY_MAX)):
+        if len(cleaned[name] or "") > limit:
+            problems.append(_l("El campo «%(field)s» supera los %(max)d caracteres.", field=name, max=limit))
+    if cleaned["theme"] and not slugify(cleaned["theme"]):
+        problems.append(_l("El tema debe contener letras o números."))
+    return cleaned, problems
+
+
+def validated(values):
+    """Return the cleaned fields of a proposal.
+
+    :raises ValidationFailed: a field breaks a rule (every problem is in the message).
+    """
+    cleaned, problems = proposal_problems(values)
+    if problems:
+        raise ValidationFailed(" ".join(str(p) for p in problems))
+    return cleaned
+
+
+def state(proposal):
+    """Return the proposal's editable fields as stored (the audit log's before/after)."""
+    return {
+        "code": proposal.code, "title": proposal.title, "scope": proposal.scope,
+        "department_code": proposal.department_code, "municipality": proposal.municipality,
+        "theme": proposal.theme.name if proposal.theme else None, "proposer": proposal.proposer,
+        "summary": proposal.summary, "body": proposal.body,
+    }
+
+
+def create_proposal(consultation, values, *, actor=None, now=None, commit=True):
+    """Add a proposal (status received) to a consultation and return it.
+
+    `actor` is the staff member adding it (checked and audited); None for the CSV import
+    (audited as one import), the reference seed and tests. With `commit=False` the caller
+    commits, so that an import stores all its rows or none.
+
+    :raises NotAllowed: the actor is not a moderator or admin.
+    :raises ValidationFailed: a field breaks a rule (every problem is in the message).
     :raises DuplicateProposalCode: the code is taken in this consultation.
     """
-    code = (code or "").strip()
-    title = " ".join((title or "").split())
-    if not code or len(code) > 20:
-        raise ValidationFailed(_l("El código es obligatorio (máximo 20 caracteres)."))
-    if not 3 <= len(title) <= 250:
-        raise ValidationFailed(_l("El título debe tener entre 3 y 250 caracteres."))
-    if scope not in SCOPES:
-        raise ValidationFailed(_l("El alcance debe ser nacional o subnacional."))
-    if status not in STATUSES:
-        raise ValidationFailed(_l("Estado desconocido."))
-    if scope == "subnational" and department_code not in DEPARTMENTS:
-        raise ValidationFailed(_l("Una propuesta subnacional necesita un departamento válido."))
-    if scope == "national" and (department_code or municipality):
-        raise ValidationFailed(_l("Una propuesta nacional no lleva departamento ni municipio."))
-    proposal = Proposal(
-        consultation_id=consultation.id,
-        code=code,
-        title=title,
-        summary=(summary or "").strip(),
-        body=(body or "").strip(),
-        scope=scope,
-        department_code=department_code or None,
-        municipality=(municipality or "").strip() or None,
-        theme_id=theme.id if theme is not None else None,
-        proposer=(proposer or "").strip(),
-        status=status,
-        status_reason=status_reason or "",
-    )
+    if actor is not None:
+        ensure_moderator(actor)
+    cleaned = validated(values)
+    cleaned["theme"] = resolve_theme(cleaned["theme"])
+    proposal = Proposal(consultation_id=consultation.id, **cleaned)
     db.session.add(proposal)
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise DuplicateProposalCode() from None
+    if actor is not None:
+        record(actor, "proposal.create", "proposal", proposal.id, target_label=proposal.code,
+               after=state(proposal), now=now)
+    if commit:
+        db.session.commit()
     return proposal
+
+
+def update_proposal(actor, proposal, values, now=None):
+    """Edit a proposal's texts and territory (never its status); return the changed fields.
+
+    :raises NotAllowed: the actor is not a moderator or admin.
+    :raises ValidationFailed: a field breaks a rule.
+    :raises DuplicateProposalCode: the new code is taken in this consultation.
+    """
+    ensure_moderator(actor)
+    cleaned = validated(values)
+    before = state(proposal)
+    theme = resolve_theme(cleaned["theme"])
+    cleaned["theme"] = theme.name if theme else None
+    changed = [name for name, value in cleaned.items() if before[name] != value]
+    if not changed:
+        db.session.rollback()
+        return []
+    for name in changed:
+        setattr(proposal, name, theme if name == "theme" else cleaned[name])
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise DuplicateProposalCode() from None
+    record(actor, "proposal.update", "proposal", proposal.id, target_label=proposal.code,
+           before={n: before[n] for n in changed}, after={n: cleaned[n] for n in changed}, now=now)
+    db.session.commit()
+    return changed

@@ -22,12 +22,10 @@ from aga_consulta.comments.models import Comment
 from aga_consulta.comments.services import add_comment, report_comment
 from aga_consulta.consultations.models import Consultation
 from aga_consulta.extensions import db
-from aga_consulta.moderation.services import (
-    change_status,
-    hide_comment,
-    record_account_created_by_operator,
-)
+from aga_consulta.accounts.roles import record_account_created_by_operator
+from aga_consulta.comments.moderation import hide_comment
 from aga_consulta.proposals.models import Proposal
+from aga_consulta.proposals.workflow import change_status
 from aga_consulta.seed import catalogue
 from aga_consulta.voting.services import cast_vote, withdraw_vote
 

@@ -61,18 +61,10 @@ def load_catalogue(historical=False, now=None):
     for offset, (code, scope, dept, municipality, theme, proposer, title, summary, body, _invented) in enumerate(
         catalogue.PROPOSALS
     ):
-        proposal = create_proposal(
-            consultation,
-            code=code,
-            title=title,
-            scope=scope,
-            summary=summary,
-            body=body,
-            department_code=dept,
-            municipality=municipality,
-            theme=themes[theme],
-            proposer=proposer,
-        )
+        values = {"code": code, "title": title, "scope": scope, "summary": summary, "body": body,
+                  "department_code": dept, "municipality": municipality, "theme": themes[theme].name,
+                  "proposer": proposer}
+        proposal = create_proposal(consultation, values, commit=False)
         # Proposals arrived before the consultation opened, in code order.
         proposal.created_at = opens_at - timedelta(days=2, minutes=-offset)
     db.session.commit()

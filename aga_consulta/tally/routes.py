@@ -1,23 +1,19 @@
 """The public results page of a consultation."""
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 
-from aga_consulta.consultations.routes import load_consultation
-from aga_consulta.extensions import limiter
+from aga_consulta.consultations.services import get_by_slug
 from aga_consulta.proposals.models import SCOPES
 from aga_consulta.tally import services
 from aga_consulta.territory.divipola import DEPARTMENTS
+from aga_consulta.web import or_404, results_limit
 
 bp = Blueprint("tally", __name__)
-
-#: One budget per client for every public page that computes the whole tally.
-results_limit = limiter.shared_limit(lambda: current_app.config["RESULTS_RATE_LIMIT"], scope="results")
-
 
 @bp.route("/consultations/<slug>/results")
 @results_limit
 def results(slug):
     """Show a consultation's figures, ranking by scope, selected proposals and charts."""
-    consultation = load_consultation(slug)
+    consultation = or_404(get_by_slug(slug))
     tally = services.compute_tally(consultation)
     over_time = services.participation_over_time(consultation)
     ranking = tally["ranking"]

@@ -19,7 +19,9 @@ from aga_consulta.accounts.models import User
 from aga_consulta.comments.models import Comment
 from aga_consulta.extensions import db
 from aga_consulta.proposals.models import SCOPES, Proposal
-from aga_consulta.proposals.services import code_order, comment_counts_subquery, vote_counts_subquery
+from aga_consulta.comments.services import comment_counts_subquery
+from aga_consulta.proposals.services import code_order
+from aga_consulta.voting.services import vote_counts_subquery
 from aga_consulta.territory.models import Department
 from aga_consulta.voting.models import Vote
 

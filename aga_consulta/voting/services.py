@@ -143,3 +143,15 @@ def voted_proposal_ids(citizen_id, consultation_id):
             )
         )
     )
+
+
+def vote_counts_subquery(consultation_id):
+    """(proposal_id, n): active votes per proposal of the consultation, in one grouped pass."""
+    # Joined to the proposals, a few times cheaper than one correlated count per proposal
+    # on a 900-proposal page.
+    return (
+        select(Vote.proposal_id, func.count().label("n"))
+        .where(Vote.consultation_id == consultation_id, Vote.withdrawn_at.is_(None))
+        .group_by(Vote.proposal_id)
+        .subquery("vote_counts")
+    )

@@ -10,7 +10,7 @@ from aga_consulta.comments.models import Comment
 from aga_consulta.extensions import db
 from aga_consulta.timeutil import utcnow
 from aga_consulta.voting.models import Vote
-from tests.helpers import PASSWORD, count, csrf_token, login
+from tests.helpers import JSON, assert_refused, PASSWORD, count, csrf_token, login
 
 FORM = {
     "name": "Ana Pérez",
@@ -53,8 +53,9 @@ def test_on_registration_mails_a_link_and_participation_waits_for_it(client, fac
     assert message["To"] == "ana@example.co" and message["Subject"] == "Confirma tu correo electrónico"
 
     vote = client.post(f"/proposals/{proposal.id}/vote")
-    assert vote.status_code == 403 and "Confirma tu correo electrónico para votar y comentar" in vote.get_data(as_text=True)
-    comment = client.post(f"/proposals/{proposal.id}/comments", data={"body": "Mi opinión"})
+    assert_refused(client, vote, f"/proposals/{proposal.id}", "Confirma tu correo electrónico para votar y comentar")
+    assert client.post(f"/proposals/{proposal.id}/vote", headers=JSON).status_code == 403
+    comment = client.post(f"/proposals/{proposal.id}/comments", data={"body": "Mi opinión"}, headers=JSON)
     assert comment.status_code == 403
     assert count(Vote) == 0 and count(Comment) == 0
 

@@ -2,6 +2,8 @@
 import pytest
 
 from aga_consulta.accounts import services
+from aga_consulta.extensions import db
+from sqlalchemy import select
 from aga_consulta.accounts.models import User
 from aga_consulta.errors import ValidationFailed
 from tests.helpers import PASSWORD, count
@@ -77,9 +79,15 @@ def test_rotating_the_session_token_invalidates_the_old_one():
     assert services.load_user_by_session_token(user.get_id()) == user
 
 
-def test_set_role_refuses_unknown_roles():
+def test_operator_role_change_refuses_unknown_roles_and_is_audited():
+    from aga_consulta.accounts.roles import set_role_by_operator
+    from aga_consulta.audit.models import AuditLogEntry
+
     user = register()
     with pytest.raises(ValidationFailed):
-        services.set_role(user, "superuser")
-    services.set_role(user, "moderator")
+        set_role_by_operator(user, "superuser")
+    assert user.role == "citizen"
+    set_role_by_operator(user, "moderator")
     assert user.is_moderator and not user.is_admin
+    entry = db.session.scalar(select(AuditLogEntry).where(AuditLogEntry.target_id == user.id))
+    assert (entry.action, entry.actor_role, entry.after) == ("user.role", "system", '{"role": "moderator"}')

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from aga_consulta.comments.models import Comment
 from aga_consulta.comments.services import add_comment, report_comment
 from aga_consulta.extensions import db
-from aga_consulta.moderation.models import StatusDecision
+from aga_consulta.proposals.models import StatusDecision
 from tests.browser.pages import expect, translator
 from tests.helpers import PASSWORD
 

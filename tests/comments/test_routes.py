@@ -1,6 +1,6 @@
 """Comments through HTTP."""
 from aga_consulta.comments.models import Comment, CommentReport
-from tests.helpers import count, login
+from tests.helpers import JSON, assert_refused, count, login
 
 
 def test_comment_reply_report_through_forms(client, factory):
@@ -21,7 +21,8 @@ def test_comment_reply_report_through_forms(client, factory):
     response = client.post(f"/comments/{top.id}/report", data={"reason": "Prueba de reporte"})
     assert response.status_code == 303
     again = client.post(f"/comments/{top.id}/report", data={"reason": "Otra vez"})
-    assert again.status_code == 409
+    assert_refused(client, again, f"/proposals/{proposal.id}", "Ya habías reportado este comentario")
+    assert client.post(f"/comments/{top.id}/report", data={"reason": "Otra vez"}, headers=JSON).status_code == 409
     assert count(CommentReport) == 1
     assert author.id == top.user_id
 
@@ -36,14 +37,17 @@ def test_comment_text_is_escaped(client, factory):
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html
 
 
-def test_bad_comment_shows_the_form_error_and_stores_nothing(client, factory):
+def test_bad_comment_comes_back_with_the_text_and_the_error_beside_it(client, factory):
     factory.user(email="ana@example.co")
     proposal = factory.proposal(factory.consultation())
     login(client, "ana@example.co")
     response = client.post(f"/proposals/{proposal.id}/comments", data={"body": "a"})
-    assert response.status_code == 400
-    assert "entre 3 y 2000 caracteres" in response.get_data(as_text=True)
+    html = assert_refused(client, response, f"/proposals/{proposal.id}", "entre 3 y 2000 caracteres")
+    assert 'aria-invalid="true"' in html and "\na</textarea>" in html
     assert count(Comment) == 0
+    # The draft is shown once: a reload shows an empty form.
+    assert "entre 3 y 2000 caracteres" not in client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert client.post(f"/proposals/{proposal.id}/comments", data={"body": "a"}, headers=JSON).status_code == 400
 
 
 def test_bad_parent_ids_are_refused(client, factory):
@@ -54,16 +58,19 @@ def test_bad_parent_ids_are_refused(client, factory):
     client.post(f"/proposals/{other.id}/comments", data={"body": "En otra"})
     foreign = Comment.query.one()
     for parent in (str(foreign.id), "99999", "9999999999", "abc", "-1"):
-        response = client.post(f"/proposals/{proposal.id}/comments", data={"body": "Respuesta", "parent_id": parent})
+        response = client.post(f"/proposals/{proposal.id}/comments", data={"body": "Respuesta", "parent_id": parent},
+                               headers=JSON)
         assert response.status_code == 400, parent
     assert count(Comment) == 1
 
 
-def test_comment_on_closed_consultation_is_409(client, factory):
+def test_comment_on_closed_consultation_is_refused(client, factory):
     factory.user(email="ana@example.co")
     proposal = factory.proposal(factory.consultation(state="closed"))
     login(client, "ana@example.co")
     response = client.post(f"/proposals/{proposal.id}/comments", data={"body": "Llego tarde"})
+    assert_refused(client, response, f"/proposals/{proposal.id}", "La consulta no está abierta")
+    response = client.post(f"/proposals/{proposal.id}/comments", data={"body": "Llego tarde"}, headers=JSON)
     assert response.status_code == 409
     assert count(Comment) == 0
 

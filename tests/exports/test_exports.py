@@ -13,8 +13,8 @@ from aga_consulta.comments.services import add_comment
 from aga_consulta.exports import services
 from aga_consulta.exports.services import COLUMNS, REGISTRY, Pseudonymiser, neutralise, pseudonym_key
 from aga_consulta.extensions import db
-from aga_consulta.moderation.models import AuditLogEntry
-from aga_consulta.moderation.services import hide_comment
+from aga_consulta.audit.models import AuditLogEntry
+from aga_consulta.comments.moderation import hide_comment
 from aga_consulta.proposals.services import create_proposal
 from aga_consulta.tally.services import compute_tally
 from aga_consulta.voting.models import Vote
@@ -33,9 +33,11 @@ def data(factory):
     """A small consultation: votes (one withdrawn), comments (hostile, tricky, hidden, a reply)."""
     consultation = factory.consultation(slug="consulta-export")
     national = factory.proposal(consultation, code="N-01", title="Datos abiertos de contratación", theme="datos")
-    local = create_proposal(consultation, code="S-01", title="Presupuesto participativo en Cali",
-                            scope="subnational", department_code="76", proposer="=HYPERLINK(\"x\")",
-                            status_reason="@motivo")
+    local = create_proposal(consultation, {"code": "S-01", "title": "Presupuesto participativo en Cali",
+                                           "scope": "subnational", "department_code": "76",
+                                           "proposer": "=HYPERLINK(\"x\")"})
+    # A hostile public reason, as a moderator could type one through the workflow.
+    local.status_reason = "@motivo"
     db.session.commit()
     moderator = factory.user(role="moderator", email="moderadora@example.co", name="Marisol Moderadora")
     ana = factory.user(email="ana.torres@example.co", name="Ana Torres Quiñones", department="05")

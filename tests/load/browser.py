@@ -11,14 +11,19 @@ VOTES_RE = re.compile(r'id="vote-heading">(\d+) voto')
 
 
 class Browser:
-    """One person's browser: a cookie jar, tokens read from the forms, redirects not followed."""
+    """One person's browser: a cookie jar, tokens read from the forms, redirects not followed.
+
+    It asks for JSON, as a script does: a refused vote answers its status (409) rather than
+    the 303 back to the page that a person's browser gets.
+    """
 
     def __init__(self, base_url, cookies=None, keepalive=True, headers=None):
         limits = httpx.Limits(max_keepalive_connections=None if keepalive else 0)
         self.base_url = base_url
         self.http = httpx.Client(
             base_url=base_url, cookies=httpx.Cookies(cookies) if cookies else None,
-            follow_redirects=False, timeout=30, limits=limits, headers=headers,
+            follow_redirects=False, timeout=30, limits=limits,
+            headers={"Accept": "application/json", **(headers or {})},
         )
 
     def close(self):

@@ -9,7 +9,7 @@ import pytest
 from werkzeug.routing import IntegerConverter, PathConverter
 
 from aga_consulta import create_app
-from aga_consulta.moderation.models import AuditLogEntry
+from aga_consulta.audit.models import AuditLogEntry
 from aga_consulta.proposals.models import Proposal
 from tests.helpers import count, login
 

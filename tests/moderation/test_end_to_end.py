@@ -5,7 +5,7 @@ import re
 
 from aga_consulta.comments.models import Comment
 from aga_consulta.extensions import db
-from aga_consulta.moderation.models import AuditLogEntry
+from aga_consulta.audit.models import AuditLogEntry
 from aga_consulta.proposals.models import Proposal
 from tests.helpers import PASSWORD, count, login
 

@@ -4,7 +4,8 @@ from sqlalchemy import delete, text, update
 from sqlalchemy.exc import IntegrityError
 
 from aga_consulta.extensions import db
-from aga_consulta.moderation.models import AuditLogEntry, StatusDecision
+from aga_consulta.audit.models import AuditLogEntry
+from aga_consulta.proposals.models import StatusDecision
 from tests.helpers import count
 
 

@@ -10,7 +10,8 @@ from aga_consulta.comments.models import Comment
 from aga_consulta.comments.services import add_comment, report_comment
 from aga_consulta.consultations.models import Consultation
 from aga_consulta.extensions import db
-from aga_consulta.moderation.models import AuditLogEntry, StatusDecision
+from aga_consulta.audit.models import AuditLogEntry
+from aga_consulta.proposals.models import StatusDecision
 from aga_consulta.proposals.models import Proposal
 from tests.helpers import PASSWORD, count, csrf_token, login
 
@@ -334,7 +335,7 @@ class TestLog:
         assert "<script>" not in html(response)
 
     def test_pagination(self, app, client, factory, moderator):
-        from aga_consulta.moderation.audit import record
+        from aga_consulta.audit import record
 
         for n in range(55):
             record(moderator, "proposal.update", "proposal", n + 1, target_label=f"P-{n}")

@@ -11,8 +11,14 @@ from aga_consulta.consultations.models import Consultation
 from aga_consulta.consultations.services import SlugTaken
 from aga_consulta.errors import NotAllowed, ValidationFailed
 from aga_consulta.extensions import db
-from aga_consulta.moderation import services
-from aga_consulta.moderation.models import AuditLogEntry, StatusDecision
+from aga_consulta.accounts import roles
+from aga_consulta.comments import moderation as comment_moderation
+from aga_consulta.consultations import services as consultations
+from aga_consulta.moderation import queries
+from aga_consulta.proposals import importing, workflow
+from aga_consulta.proposals import services as proposals
+from aga_consulta.audit.models import AuditLogEntry
+from aga_consulta.proposals.models import StatusDecision
 from aga_consulta.proposals.models import Proposal, Theme
 from aga_consulta.proposals.services import DuplicateProposalCode
 from tests.helpers import count
@@ -40,12 +46,12 @@ def entries(action=None):
 class TestChangeStatus:
     def test_forward_path_records_decision_and_audit_entry(self, factory, moderator):
         proposal = factory.proposal(factory.consultation())
-        decision = services.change_status(moderator, proposal, "shortlisted", f"  {REASON}  ")
+        decision = workflow.change_status(moderator, proposal, "shortlisted", f"  {REASON}  ")
         assert proposal.status == "shortlisted"
         assert proposal.status_reason == REASON
         assert (decision.from_status, decision.to_status, decision.reason) == ("received", "shortlisted", REASON)
         assert decision.actor_role == "moderator"
-        services.change_status(moderator, proposal, "selected", "Seleccionada por el comité")
+        workflow.change_status(moderator, proposal, "selected", "Seleccionada por el comité")
         db.session.expire_all()
         assert db.session.get(Proposal, proposal.id).status == "selected"
         assert count(StatusDecision) == 2
@@ -64,7 +70,7 @@ class TestChangeStatus:
     def test_back_one_step_is_allowed(self, factory, moderator, path):
         proposal = factory.proposal(factory.consultation())
         for status in path:
-            services.change_status(moderator, proposal, status, REASON)
+            workflow.change_status(moderator, proposal, status, REASON)
         assert proposal.status == path[-1]
         assert count(StatusDecision) == len(path)
 
@@ -80,9 +86,9 @@ class TestChangeStatus:
     def test_refused_transitions_change_nothing(self, factory, moderator, path, refused):
         proposal = factory.proposal(factory.consultation())
         for status in path:
-            services.change_status(moderator, proposal, status, REASON)
-        with pytest.raises(services.TransitionNotAllowed) as error:
-            services.change_status(moderator, proposal, refused, REASON)
+            workflow.change_status(moderator, proposal, status, REASON)
+        with pytest.raises(workflow.TransitionNotAllowed) as error:
+            workflow.change_status(moderator, proposal, refused, REASON)
         assert proposal.code in str(error.value.message)
         db.session.expire_all()
         assert db.session.get(Proposal, proposal.id).status == (path[-1] if path else "received")
@@ -93,7 +99,7 @@ class TestChangeStatus:
     def test_reason_is_required_and_bounded(self, factory, moderator, reason):
         proposal = factory.proposal(factory.consultation())
         with pytest.raises(ValidationFailed, match="motivo es obligatorio"):
-            services.change_status(moderator, proposal, "shortlisted", reason)
+            workflow.change_status(moderator, proposal, "shortlisted", reason)
         db.session.expire_all()
         assert db.session.get(Proposal, proposal.id).status == "received"
         assert count(StatusDecision) == 0 and entries() == []
@@ -101,18 +107,18 @@ class TestChangeStatus:
     def test_unknown_status_is_refused(self, factory, moderator):
         proposal = factory.proposal(factory.consultation())
         with pytest.raises(ValidationFailed):
-            services.change_status(moderator, proposal, "approved", REASON)
+            workflow.change_status(moderator, proposal, "approved", REASON)
         assert count(StatusDecision) == 0
 
     def test_citizen_and_deactivated_moderator_are_refused(self, factory, moderator):
         proposal = factory.proposal(factory.consultation())
         citizen = factory.user()
         with pytest.raises(NotAllowed):
-            services.change_status(citizen, proposal, "shortlisted", REASON)
+            workflow.change_status(citizen, proposal, "shortlisted", REASON)
         moderator.active = False
         db.session.commit()
         with pytest.raises(NotAllowed):
-            services.change_status(moderator, proposal, "shortlisted", REASON)
+            workflow.change_status(moderator, proposal, "shortlisted", REASON)
         assert count(StatusDecision) == 0 and entries() == []
 
     def test_a_stale_status_is_not_overwritten(self, factory, moderator):
@@ -123,8 +129,8 @@ class TestChangeStatus:
             execution_options={"synchronize_session": False},
         )
         assert proposal.status == "received"  # what the stale request still believes
-        with pytest.raises(services.StatusChangedMeanwhile):
-            services.change_status(moderator, proposal, "shortlisted", REASON)
+        with pytest.raises(workflow.StatusChangedMeanwhile):
+            workflow.change_status(moderator, proposal, "shortlisted", REASON)
         assert count(StatusDecision) == 0 and entries() == []
 
 
@@ -134,11 +140,11 @@ class TestBulkChangeStatus:
         good = [factory.proposal(consultation, code=f"OK-{n}") for n in range(3)]
         selected = factory.proposal(consultation, code="SEL-1")
         received = factory.proposal(consultation, code="REC-1")
-        services.bulk_change_status(moderator, good + [selected], "shortlisted", REASON)
-        services.change_status(moderator, selected, "selected", REASON)
+        workflow.bulk_change_status(moderator, good + [selected], "shortlisted", REASON)
+        workflow.change_status(moderator, selected, "selected", REASON)
         decisions_before = count(StatusDecision)
-        with pytest.raises(services.TransitionNotAllowed) as error:
-            services.bulk_change_status(moderator, good + [selected, received], "selected", REASON)
+        with pytest.raises(workflow.TransitionNotAllowed) as error:
+            workflow.bulk_change_status(moderator, good + [selected, received], "selected", REASON)
         message = str(error.value.message)
         assert "SEL-1" in message and "REC-1" in message and "OK-0" not in message
         db.session.expire_all()
@@ -148,7 +154,7 @@ class TestBulkChangeStatus:
     def test_bulk_success_writes_one_decision_and_entry_per_proposal(self, factory, moderator):
         consultation = factory.consultation()
         batch = [factory.proposal(consultation) for _ in range(4)]
-        decisions = services.bulk_change_status(moderator, batch, "shortlisted", REASON)
+        decisions = workflow.bulk_change_status(moderator, batch, "shortlisted", REASON)
         assert len(decisions) == 4
         assert {p.status for p in batch} == {"shortlisted"}
         assert len(entries("proposal.status")) == 4
@@ -157,9 +163,9 @@ class TestBulkChangeStatus:
         a = factory.proposal(factory.consultation())
         b = factory.proposal(factory.consultation())
         with pytest.raises(ValidationFailed):
-            services.bulk_change_status(moderator, [], "shortlisted", REASON)
+            workflow.bulk_change_status(moderator, [], "shortlisted", REASON)
         with pytest.raises(ValidationFailed):
-            services.bulk_change_status(moderator, [a, b], "shortlisted", REASON)
+            workflow.bulk_change_status(moderator, [a, b], "shortlisted", REASON)
         assert count(StatusDecision) == 0
 
 
@@ -170,15 +176,15 @@ class TestCommentModeration:
         return add_comment(author, factory.proposal(factory.consultation()), "Un comentario grosero")
 
     def test_hide_then_restore_with_reasons_and_audit(self, comment, moderator):
-        services.hide_comment(moderator, comment, "Lenguaje ofensivo")
+        comment_moderation.hide_comment(moderator, comment, "Lenguaje ofensivo")
         assert comment.status == "hidden" and comment.moderation_reason == "Lenguaje ofensivo"
         assert comment.moderated_at is not None
-        with pytest.raises(services.NothingToModerate):
-            services.hide_comment(moderator, comment, "Otra vez")
-        services.restore_comment(moderator, comment, "Revisado: no infringe las normas")
+        with pytest.raises(comment_moderation.NothingToModerate):
+            comment_moderation.hide_comment(moderator, comment, "Otra vez")
+        comment_moderation.restore_comment(moderator, comment, "Revisado: no infringe las normas")
         assert comment.status == "published"
-        with pytest.raises(services.NothingToModerate):
-            services.restore_comment(moderator, comment, "Otra vez")
+        with pytest.raises(comment_moderation.NothingToModerate):
+            comment_moderation.restore_comment(moderator, comment, "Otra vez")
         hide, restore = entries()
         assert hide.action == "comment.hide" and restore.action == "comment.restore"
         assert json.loads(hide.before)["status"] == "published" and json.loads(hide.after)["status"] == "hidden"
@@ -188,9 +194,9 @@ class TestCommentModeration:
 
     def test_hide_needs_role_and_reason(self, comment, factory, moderator):
         with pytest.raises(NotAllowed):
-            services.hide_comment(factory.user(), comment, "Lenguaje ofensivo")
+            comment_moderation.hide_comment(factory.user(), comment, "Lenguaje ofensivo")
         with pytest.raises(ValidationFailed):
-            services.hide_comment(moderator, comment, "  ")
+            comment_moderation.hide_comment(moderator, comment, "  ")
         db.session.expire_all()
         assert db.session.get(Comment, comment.id).status == "published"
         assert entries() == []
@@ -205,42 +211,41 @@ class TestCommentModeration:
         assert "3 reportes" in comment.moderation_reason
         (entry,) = entries()
         assert (entry.action, entry.actor_id, entry.actor_role) == ("comment.auto_hide", None, "system")
-        items, total = services.comment_queue()
+        items, total = comment_moderation.comment_queue()
         assert total == 1 and items[0].pending and len(items[0].reports) == 3
         # The moderator confirms: no longer pending, now hidden by a person.
-        services.hide_comment(moderator, comment, "Confirmado: insulta a otra persona")
+        comment_moderation.hide_comment(moderator, comment, "Confirmado: insulta a otra persona")
         assert comment.auto_hidden_at is None
-        assert services.comment_queue()[1] == 0
-        assert services.comment_queue(pending_only=False)[1] == 1
+        assert comment_moderation.comment_queue()[1] == 0
+        assert comment_moderation.comment_queue(pending_only=False)[1] == 1
 
     def test_restore_does_not_rehide_on_the_same_reports(self, app, comment, factory, moderator):
         reporters = [factory.user() for _ in range(6)]
         for reporter in reporters[:3]:
             report_comment(reporter, comment, "Ofensivo")
         assert comment.status == "hidden"
-        services.restore_comment(moderator, comment, "Es una crítica legítima")
+        comment_moderation.restore_comment(moderator, comment, "Es una crítica legítima")
         assert comment.status == "published" and comment.auto_hidden_at is None
-        assert services.comment_queue()[1] == 0
+        assert comment_moderation.comment_queue()[1] == 0
         report_comment(reporters[3], comment, "Sigue siendo ofensivo")
         assert comment.status == "published"  # one new report is below the threshold
-        assert services.comment_queue()[1] == 1  # but it is back in the queue
+        assert comment_moderation.comment_queue()[1] == 1  # but it is back in the queue
         report_comment(reporters[4], comment, "Ofensivo")
         report_comment(reporters[5], comment, "Ofensivo")
         assert comment.status == "hidden"  # three new reports since the review
 
     def test_keep_published_clears_pending_reports(self, comment, factory, moderator):
         report_comment(factory.user(), comment, "No me gusta")
-        assert services.comment_queue()[1] == 1
-        services.restore_comment(moderator, comment, "No infringe las normas")
+        assert comment_moderation.comment_queue()[1] == 1
+        comment_moderation.restore_comment(moderator, comment, "No infringe las normas")
         assert comment.status == "published"
-        assert services.comment_queue()[1] == 0
+        assert comment_moderation.comment_queue()[1] == 0
 
 
 class TestConsultations:
     def test_admin_creates_in_bogota_time_stored_as_utc(self, admin):
         bogota = ZoneInfo("America/Bogota")
-        consultation = services.create_consultation(
-            admin, slug="plan-2026", title="V Plan de Acción", description="Texto",
+        consultation = consultations.create_consultation(actor=admin, slug="plan-2026", title="V Plan de Acción", description="Texto",
             opens_at=datetime(2026, 3, 1, 8, 0, tzinfo=bogota), closes_at=datetime(2026, 3, 31, 23, 59, tzinfo=bogota),
             vote_cap=5,
         )
@@ -252,10 +257,10 @@ class TestConsultations:
     def test_moderator_cannot_create_but_can_edit(self, factory, moderator):
         utc = timezone.utc
         with pytest.raises(NotAllowed):
-            services.create_consultation(moderator, slug="x-1", title="Título", opens_at=datetime(2026, 1, 1, tzinfo=utc),
+            consultations.create_consultation(actor=moderator, slug="x-1", title="Título", opens_at=datetime(2026, 1, 1, tzinfo=utc),
                                          closes_at=datetime(2026, 2, 1, tzinfo=utc))
         consultation = factory.consultation(vote_cap=3)
-        changed = services.update_consultation(
+        changed = consultations.update_consultation(
             moderator, consultation, title="Nuevo título", description="Descripción",
             opens_at=consultation.opens_at, closes_at=consultation.closes_at, vote_cap=5,
         )
@@ -263,7 +268,7 @@ class TestConsultations:
         (entry,) = entries("consultation.update")
         assert json.loads(entry.before) == {"title": "Consulta de prueba", "vote_cap": 3}
         assert json.loads(entry.after) == {"title": "Nuevo título", "vote_cap": 5}
-        assert services.update_consultation(
+        assert consultations.update_consultation(
             moderator, consultation, title="Nuevo título", description="Descripción",
             opens_at=consultation.opens_at, closes_at=consultation.closes_at, vote_cap=5,
         ) == []
@@ -278,13 +283,13 @@ class TestConsultations:
                       closes_at=datetime(2026, 2, 1, tzinfo=timezone.utc), vote_cap=None)
         values.update(bad)
         with pytest.raises(ValidationFailed):
-            services.create_consultation(admin, **values)
+            consultations.create_consultation(actor=admin, **values)
         assert count(Consultation) == 0 and entries() == []
 
     def test_taken_slug(self, factory, admin):
         factory.consultation(slug="tomada")
         with pytest.raises(SlugTaken):
-            services.create_consultation(admin, slug="tomada", title="Otra", opens_at=datetime(2026, 1, 1),
+            consultations.create_consultation(actor=admin, slug="tomada", title="Otra", opens_at=datetime(2026, 1, 1),
                                          closes_at=datetime(2026, 2, 1))
         assert entries() == []
 
@@ -299,9 +304,9 @@ def _values(**overrides):
 class TestProposals:
     def test_create_and_update_with_audit(self, factory, moderator):
         consultation = factory.consultation()
-        proposal = services.create_proposal(moderator, consultation, _values())
+        proposal = proposals.create_proposal(consultation, _values(), actor=moderator)
         assert proposal.theme.name == "Transparencia" and proposal.status == "received"
-        changed = services.update_proposal(moderator, proposal, _values(title="Datos abiertos en Cali", theme="transparencia"))
+        changed = proposals.update_proposal(moderator, proposal, _values(title="Datos abiertos en Cali", theme="transparencia"))
         assert changed == ["title"]
         create, update_ = entries()
         assert create.action == "proposal.create" and json.loads(create.after)["code"] == "SN-30"
@@ -311,9 +316,9 @@ class TestProposals:
     def test_update_refuses_a_taken_code(self, factory, moderator):
         consultation = factory.consultation()
         factory.proposal(consultation, code="TAKEN")
-        proposal = services.create_proposal(moderator, consultation, _values())
+        proposal = proposals.create_proposal(consultation, _values(), actor=moderator)
         with pytest.raises(DuplicateProposalCode):
-            services.update_proposal(moderator, proposal, _values(code="TAKEN"))
+            proposals.update_proposal(moderator, proposal, _values(code="TAKEN"))
         db.session.expire_all()
         assert db.session.get(Proposal, proposal.id).code == "SN-30"
         assert len(entries("proposal.update")) == 0
@@ -325,7 +330,7 @@ class TestProposals:
     def test_bad_fields_are_refused(self, factory, moderator, bad):
         consultation = factory.consultation()
         with pytest.raises(ValidationFailed):
-            services.create_proposal(moderator, consultation, _values(**bad))
+            proposals.create_proposal(consultation, _values(**bad), actor=moderator)
         assert count(Proposal) == 0 and entries() == []
 
 
@@ -340,7 +345,7 @@ GOOD_CSV = HEADER + (
 class TestImport:
     def test_good_file_imports_every_row_with_one_audit_entry(self, factory, moderator):
         consultation = factory.consultation()
-        report = services.import_proposals_csv(moderator, consultation, ("\ufeff" + GOOD_CSV).encode(), filename="p.csv")
+        report = importing.import_proposals_csv(moderator, consultation, ("\ufeff" + GOOD_CSV).encode(), filename="p.csv")
         assert report.imported == 3 and not report.bad_rows
         rows = {p.code: p for p in db.session.scalars(db.select(Proposal))}
         assert set(rows) == {"N-01", "SN-01", "SN-02"}
@@ -353,7 +358,7 @@ class TestImport:
     def test_semicolon_file_without_bom(self, factory, moderator):
         consultation = factory.consultation()
         text = GOOD_CSV.replace(",", ";").replace('"Datos abiertos; en Cali"', '"Datos abiertos, en Cali"')
-        report = services.import_proposals_csv(moderator, consultation, text.encode())
+        report = importing.import_proposals_csv(moderator, consultation, text.encode())
         assert report.imported == 3
 
     def test_one_bad_row_imports_nothing_and_names_the_bad_rows(self, factory, moderator):
@@ -365,8 +370,8 @@ class TestImport:
             "N-01,Código repetido,national,,,,,,\n"
             "N-09,Corta,national\n"
         )
-        with pytest.raises(services.ImportRejected) as error:
-            services.import_proposals_csv(moderator, consultation, bad.encode())
+        with pytest.raises(importing.ImportRejected) as error:
+            importing.import_proposals_csv(moderator, consultation, bad.encode())
         report = error.value.report
         assert [row.number for row in report.bad_rows] == [5, 6, 7, 8]
         problems = {row.number: " ".join(str(p) for p in row.problems) for row in report.rows}
@@ -388,54 +393,54 @@ class TestImport:
     ])
     def test_bad_files_import_nothing(self, factory, moderator, data, message):
         consultation = factory.consultation()
-        with pytest.raises(services.ImportRejected, match=message):
-            services.import_proposals_csv(moderator, consultation, data)
+        with pytest.raises(importing.ImportRejected, match=message):
+            importing.import_proposals_csv(moderator, consultation, data)
         assert count(Proposal) == 0 and entries() == []
 
     def test_citizen_cannot_import(self, factory):
         with pytest.raises(NotAllowed):
-            services.import_proposals_csv(factory.user(), factory.consultation(), GOOD_CSV.encode())
+            importing.import_proposals_csv(factory.user(), factory.consultation(), GOOD_CSV.encode())
         assert count(Proposal) == 0
 
 
 class TestRoles:
     def test_admin_grants_and_revokes_with_audit(self, factory, admin):
         person = factory.user(email="futura@example.co")
-        services.grant_role(admin, person, "moderator", reason="Se une al comité")
+        roles.grant_role(admin, person, "moderator", reason="Se une al comité")
         assert person.role == "moderator"
-        services.revoke_moderator(admin, person)
+        roles.revoke_moderator(admin, person)
         assert person.role == "citizen"
         grant, revoke = entries("user.role")
         assert (json.loads(grant.before), json.loads(grant.after)) == ({"role": "citizen"}, {"role": "moderator"})
         assert grant.target_label == "futura@example.co" and grant.reason == "Se une al comité"
         assert json.loads(revoke.after) == {"role": "citizen"}
         with pytest.raises(ValidationFailed):
-            services.revoke_moderator(admin, person)
+            roles.revoke_moderator(admin, person)
 
     def test_moderator_cannot_grant(self, factory, moderator):
         person = factory.user()
         with pytest.raises(NotAllowed):
-            services.grant_role(moderator, person, "moderator")
+            roles.grant_role(moderator, person, "moderator")
         with pytest.raises(NotAllowed):
-            services.grant_role(moderator, moderator, "admin")
+            roles.grant_role(moderator, moderator, "admin")
         assert person.role == "citizen" and entries() == []
 
     def test_last_admin_cannot_step_down_but_one_of_two_can(self, factory, admin):
-        with pytest.raises(services.LastAdmin):
-            services.grant_role(admin, admin, "moderator")
+        with pytest.raises(roles.LastAdmin):
+            roles.grant_role(admin, admin, "moderator")
         assert admin.role == "admin"
         other = factory.user(role="admin")
-        services.grant_role(admin, admin, "citizen")
+        roles.grant_role(admin, admin, "citizen")
         assert admin.role == "citizen"
         with pytest.raises(NotAllowed):
-            services.grant_role(admin, other, "citizen")
+            roles.grant_role(admin, other, "citizen")
 
     def test_unknown_or_unchanged_role(self, factory, admin):
         person = factory.user()
         with pytest.raises(ValidationFailed):
-            services.grant_role(admin, person, "superuser")
-        with pytest.raises(services.RoleUnchanged):
-            services.grant_role(admin, person, "citizen")
+            roles.grant_role(admin, person, "superuser")
+        with pytest.raises(roles.RoleUnchanged):
+            roles.grant_role(admin, person, "citizen")
         assert entries() == []
 
 
@@ -444,7 +449,7 @@ def test_dashboard_table_filters_and_whitelisted_sorts(factory, moderator):
     a = factory.proposal(consultation, code="A", scope="subnational", department="76", theme="agua")
     b = factory.proposal(consultation, code="B", scope="national")
     c = factory.proposal(consultation, code="C", scope="subnational", department="05")
-    services.change_status(moderator, c, "shortlisted", REASON)
+    workflow.change_status(moderator, c, "shortlisted", REASON)
     voter = factory.user()
     from aga_consulta.voting.services import cast_vote
 
@@ -452,15 +457,15 @@ def test_dashboard_table_filters_and_whitelisted_sorts(factory, moderator):
     add_comment(voter, a, "Comentario uno")
     add_comment(voter, a, "Comentario dos")
     codes = lambda rows: [row[0].code for row in rows]  # noqa: E731
-    assert codes(services.dashboard_proposals(consultation, sort="votes")) == ["B", "A", "C"]
-    assert codes(services.dashboard_proposals(consultation, sort="comments")) == ["A", "B", "C"]
-    assert codes(services.dashboard_proposals(consultation, sort="status")) == ["C", "B", "A"]
-    assert codes(services.dashboard_proposals(consultation, sort="status", descending=False)) == ["B", "A", "C"]
-    assert codes(services.dashboard_proposals(consultation, sort="code; DROP TABLE users")) == ["B", "A", "C"]
-    assert codes(services.dashboard_proposals(consultation, scope="subnational")) == ["A", "C"]
-    assert codes(services.dashboard_proposals(consultation, department="05")) == ["C"]
-    assert codes(services.dashboard_proposals(consultation, theme="agua")) == ["A"]
-    assert codes(services.dashboard_proposals(consultation, status="shortlisted")) == ["C"]
+    assert codes(queries.dashboard_proposals(consultation, sort="votes")) == ["B", "A", "C"]
+    assert codes(queries.dashboard_proposals(consultation, sort="comments")) == ["A", "B", "C"]
+    assert codes(queries.dashboard_proposals(consultation, sort="status")) == ["C", "B", "A"]
+    assert codes(queries.dashboard_proposals(consultation, sort="status", descending=False)) == ["B", "A", "C"]
+    assert codes(queries.dashboard_proposals(consultation, sort="code; DROP TABLE users")) == ["B", "A", "C"]
+    assert codes(queries.dashboard_proposals(consultation, scope="subnational")) == ["A", "C"]
+    assert codes(queries.dashboard_proposals(consultation, department="05")) == ["C"]
+    assert codes(queries.dashboard_proposals(consultation, theme="agua")) == ["A"]
+    assert codes(queries.dashboard_proposals(consultation, status="shortlisted")) == ["C"]
 
 
 def test_command_line_role_changes_are_audited_as_the_system(runner):

@@ -1,7 +1,7 @@
 """The proposal listing service: live counts, filters, sorts and pages, without HTTP."""
 from aga_consulta.comments.services import add_comment
 from aga_consulta.extensions import db
-from aga_consulta.proposals.services import list_proposals
+from aga_consulta.portal.services import list_proposals
 from aga_consulta.voting.services import cast_vote, withdraw_vote
 
 

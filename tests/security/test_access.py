@@ -11,10 +11,16 @@ from werkzeug.routing import IntegerConverter
 
 from aga_consulta.comments.models import Comment, CommentReport
 from aga_consulta.extensions import db
-from aga_consulta.moderation import services as moderation
-from aga_consulta.moderation.models import AuditLogEntry
+from aga_consulta.accounts import roles
+from aga_consulta.errors import NotAllowed
+from aga_consulta.comments import moderation as comment_moderation
+from aga_consulta.consultations import services as consultations
+from aga_consulta.moderation import queries
+from aga_consulta.proposals import importing, workflow
+from aga_consulta.proposals import services as proposals
+from aga_consulta.audit.models import AuditLogEntry
 from aga_consulta.voting import services as voting
-from tests.helpers import count, login
+from tests.helpers import JSON, count, login
 from tests.security.support import table_counts
 
 
@@ -33,7 +39,7 @@ class TestCase5:
         login(client, factory.user().email)
 
         first = client.post(f"/comments/{comment.id}/report", data={"reason": "Insultos"})
-        second = client.post(f"/comments/{comment.id}/report", data={"reason": "Insultos otra vez"})
+        second = client.post(f"/comments/{comment.id}/report", data={"reason": "Insultos otra vez"}, headers=JSON)
 
         assert first.status_code == 303
         assert second.status_code == 409
@@ -45,7 +51,7 @@ class TestCase5:
         author = factory.user()
         comment = _comment(proposal, author)
         login(client, author.email)
-        response = client.post(f"/comments/{comment.id}/report", data={"reason": "Me reporto"})
+        response = client.post(f"/comments/{comment.id}/report", data={"reason": "Me reporto"}, headers=JSON)
         assert response.status_code == 403
         assert count(CommentReport) == 0
 
@@ -65,8 +71,8 @@ class TestCase5:
         db.session.refresh(comment)
         assert comment.status == ("hidden" if action == "restore" else "published")
         assert comment.moderation_reason is None
-        with pytest.raises(moderation.NotAllowed):
-            getattr(moderation, f"{action}_comment")(citizen, comment, "Motivo suficiente")
+        with pytest.raises(NotAllowed):
+            getattr(comment_moderation, f"{action}_comment")(citizen, comment, "Motivo suficiente")
         assert count(AuditLogEntry) == 0
 
 

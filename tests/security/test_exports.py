@@ -11,7 +11,7 @@ import pytest
 
 from aga_consulta.comments.models import Comment
 from aga_consulta.extensions import db
-from aga_consulta.moderation.models import AuditLogEntry
+from aga_consulta.audit.models import AuditLogEntry
 from tests.helpers import count, login
 from tests.security.support import XSS_PAYLOADS, fetch as _fetch
 

@@ -15,7 +15,7 @@ from aga_consulta import create_app
 from aga_consulta.accounts.models import User
 from aga_consulta.comments.models import Comment
 from aga_consulta.extensions import db
-from aga_consulta.moderation.models import AuditLogEntry
+from aga_consulta.audit.models import AuditLogEntry
 from aga_consulta.voting.models import Vote
 from bench.stack import dead_port
 from tests.helpers import PASSWORD, login

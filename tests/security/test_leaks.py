@@ -6,7 +6,7 @@ import pytest
 from aga_consulta.comments.models import Comment
 from aga_consulta.extensions import db
 from aga_consulta.voting import services as voting
-from tests.helpers import login
+from tests.helpers import JSON, login
 
 SECRET = "Texto del comentario oculto 7c1f"
 
@@ -57,7 +57,8 @@ def test_hidden_comments_cannot_be_reached_through_another_door(app, world):
     for comment_id in hidden_ids:
         # Reporting it would confirm it exists; replying to it would surface it.
         assert client.post(f"/comments/{comment_id}/report", data={"reason": "¿existe?"}).status_code == 404
-        reply = client.post(f"/proposals/{proposal_id}/comments", data={"body": "Respondo", "parent_id": str(comment_id)})
+        reply = client.post(f"/proposals/{proposal_id}/comments", data={"body": "Respondo", "parent_id": str(comment_id)},
+                            headers=JSON)
         assert reply.status_code == 400 and SECRET not in reply.get_data(as_text=True)
         page = client.get(f"/proposals/{proposal_id}?reply_to={comment_id}").get_data(as_text=True)
         assert SECRET not in page and f'value="{comment_id}"' not in page

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from aga_consulta.accounts.models import User
 from aga_consulta.comments.models import Comment
 from aga_consulta.extensions import db
-from aga_consulta.moderation.models import AuditLogEntry
+from aga_consulta.audit.models import AuditLogEntry
 from aga_consulta.timeutil import utcnow
 from tests.helpers import PASSWORD, csrf_token, login
 from tests.security.support import fetch

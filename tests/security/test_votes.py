@@ -17,7 +17,7 @@ from aga_consulta.timeutil import utcnow
 from aga_consulta.voting import services as voting
 from aga_consulta.voting.models import Vote
 from aga_consulta.errors import NotAllowed
-from tests.helpers import count, login
+from tests.helpers import JSON, count, login
 from tests.security.support import fire_at_once, logged_in, table_counts
 
 ALREADY = "Ya habías votado por esta propuesta"
@@ -25,7 +25,8 @@ CLOSED = "La consulta no está abierta"
 
 
 def _post(client, url, data=None):
-    response = client.post(url, data=data or {})
+    # As a script reads a refusal: its status (409, 403), not the 303 back to the page.
+    response = client.post(url, data=data or {}, headers=JSON)
     return response.status_code, response.get_data(as_text=True)
 
 
@@ -156,7 +157,8 @@ class TestCase3ClosedOrMissing:
         before = table_counts()
 
         for parent_id in (str(foreign.id), "999999", str(2**70), "-1", "abc"):
-            response = client.post(f"/proposals/{here.id}/comments", data={"body": "Respuesta colada", "parent_id": parent_id})
+            response = client.post(f"/proposals/{here.id}/comments", data={"body": "Respuesta colada", "parent_id": parent_id},
+                                   headers=JSON)
             assert response.status_code == 400, parent_id
 
         assert table_counts() == before
@@ -188,8 +190,8 @@ class TestCase5OthersVotes:
         db.session.commit()
         before = table_counts()
 
-        vote = client.post(f"/proposals/{proposal.id}/vote")
-        comment = client.post(f"/proposals/{proposal.id}/comments", data={"body": "Sigo aquí"})
+        vote = client.post(f"/proposals/{proposal.id}/vote", headers=JSON)
+        comment = client.post(f"/proposals/{proposal.id}/comments", data={"body": "Sigo aquí"}, headers=JSON)
 
         # Flask-Login treats the deactivated account as logged out: sent to the login page.
         assert vote.status_code == 302 and "/auth/login" in vote.headers["Location"]

@@ -5,7 +5,8 @@ from aga_consulta.accounts.models import User
 from aga_consulta.accounts.services import authenticate
 from aga_consulta.comments.models import Comment, CommentReport
 from aga_consulta.consultations.services import get_by_slug
-from aga_consulta.moderation.models import AuditLogEntry, StatusDecision
+from aga_consulta.audit.models import AuditLogEntry
+from aga_consulta.proposals.models import StatusDecision
 from aga_consulta.seed.catalogue import SELECTED
 from aga_consulta.seed.participation import SEED_DOMAIN
 from aga_consulta.seed.reference import HISTORICAL_CLOSES, HISTORICAL_OPENS

@@ -2,7 +2,8 @@
 import re
 
 from aga_consulta.comments.services import add_comment
-from aga_consulta.moderation.services import change_status, hide_comment
+from aga_consulta.comments.moderation import hide_comment
+from aga_consulta.proposals.workflow import change_status
 from aga_consulta.tally.services import compute_tally
 from aga_consulta.voting.services import cast_vote
 from tests.helpers import login

@@ -4,7 +4,8 @@ from datetime import timedelta
 import pytest
 
 from aga_consulta.comments.services import add_comment
-from aga_consulta.moderation.services import change_status, hide_comment
+from aga_consulta.comments.moderation import hide_comment
+from aga_consulta.proposals.workflow import change_status
 from aga_consulta.tally.services import compute_tally, participation_over_time
 from aga_consulta.timeutil import utcnow
 from aga_consulta.voting.services import cast_vote, withdraw_vote

@@ -1,6 +1,6 @@
 """Voting through HTTP."""
 from aga_consulta.voting.models import Vote
-from tests.helpers import count, login
+from tests.helpers import JSON, assert_refused, count, login
 
 
 def setup_citizen(client, factory, **consultation_kwargs):
@@ -22,20 +22,38 @@ def test_vote_withdraw_vote_again(client, factory):
     assert count(Vote, Vote.withdrawn_at.is_(None)) == 1
 
 
-def test_second_vote_answers_409_with_a_friendly_message(client, factory):
+def test_second_vote_goes_back_to_the_page_with_a_friendly_message(client, factory):
     proposal = setup_citizen(client, factory)
     client.post(f"/proposals/{proposal.id}/vote")
     response = client.post(f"/proposals/{proposal.id}/vote")
-    assert response.status_code == 409
-    assert "Ya habías votado por esta propuesta" in response.get_data(as_text=True)
+    assert_refused(client, response, f"/proposals/{proposal.id}", "Ya habías votado por esta propuesta")
     assert count(Vote) == 1
 
 
-def test_vote_on_closed_consultation_is_409_and_stores_nothing(client, factory):
+def test_a_refusal_goes_back_to_the_page_the_vote_came_from(client, factory):
+    proposal = setup_citizen(client, factory)
+    client.post(f"/proposals/{proposal.id}/vote")
+    page = f"/consultations/{proposal.consultation.slug}?sort=recent"
+    response = client.post(f"/proposals/{proposal.id}/vote", data={"next": page})
+    assert_refused(client, response, page, "Ya habías votado por esta propuesta")
+    response = client.post(f"/proposals/{proposal.id}/vote", data={"next": "//evil.example/"})
+    assert response.headers["Location"] == f"/proposals/{proposal.id}"
+
+
+def test_a_script_asking_for_json_reads_the_refusal_as_409(client, factory):
+    proposal = setup_citizen(client, factory)
+    assert client.post(f"/proposals/{proposal.id}/vote", headers=JSON).status_code == 303
+    response = client.post(f"/proposals/{proposal.id}/vote", headers=JSON)
+    assert response.status_code == 409
+    assert response.json == {"error": "Ya habías votado por esta propuesta. Tu voto se cuenta una sola vez.", "status": 409}
+    assert count(Vote) == 1
+
+
+def test_vote_on_closed_consultation_is_refused_and_stores_nothing(client, factory):
     proposal = setup_citizen(client, factory, state="closed")
     response = client.post(f"/proposals/{proposal.id}/vote")
-    assert response.status_code == 409
-    assert "La consulta no está abierta" in response.get_data(as_text=True)
+    assert_refused(client, response, f"/proposals/{proposal.id}", "La consulta no está abierta")
+    assert client.post(f"/proposals/{proposal.id}/vote", headers=JSON).status_code == 409
     assert count(Vote) == 0
 
 
@@ -68,15 +86,15 @@ def test_extra_fields_are_ignored(client, factory):
     assert vote.user_id != other.id and vote.consultation_id == proposal.consultation_id
 
 
-def test_cap_refusal_is_409(client, factory):
+def test_cap_refusal_says_why_and_stores_nothing(client, factory):
     factory.user(email="ana@example.co")
     consultation = factory.consultation(vote_cap=1)
     first, second = factory.proposal(consultation), factory.proposal(consultation)
     login(client, "ana@example.co")
     client.post(f"/proposals/{first.id}/vote")
     response = client.post(f"/proposals/{second.id}/vote")
-    assert response.status_code == 409
-    assert "Ya usaste tus 1 votos" in response.get_data(as_text=True)
+    assert_refused(client, response, f"/proposals/{second.id}", "Ya usaste tus 1 votos")
+    assert client.post(f"/proposals/{second.id}/vote", headers=JSON).status_code == 409
     assert count(Vote) == 1
 
 

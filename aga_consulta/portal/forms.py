@@ -1,12 +1,12 @@
-"""The filter form of a consultation page (GET, no CSRF: it changes nothing)."""
+"""Forms of the public pages: the consultation page's filters and the language switch."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField
+from wtforms import HiddenField, IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
 
 class ProposalFilterForm(FlaskForm):
-    """Scope, department and theme filters plus the sort order."""
+    """A consultation page's filters (GET, no CSRF: it changes nothing): scope, department and theme filters plus the sort order."""
 
     class Meta:
         csrf = False
@@ -24,3 +24,10 @@ class ProposalFilterForm(FlaskForm):
         default="votes",
     )
     page = IntegerField(_l("Página"), validators=[Optional(), NumberRange(min=1, max=100000)], default=1)
+
+
+class LanguageForm(FlaskForm):
+    """Language switch (a POST: it changes the visitor's session)."""
+
+    lang = HiddenField()
+    next = HiddenField()

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 
 from aga_consulta.extensions import db
-from aga_consulta.moderation.models import AUDIT_ACTIONS, AuditLogEntry
+from aga_consulta.audit.models import AUDIT_ACTIONS, AuditLogEntry
 from aga_consulta.timeutil import isoformat_utc, utcnow
 
 

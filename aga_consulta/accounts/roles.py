@@ -1,0 +1,102 @@
+"""Staff roles: granting and revoking them, audited, with the last admin protected."""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from aga_consulta.accounts.models import ROLES, User
+from aga_consulta.accounts.permissions import ensure_admin
+from aga_consulta.audit import record
+from aga_consulta.errors import DomainError, ValidationFailed
+from aga_consulta.extensions import db
+from aga_consulta.text import REASON_MAX, clean_text
+
+
+class RoleUnchanged(DomainError):
+    """The account already has that role."""
+
+    message = _l("Esa cuenta ya tiene ese rol.")
+
+
+class LastAdmin(DomainError):
+    """The action would leave the platform without an admin."""
+
+    message = _l("No se puede quitar el rol de administración a la última persona administradora.")
+
+
+def _ensure_known(role):
+    if role not in ROLES:
+        raise ValidationFailed(_l("Rol desconocido."))
+
+
+def grant_role(actor, user, role, reason=None, now=None):
+    """Set a person's role (admins only); the last active admin keeps theirs.
+
+    :raises NotAllowed: the actor is not an admin.
+    :raises ValidationFailed: unknown role, or an overlong reason.
+    :raises RoleUnchanged: the person already has that role.
+    :raises LastAdmin: it would leave no active admin.
+    """
+    ensure_admin(actor)
+    _ensure_known(role)
+    reason = clean_text(reason) or None
+    if reason and len(reason) > REASON_MAX:
+        raise ValidationFailed(_l("El motivo es demasiado largo (máximo %(max)d caracteres).", max=REASON_MAX))
+    if user.role == role:
+        raise RoleUnchanged()
+    if user.role == "admin":
+        # Locks the admins' rows on PostgreSQL, so two admins demoting each other at once
+        # cannot both succeed.
+        admins = db.session.scalars(
+            select(User.id).where(User.role == "admin", User.active.is_(True)).with_for_update()
+        ).all()
+        if len(admins) <= 1:
+            raise LastAdmin()
+    # Recorded first: an admin changing their own role acted as an admin.
+    record(actor, "user.role", "user", user.id, target_label=user.email,
+           before={"role": user.role}, after={"role": role}, reason=reason, now=now)
+    user.role = role
+    db.session.commit()
+    return user
+
+
+def revoke_moderator(actor, user, reason=None, now=None):
+    """Take the moderator role away: the person becomes a citizen again.
+
+    :raises NotAllowed: the actor is not an admin.
+    :raises ValidationFailed: the person is not a moderator.
+    """
+    if user.role != "moderator":
+        ensure_admin(actor)
+        raise ValidationFailed(_l("Esa cuenta no tiene el rol de moderación."))
+    return grant_role(actor, user, "citizen", reason=reason, now=now)
+
+
+def set_role_by_operator(user, role, now=None):
+    """Change a role from the command line; the audit entry names the system as the actor.
+
+    The command line is the operator's recovery path, so the last-admin rule does not apply.
+
+    :raises ValidationFailed: unknown role.
+    """
+    _ensure_known(role)
+    if user.role != role:
+        record(None, "user.role", "user", user.id, target_label=user.email, before={"role": user.role},
+               after={"role": role}, reason="flask users set-role", now=now)
+        user.role = role
+        db.session.commit()
+    return user
+
+
+def record_account_created_by_operator(user, now=None):
+    """Log a moderator or admin account created from the command line (citizens are not logged)."""
+    if user.role == "citizen":
+        return
+    record(None, "user.role", "user", user.id, target_label=user.email, after={"role": user.role},
+           reason="flask users create", now=now)
+    db.session.commit()
+
+
+def staff_members():
+    """Return the moderators and admins, admins first, by name."""
+    return list(db.session.scalars(
+        select(User).where(User.role.in_(("moderator", "admin"))).order_by(User.role, User.name, User.id)
+    ))

@@ -1,0 +1,162 @@
+"""Moderating comments: hiding and restoring them with a reason, the queue, and auto-hide."""
+from dataclasses import dataclass
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, exists, func, or_, select
+
+from aga_consulta.accounts.permissions import ensure_moderator
+from aga_consulta.audit import record
+from aga_consulta.comments.models import Comment, CommentReport
+from aga_consulta.errors import DomainError
+from aga_consulta.extensions import db
+from aga_consulta.text import clean_reason
+from aga_consulta.timeutil import utcnow
+
+
+class NothingToModerate(DomainError):
+    """The comment is already in the state the action would put it in."""
+
+
+def _unreviewed_reports(comment_column_id, comment_column_moderated_at):
+    # A report is unreviewed until a moderator decides on the comment after it arrived.
+    return and_(
+        CommentReport.comment_id == comment_column_id,
+        or_(comment_column_moderated_at.is_(None), CommentReport.created_at > comment_column_moderated_at),
+    )
+
+
+def has_pending_reports(comment):
+    """True when the comment has reports that no moderator has reviewed yet."""
+    return unreviewed_report_count(comment) > 0
+
+
+def unreviewed_report_count(comment):
+    """Return how many reports of the comment arrived after the last moderator decision."""
+    query = select(func.count(CommentReport.id)).where(CommentReport.comment_id == comment.id)
+    if comment.moderated_at is not None:
+        query = query.where(CommentReport.created_at > comment.moderated_at)
+    return db.session.scalar(query)
+
+
+def _comment_state(comment):
+    return {
+        "status": comment.status,
+        "moderation_reason": comment.moderation_reason,
+        "pending_review": comment.auto_hidden_at is not None,
+    }
+
+
+def _set_moderated(actor, comment, status, reason, action, now):
+    before = _comment_state(comment)
+    comment.status = status
+    comment.moderation_reason = reason
+    comment.moderated_at = now
+    comment.auto_hidden_at = None
+    record(
+        actor, action, "comment", comment.id,
+        target_label=f"#{comment.id} · {comment.proposal.code}",
+        before=before, after=_comment_state(comment), reason=reason, now=now,
+    )
+    db.session.commit()
+    return comment
+
+
+def hide_comment(actor, comment, reason, now=None):
+    """Hide a comment from public pages; its author sees that it was hidden and why.
+
+    Also confirms a comment that the reports threshold hid pending review.
+
+    :raises NotAllowed: the actor is not a moderator or admin.
+    :raises ValidationFailed: a missing or overlong reason.
+    :raises NothingToModerate: a moderator already hid it.
+    """
+    ensure_moderator(actor)
+    reason = clean_reason(reason)
+    if comment.status == "hidden" and comment.auto_hidden_at is None:
+        raise NothingToModerate(_l("Este comentario ya está oculto."))
+    return _set_moderated(actor, comment, "hidden", reason, "comment.hide", now or utcnow())
+
+
+def restore_comment(actor, comment, reason, now=None):
+    """Publish a hidden comment again, or keep a reported one published, with a reason.
+
+    The reports received so far count as reviewed: they cannot hide it again.
+
+    :raises NotAllowed: the actor is not a moderator or admin.
+    :raises ValidationFailed: a missing or overlong reason.
+    :raises NothingToModerate: it is published and has no report waiting for review.
+    """
+    ensure_moderator(actor)
+    reason = clean_reason(reason)
+    if comment.status == "published" and not has_pending_reports(comment):
+        raise NothingToModerate(_l("Este comentario ya está publicado y no tiene reportes pendientes."))
+    return _set_moderated(actor, comment, "published", reason, "comment.restore", now or utcnow())
+
+
+@dataclass
+class QueueItem:
+    """A comment in the moderation queue with its reports."""
+
+    comment: Comment
+    reports: list
+    pending: bool
+
+
+def comment_queue(pending_only=True, page=1, per_page=50):
+    """Return (items, total): reported or moderated comments, those awaiting review first.
+
+    With `pending_only`, only comments with unreviewed reports or hidden pending review.
+    """
+    pending = or_(
+        Comment.auto_hidden_at.is_not(None),
+        exists().where(_unreviewed_reports(Comment.id, Comment.moderated_at)),
+    )
+    reported = or_(pending, Comment.moderated_at.is_not(None), exists().where(CommentReport.comment_id == Comment.id))
+    report_count = (
+        select(func.count(CommentReport.id)).where(CommentReport.comment_id == Comment.id).correlate(Comment).scalar_subquery()
+    )
+    query = select(Comment, case((pending, 0), else_=1).label("pending_rank")).where(pending if pending_only else reported)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.execute(
+        query.order_by("pending_rank", Comment.auto_hidden_at.is_(None), report_count.desc(), Comment.created_at.desc(), Comment.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    ids = [comment.id for comment, _rank in rows]
+    reports = {}
+    if ids:
+        for report in db.session.scalars(
+            select(CommentReport).where(CommentReport.comment_id.in_(ids)).order_by(CommentReport.created_at)
+        ):
+            reports.setdefault(report.comment_id, []).append(report)
+    return [QueueItem(comment, reports.get(comment.id, []), rank == 0) for comment, rank in rows], total
+
+
+def pending_comment_count():
+    """Return how many comments wait for a moderator's review."""
+    return comment_queue(per_page=1)[1]
+
+
+def auto_hide_if_reported(comment, reports_since_review, threshold, now):
+    """Hide a published comment pending review once `threshold` unreviewed reports arrive.
+
+    Called by the reporting service inside its transaction; the audit entry's actor is the
+    system. Returns True when the comment was hidden.
+    """
+    if not threshold or reports_since_review < threshold or comment.status != "published":
+        return False
+    before = _comment_state(comment)
+    comment.status = "hidden"
+    comment.auto_hidden_at = now
+    # Stored text is in the source language, whatever the reporting visitor's language.
+    with force_locale("es_CO"):
+        comment.moderation_reason = str(
+            _l("Oculto automáticamente tras %(n)d reportes, a la espera de revisión.", n=reports_since_review)
+        )
+    record(
+        None, "comment.auto_hide", "comment", comment.id,
+        target_label=f"#{comment.id} · {comment.proposal.code}",
+        before=before, after=_comment_state(comment), reason=comment.moderation_reason, now=now,
+    )
+    return True

@@ -1,0 +1,155 @@
+"""The public pages that bring several domains together: home, a consultation's proposals,
+a proposal with its votes and comments, the citizen's own page; plus the health check and
+the language switch."""
+import secrets
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from aga_consulta.comments.forms import CommentForm, ReportForm
+from aga_consulta.comments.services import reported_comment_ids, visible_thread
+from aga_consulta.consultations import services as consultations
+from aga_consulta.extensions import db
+from aga_consulta.portal import services
+from aga_consulta.portal.forms import LanguageForm, ProposalFilterForm
+from aga_consulta.proposals import services as proposals
+from aga_consulta.proposals.models import Proposal
+from aga_consulta.security import is_safe_next
+from aga_consulta.tally.counts import proposal_counts
+from aga_consulta.timeutil import utcnow
+from aga_consulta.voting.forms import VoteForm
+from aga_consulta.voting.services import active_vote_count, has_active_vote, voted_proposal_ids
+from aga_consulta.web import get_or_404, or_404
+
+bp = Blueprint("portal", __name__)
+
+
+@bp.route("/")
+def index():
+    """List consultations, open ones first."""
+    return render_template("main/index.html", consultations=consultations.list_current(), now=utcnow())
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """Remember the visitor's language choice and go back where they were."""
+    form = LanguageForm()
+    if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
+        session["lang"] = form.lang.data
+    target = form.next.data
+    return redirect(target if is_safe_next(target) else url_for(".index"), code=303)
+
+
+@bp.route("/healthz")
+def healthz():
+    """Report whether the app and its database answer (503 when the database does not)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+    except Exception:  # noqa: BLE001  any driver error means "database unreachable"
+        current_app.logger.error("health check: database unreachable")
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001
+            pass
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.app_context_processor
+def language_form():
+    """Give every page the language switch form and an endpoint check for optional links."""
+    return {
+        "language_form": LanguageForm(formdata=None, next=request.full_path.rstrip("?")),
+        "has_endpoint": lambda name: name in current_app.view_functions,
+    }
+
+
+def _visitor_seed():
+    # One seed per visitor: the random order stays put while they page and come back.
+    if "order_seed" not in session:
+        session["order_seed"] = secrets.token_hex(8)
+    return session["order_seed"]
+
+
+@bp.route("/consultations/<slug>")
+def consultation(slug):
+    """List a consultation's proposals with filters and sort."""
+    consultation = or_404(consultations.get_by_slug(slug))
+    form = ProposalFilterForm(request.args)
+    form.department.choices += proposals.departments_in(consultation)
+    form.theme.choices += [(t.slug, t.name) for t in proposals.themes_in(consultation)]
+    if not form.validate():
+        # Hostile or stale query values are refused, never passed on to SQL.
+        abort(400)
+    page = form.page.data or 1
+    per_page = current_app.config["PROPOSALS_PER_PAGE"]
+    rows, total = services.list_proposals(
+        consultation,
+        scope=form.scope.data or None,
+        department=form.department.data or None,
+        theme=form.theme.data or None,
+        sort=form.sort.data or "votes",
+        seed=_visitor_seed() if form.sort.data == "random" else "",
+        page=page,
+        per_page=per_page,
+    )
+    pages = max(1, -(-total // per_page))
+    if page > pages:
+        abort(404)
+    voted, used = set(), 0
+    if current_user.is_authenticated:
+        voted = voted_proposal_ids(current_user.id, consultation.id)
+        used = active_vote_count(current_user.id, consultation.id)
+    args = {k: v for k, v in request.args.items() if k != "page" and k in form._fields}
+    return render_template(
+        "consultations/show.html",
+        consultation=consultation,
+        form=form,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        page_args=args,
+        voted=voted,
+        votes_used=used,
+    )
+
+
+@bp.route("/proposals/<int:proposal_id>")
+def proposal(proposal_id):
+    """Show one proposal with its vote count and comments (and a refused comment's draft)."""
+    proposal = get_or_404(Proposal, proposal_id, options=proposals.with_consultation())
+    votes, comments = proposal_counts(proposal.id)
+    user = current_user if current_user.is_authenticated else None
+    comment_form = CommentForm(formdata=None)
+    draft = session.pop("comment_draft", None) if "comment_draft" in session else None
+    if draft and draft.get("proposal_id") == proposal.id:
+        # A refused comment comes back here (303) with what the person wrote and why.
+        comment_form.body.data = draft.get("body", "")
+        comment_form.parent_id.data = draft.get("parent_id") or ""
+        comment_form.body.errors = list(draft.get("errors", []))
+    return render_template(
+        "proposals/show.html",
+        proposal=proposal,
+        consultation=proposal.consultation,
+        is_open=proposal.consultation.is_open(),
+        votes=votes,
+        comment_count=comments,
+        thread=visible_thread(proposal.id, user),
+        has_voted=bool(user) and has_active_vote(user.id, proposal.id),
+        votes_used=active_vote_count(user.id, proposal.consultation_id) if user else 0,
+        reported=reported_comment_ids(user.id, proposal.id) if user else set(),
+        vote_form=VoteForm(),
+        comment_form=comment_form,
+        report_form=ReportForm(formdata=None),
+        reply_to=request.args.get("reply_to", type=int),
+    )
+
+
+@bp.route("/me")
+@login_required
+def me():
+    """My participation: my votes and comments across consultations."""
+    return render_template("accounts/me.html", **services.my_participation(current_user.id))

@@ -1,0 +1,82 @@
+"""Helpers every blueprint shares: loaders that answer 404, rate-limit keys and shared limits,
+and the answer to a refused action (303 back to the page, or JSON for scripts).
+
+Routes import this module and services, never another blueprint's routes.
+"""
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
+from flask_login import current_user
+
+from aga_consulta.extensions import db, limiter
+from aga_consulta.security import is_safe_next
+
+#: Largest id an INTEGER column holds; larger ids would be a database error, not a 404.
+MAX_ID = 2**31 - 1
+
+
+def get_or_404(model, object_id, options=()):
+    """Return the row of `model` with this id, or abort with 404 (out-of-range ids included)."""
+    if not 0 < object_id <= MAX_ID:
+        abort(404)
+    return db.get_or_404(model, object_id, options=options)
+
+
+def or_404(value):
+    """Return `value`, or abort with 404 when it is None (for service lookups such as by slug)."""
+    if value is None:
+        abort(404)
+    return value
+
+
+def citizen_key():
+    """Rate-limit key: the citizen, not the address (many citizens share one)."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr
+
+
+def config_limit(name):
+    """Return a callable limit string read from the setting `name` when a request needs it."""
+    return lambda: current_app.config[name]
+
+
+#: One budget per client for every public page that computes the whole tally (results, CSVs).
+results_limit = limiter.shared_limit(config_limit("RESULTS_RATE_LIMIT"), scope="results")
+
+
+def current_actor():
+    """Return the logged-in user object itself (services keep it beyond the request proxy)."""
+    return current_user._get_current_object()
+
+
+def see_other(endpoint, **values):
+    """Redirect with 303, so that reloading the next page never repeats a POST."""
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+def safe_back(default):
+    """Return the form's local `next` path, or `default` when it is missing or foreign."""
+    target = request.form.get("next", "")
+    return target if is_safe_next(target) else default
+
+
+def redirect_back(default):
+    """Redirect (303) to the form's local `next` path, or to `default`."""
+    return redirect(safe_back(default), code=303)
+
+
+def wants_json():
+    """True when the client asked for JSON rather than a page (scripts and tests)."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def refuse(error, back):
+    """Answer a refused action: JSON with the error's status for scripts, else 303 back.
+
+    `back` is the page's address; the form's local `next` path wins when it has one.
+
+    A browser lands back on the page it came from, with the message flashed there: the
+    address bar never stays on a POST URL, and reloading repeats nothing.
+    """
+    if wants_json():
+        return jsonify(error=str(error.message), status=error.status), error.status
+    flash(error.message, "error")
+    return redirect_back(back)
