@@ -30,7 +30,10 @@ run: deps translations
 	$(BIN)/flask seed reference --if-empty
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
+# The import contracts (.importlinter: layers, independent routes, no cycles) first: a
+# broken contract fails in seconds, before the suite runs.
 test: deps translations
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Production (docs/deployment.md): migrations, then gunicorn (gunicorn.conf.py) on
