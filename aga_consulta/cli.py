@@ -40,7 +40,7 @@ def _read_password(password_stdin):
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", type=click.Choice(ROLES), default="citizen", show_default=True)
+@click.option("--role", type=click.Choice([role.value for role in ROLES]), default="citizen", show_default=True)
 @click.option("--department", default="11", show_default=True, help="DIVIPOLA code of residence.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_create(email, name, role, department, password_stdin):
@@ -60,7 +60,7 @@ def users_create(email, name, role, department, password_stdin):
 
 @users_cli.command("set-role")
 @click.argument("email")
-@click.argument("role", type=click.Choice(ROLES))
+@click.argument("role", type=click.Choice([role.value for role in ROLES]))
 def users_set_role(email, role):
     """Change the role of the account with EMAIL."""
     user = accounts.get_user_by_email(email)

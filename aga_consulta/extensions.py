@@ -18,6 +18,12 @@ NAMING_CONVENTION = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+
+def check_in(column, values, name):
+    """Return a CHECK constraint that `column` holds one of `values` (an enum's members)."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return db.CheckConstraint(f"{column} IN ({listed})", name=name)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

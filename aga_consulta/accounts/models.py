@@ -1,12 +1,22 @@
 """The user account."""
 import secrets
+from enum import StrEnum
 
 from flask_login import UserMixin
 
-from aga_consulta.extensions import db
+from aga_consulta.extensions import check_in, db
 from aga_consulta.timeutil import utcnow
 
-ROLES = ("citizen", "moderator", "admin")
+
+class Role(StrEnum):
+    """What an account may do: take part, moderate, or also administer."""
+
+    CITIZEN = "citizen"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+ROLES = tuple(Role)
 
 
 def new_session_token():
@@ -19,7 +29,7 @@ class User(UserMixin, db.Model):
 
     __tablename__ = "users"
     __table_args__ = (
-        db.CheckConstraint("role IN ('citizen', 'moderator', 'admin')", name="role_valid"),
+        check_in("role", Role, name="role_valid"),
         # Stored normalised so that the unique constraint is case-insensitive.
         db.CheckConstraint("email = lower(email)", name="email_lowercase"),
     )
@@ -57,12 +67,12 @@ class User(UserMixin, db.Model):
     @property
     def is_moderator(self):
         """Moderators and admins may use the moderation dashboard."""
-        return self.role in ("moderator", "admin")
+        return self.role in (Role.MODERATOR, Role.ADMIN)
 
     @property
     def is_admin(self):
         """Admins may also create consultations and grant roles."""
-        return self.role == "admin"
+        return self.role == Role.ADMIN
 
     def __repr__(self):
         return f"<User {self.id} {self.role}>"

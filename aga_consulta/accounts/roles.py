@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from aga_consulta.accounts.models import ROLES, User
+from aga_consulta.accounts.models import ROLES, Role, User
 from aga_consulta.accounts.permissions import ensure_admin
 from aga_consulta.audit import record
 from aga_consulta.errors import DomainError, ValidationFailed
@@ -42,11 +42,11 @@ def grant_role(actor, user, role, reason=None, now=None):
         raise ValidationFailed(_l("El motivo es demasiado largo (máximo %(max)d caracteres).", max=REASON_MAX))
     if user.role == role:
         raise RoleUnchanged()
-    if user.role == "admin":
+    if user.role == Role.ADMIN:
         # Locks the admins' rows on PostgreSQL, so two admins demoting each other at once
         # cannot both succeed.
         admins = db.session.scalars(
-            select(User.id).where(User.role == "admin", User.active.is_(True)).with_for_update()
+            select(User.id).where(User.role == Role.ADMIN, User.active.is_(True)).with_for_update()
         ).all()
         if len(admins) <= 1:
             raise LastAdmin()
@@ -58,16 +58,21 @@ def grant_role(actor, user, role, reason=None, now=None):
     return user
 
 
+def can_revoke(user):
+    """True when an admin may take the moderator role away from this person."""
+    return user.role == Role.MODERATOR
+
+
 def revoke_moderator(actor, user, reason=None, now=None):
     """Take the moderator role away: the person becomes a citizen again.
 
     :raises NotAllowed: the actor is not an admin.
     :raises ValidationFailed: the person is not a moderator.
     """
-    if user.role != "moderator":
+    if not can_revoke(user):
         ensure_admin(actor)
         raise ValidationFailed(_l("Esa cuenta no tiene el rol de moderación."))
-    return grant_role(actor, user, "citizen", reason=reason, now=now)
+    return grant_role(actor, user, Role.CITIZEN, reason=reason, now=now)
 
 
 def set_role_by_operator(user, role, now=None):
@@ -88,7 +93,7 @@ def set_role_by_operator(user, role, now=None):
 
 def record_account_created_by_operator(user, now=None):
     """Log a moderator or admin account created from the command line (citizens are not logged)."""
-    if user.role == "citizen":
+    if user.role == Role.CITIZEN:
         return
     record(None, "user.role", "user", user.id, target_label=user.email, after={"role": user.role},
            reason="flask users create", now=now)
@@ -98,5 +103,5 @@ def record_account_created_by_operator(user, now=None):
 def staff_members():
     """Return the moderators and admins, admins first, by name."""
     return list(db.session.scalars(
-        select(User).where(User.role.in_(("moderator", "admin"))).order_by(User.role, User.name, User.id)
+        select(User).where(User.role.in_((Role.MODERATOR, Role.ADMIN))).order_by(User.role, User.name, User.id)
     ))

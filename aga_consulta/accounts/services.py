@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from aga_consulta.accounts.models import ROLES, User, new_session_token
+from aga_consulta.accounts.models import ROLES, Role, User, new_session_token
 from aga_consulta.accounts.passwords import password_problem
 from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.extensions import db
@@ -41,7 +41,7 @@ def hash_password(password):
     return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
 
 
-def register_citizen(*, name, email, password, department_code, accepted_terms, role="citizen",
+def register_citizen(*, name, email, password, department_code, accepted_terms, role=Role.CITIZEN,
                      email_confirmed=False, now=None):
     """Create and return a citizen account (`email_confirmed` when an operator vouches for the address).
 

@@ -1,7 +1,7 @@
 """The audit log: one append-only row per moderator, admin or system action."""
 import json
 
-from aga_consulta.extensions import db
+from aga_consulta.extensions import check_in, db
 from aga_consulta.timeutil import utcnow
 
 #: Every action the audit log may record; the database refuses any other.
@@ -23,10 +23,6 @@ AUDIT_ACTIONS = (
 ACTOR_ROLES = ("moderator", "admin", "system")
 
 
-def _in_list(column, values):
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class AuditLogEntry(db.Model):
     """One moderator, admin or system action: who, what, on which target, before, after, why, when.
 
@@ -36,8 +32,8 @@ class AuditLogEntry(db.Model):
 
     __tablename__ = "audit_log"
     __table_args__ = (
-        db.CheckConstraint(_in_list("action", AUDIT_ACTIONS), name="action_valid"),
-        db.CheckConstraint(_in_list("actor_role", ACTOR_ROLES), name="actor_role_valid"),
+        check_in("action", AUDIT_ACTIONS, name="action_valid"),
+        check_in("actor_role", ACTOR_ROLES, name="actor_role_valid"),
         # Only the system acts without a person behind it.
         db.CheckConstraint(
             "(actor_role = 'system' AND actor_id IS NULL) OR (actor_role <> 'system' AND actor_id IS NOT NULL)",

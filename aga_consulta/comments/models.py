@@ -1,8 +1,18 @@
 """Comment and comment report."""
-from aga_consulta.extensions import db
+from enum import StrEnum
+
+from aga_consulta.extensions import check_in, db
 from aga_consulta.timeutil import utcnow
 
-COMMENT_STATUSES = ("published", "hidden")
+
+class CommentStatus(StrEnum):
+    """Whether the public sees a comment."""
+
+    PUBLISHED = "published"
+    HIDDEN = "hidden"
+
+
+COMMENT_STATUSES = tuple(CommentStatus)
 
 
 class Comment(db.Model):
@@ -10,7 +20,7 @@ class Comment(db.Model):
 
     __tablename__ = "comments"
     __table_args__ = (
-        db.CheckConstraint("status IN ('published', 'hidden')", name="status_valid"),
+        check_in("status", CommentStatus, name="status_valid"),
         # Target of the composite foreign key below.
         db.UniqueConstraint("id", "proposal_id", name="uq_comments_id_proposal"),
         # A reply's parent is on the same proposal: enforced by the database.
@@ -34,7 +44,7 @@ class Comment(db.Model):
     user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False, index=True)
     parent_id = db.Column(db.Integer, index=True)
     body = db.Column(db.Text, nullable=False)
-    status = db.Column(db.String(12), nullable=False, default="published", server_default="published")
+    status = db.Column(db.String(12), nullable=False, default=CommentStatus.PUBLISHED, server_default=CommentStatus.PUBLISHED.value)
     #: Why a moderator (or the reports threshold) hid or restored it; shown to the author.
     moderation_reason = db.Column(db.Text)
     moderated_at = db.Column(db.DateTime)
@@ -55,7 +65,7 @@ class Comment(db.Model):
     @property
     def is_visible(self):
         """Published comments are shown publicly; hidden ones only to their author and moderators."""
-        return self.status == "published"
+        return self.status == CommentStatus.PUBLISHED
 
 
 class CommentReport(db.Model):

@@ -7,7 +7,7 @@ from sqlalchemy import and_, case, exists, func, or_, select
 
 from aga_consulta.accounts.permissions import ensure_moderator
 from aga_consulta.audit import record
-from aga_consulta.comments.models import Comment, CommentReport
+from aga_consulta.comments.models import Comment, CommentReport, CommentStatus
 from aga_consulta.errors import DomainError
 from aga_consulta.extensions import db
 from aga_consulta.text import clean_reason
@@ -62,6 +62,16 @@ def _set_moderated(actor, comment, status, reason, action, now):
     return comment
 
 
+def can_hide(comment):
+    """True when a moderator may hide the comment: published, or hidden only by the reports."""
+    return comment.status == CommentStatus.PUBLISHED or comment.auto_hidden_at is not None
+
+
+def can_restore(comment, pending_reports):
+    """True when a moderator may publish it (again): hidden, or with reports awaiting review."""
+    return comment.status == CommentStatus.HIDDEN or pending_reports
+
+
 def hide_comment(actor, comment, reason, now=None):
     """Hide a comment from public pages; its author sees that it was hidden and why.
 
@@ -73,9 +83,9 @@ def hide_comment(actor, comment, reason, now=None):
     """
     ensure_moderator(actor)
     reason = clean_reason(reason)
-    if comment.status == "hidden" and comment.auto_hidden_at is None:
+    if not can_hide(comment):
         raise NothingToModerate(_l("Este comentario ya está oculto."))
-    return _set_moderated(actor, comment, "hidden", reason, "comment.hide", now or utcnow())
+    return _set_moderated(actor, comment, CommentStatus.HIDDEN, reason, "comment.hide", now or utcnow())
 
 
 def restore_comment(actor, comment, reason, now=None):
@@ -89,9 +99,9 @@ def restore_comment(actor, comment, reason, now=None):
     """
     ensure_moderator(actor)
     reason = clean_reason(reason)
-    if comment.status == "published" and not has_pending_reports(comment):
+    if not can_restore(comment, has_pending_reports(comment)):
         raise NothingToModerate(_l("Este comentario ya está publicado y no tiene reportes pendientes."))
-    return _set_moderated(actor, comment, "published", reason, "comment.restore", now or utcnow())
+    return _set_moderated(actor, comment, CommentStatus.PUBLISHED, reason, "comment.restore", now or utcnow())
 
 
 @dataclass
@@ -102,11 +112,22 @@ class QueueItem:
     reports: list
     pending: bool
 
+    @property
+    def can_hide(self):
+        """Whether the hide form applies (the service's own rule)."""
+        return can_hide(self.comment)
+
+    @property
+    def can_restore(self):
+        """Whether the restore form applies (the service's own rule)."""
+        return can_restore(self.comment, self.pending)
+
 
 def comment_queue(pending_only=True, page=1, per_page=50):
-    """Return (items, total): reported or moderated comments, those awaiting review first.
+    """Return one page (a Pagination of QueueItem) of reported or moderated comments.
 
-    With `pending_only`, only comments with unreviewed reports or hidden pending review.
+    Those awaiting review come first. With `pending_only`, only comments with unreviewed
+    reports or hidden pending review.
     """
     pending = or_(
         Comment.auto_hidden_at.is_not(None),
@@ -116,26 +137,35 @@ def comment_queue(pending_only=True, page=1, per_page=50):
     report_count = (
         select(func.count(CommentReport.id)).where(CommentReport.comment_id == Comment.id).correlate(Comment).scalar_subquery()
     )
-    query = select(Comment, case((pending, 0), else_=1).label("pending_rank")).where(pending if pending_only else reported)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.execute(
-        query.order_by("pending_rank", Comment.auto_hidden_at.is_(None), report_count.desc(), Comment.created_at.desc(), Comment.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    ids = [comment.id for comment, _rank in rows]
+    query = (
+        select(Comment)
+        .where(pending if pending_only else reported)
+        .order_by(case((pending, 0), else_=1), Comment.auto_hidden_at.is_(None), report_count.desc(),
+                  Comment.created_at.desc(), Comment.id)
+    )
+    result = db.paginate(query, page=page, per_page=per_page, error_out=False)
     reports = {}
+    ids = [comment.id for comment in result.items]
     if ids:
         for report in db.session.scalars(
             select(CommentReport).where(CommentReport.comment_id.in_(ids)).order_by(CommentReport.created_at)
         ):
             reports.setdefault(report.comment_id, []).append(report)
-    return [QueueItem(comment, reports.get(comment.id, []), rank == 0) for comment, rank in rows], total
+    result.items = [QueueItem(comment, reports.get(comment.id, []), _is_pending(comment, reports.get(comment.id, [])))
+                    for comment in result.items]
+    return result
+
+
+def _is_pending(comment, reports):
+    # The queue's SQL rule, applied to the page's loaded reports.
+    return comment.auto_hidden_at is not None or any(
+        comment.moderated_at is None or report.created_at > comment.moderated_at for report in reports
+    )
 
 
 def pending_comment_count():
     """Return how many comments wait for a moderator's review."""
-    return comment_queue(per_page=1)[1]
+    return comment_queue(per_page=1).total
 
 
 def auto_hide_if_reported(comment, reports_since_review, threshold, now):
@@ -144,10 +174,10 @@ def auto_hide_if_reported(comment, reports_since_review, threshold, now):
     Called by the reporting service inside its transaction; the audit entry's actor is the
     system. Returns True when the comment was hidden.
     """
-    if not threshold or reports_since_review < threshold or comment.status != "published":
+    if not threshold or reports_since_review < threshold or comment.status != CommentStatus.PUBLISHED:
         return False
     before = _comment_state(comment)
-    comment.status = "hidden"
+    comment.status = CommentStatus.HIDDEN
     comment.auto_hidden_at = now
     # Stored text is in the source language, whatever the reporting visitor's language.
     with force_locale("es_CO"):

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from aga_consulta.comments.models import Comment, CommentReport
+from aga_consulta.comments.models import Comment, CommentReport, CommentStatus
 from aga_consulta.comments.moderation import auto_hide_if_reported, unreviewed_report_count
 from aga_consulta.consultations.services import ensure_can_participate
 from aga_consulta.errors import DomainError, NotAllowed, ValidationFailed
@@ -99,9 +99,9 @@ def visible_thread(proposal_id, viewer=None):
     """
     query = select(Comment).where(Comment.proposal_id == proposal_id).order_by(Comment.created_at, Comment.id)
     if viewer is None or not getattr(viewer, "is_authenticated", False):
-        query = query.where(Comment.status == "published")
+        query = query.where(Comment.status == CommentStatus.PUBLISHED)
     elif not viewer.is_moderator:
-        query = query.where((Comment.status == "published") | (Comment.user_id == viewer.id))
+        query = query.where((Comment.status == CommentStatus.PUBLISHED) | (Comment.user_id == viewer.id))
     comments = list(db.session.scalars(query))
     top = [c for c in comments if c.parent_id is None]
     replies = {}
@@ -127,7 +127,7 @@ def comment_counts_subquery(consultation_id, published_only=True):
     # Public counts never include hidden comments; the moderators' export counts them all.
     where = [Comment.consultation_id == consultation_id]
     if published_only:
-        where.append(Comment.status == "published")
+        where.append(Comment.status == CommentStatus.PUBLISHED)
     return (
         select(Comment.proposal_id, func.count().label("n"))
         .where(*where)

@@ -63,7 +63,7 @@ def figures_by_scope_and_status(tally):
 
 
 def audit_entries(*, action=None, actor_id=None, system=False, date_from=None, date_to=None, page=1, per_page=50):
-    """Return (entries, total) of the audit log, newest first, filtered.
+    """Return one page (a Flask-SQLAlchemy Pagination) of the audit log, newest first, filtered.
 
     `date_from` and `date_to` are naive UTC datetimes (inclusive start, exclusive end);
     `system` selects the entries the application made itself.
@@ -79,11 +79,8 @@ def audit_entries(*, action=None, actor_id=None, system=False, date_from=None, d
         query = query.where(AuditLogEntry.created_at >= date_from)
     if date_to:
         query = query.where(AuditLogEntry.created_at < date_to)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    entries = list(db.session.scalars(
-        query.order_by(AuditLogEntry.created_at.desc(), AuditLogEntry.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    ))
-    return entries, total
+    ordered = query.order_by(AuditLogEntry.created_at.desc(), AuditLogEntry.id.desc())
+    return db.paginate(ordered, page=page, per_page=per_page, error_out=False)
 
 
 def audit_actors():

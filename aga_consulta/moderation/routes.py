@@ -55,7 +55,8 @@ def require_moderator():
 def moderation_labels():
     """Labels the moderation and public decision pages share."""
     return {"role_label": lambda role: ROLE_LABELS.get(role, role),
-            "action_label": lambda action: ACTION_LABELS.get(action, action)}
+            "action_label": lambda action: ACTION_LABELS.get(action, action),
+            "can_revoke": staff_roles.can_revoke}
 
 
 def load_consultation(slug):
@@ -282,11 +283,12 @@ def render_queue(status=200):
     if not form.validate():
         abort(400)
     page = form.page.data or 1
-    items, total = comment_moderation.comment_queue(pending_only=form.state.data != "all", page=page, per_page=QUEUE_PER_PAGE)
-    pages = max(1, -(-total // QUEUE_PER_PAGE))
+    queue = comment_moderation.comment_queue(pending_only=form.state.data != "all", page=page, per_page=QUEUE_PER_PAGE)
+    pages = max(1, queue.pages)
     if page > pages:
         abort(404)
-    return render_template("moderation/comments.html", form=form, items=items, total=total, page=page, pages=pages,
+    return render_template("moderation/comments.html", form=form, items=queue.items, total=queue.total, page=page,
+                           pages=pages,
                            reason_form=ReasonForm(formdata=None)), status
 
 
@@ -338,7 +340,7 @@ def log():
     date_from = local_day_bounds(form.date_from.data, tz)[0] if form.date_from.data else None
     date_to = local_day_bounds(form.date_to.data, tz)[1] if form.date_to.data else None
     page = form.page.data or 1
-    entries, total = queries.audit_entries(
+    entries = queries.audit_entries(
         action=form.action.data or None,
         actor_id=int(form.actor.data) if form.actor.data.isdigit() else None,
         system=form.actor.data == "system",
@@ -347,11 +349,12 @@ def log():
         page=page,
         per_page=LOG_PER_PAGE,
     )
-    pages = max(1, -(-total // LOG_PER_PAGE))
+    pages = max(1, entries.pages)
     if page > pages:
         abort(404)
     page_args = {k: v for k, v in request.args.items() if k in form._fields and k != "page"}
-    return render_template("moderation/log.html", form=form, entries=entries, total=total, page=page, pages=pages,
+    return render_template("moderation/log.html", form=form, entries=entries.items, total=entries.total, page=page,
+                           pages=pages,
                            page_args=page_args)
 
 

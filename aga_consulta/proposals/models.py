@@ -1,9 +1,30 @@
-"""Proposal and theme."""
-from aga_consulta.extensions import db
+"""Proposal, theme, and the public log of status decisions."""
+from enum import StrEnum
+
+from aga_consulta.extensions import check_in, db
 from aga_consulta.timeutil import utcnow
 
-SCOPES = ("national", "subnational")
-STATUSES = ("received", "shortlisted", "selected", "not_selected")
+
+class Scope(StrEnum):
+    """Where a commitment would apply."""
+
+    NATIONAL = "national"
+    SUBNATIONAL = "subnational"
+
+
+class ProposalStatus(StrEnum):
+    """The selection workflow's states, in workflow order."""
+
+    RECEIVED = "received"
+    SHORTLISTED = "shortlisted"
+    SELECTED = "selected"
+    NOT_SELECTED = "not_selected"
+
+
+SCOPES = tuple(Scope)
+STATUSES = tuple(ProposalStatus)
+#: Who may record a status decision (the values of accounts.models.Role that are staff).
+DECIDER_ROLES = ("moderator", "admin")
 
 
 class Theme(db.Model):
@@ -22,11 +43,8 @@ class Proposal(db.Model):
     __tablename__ = "proposals"
     __table_args__ = (
         db.UniqueConstraint("consultation_id", "code", name="uq_proposals_consultation_code"),
-        db.CheckConstraint("scope IN ('national', 'subnational')", name="scope_valid"),
-        db.CheckConstraint(
-            "status IN ('received', 'shortlisted', 'selected', 'not_selected')",
-            name="status_valid",
-        ),
+        check_in("scope", Scope, name="scope_valid"),
+        check_in("status", ProposalStatus, name="status_valid"),
         # A department exactly when subnational; a municipality only with a department.
         db.CheckConstraint(
             "(scope = 'national' AND department_code IS NULL AND municipality IS NULL)"
@@ -50,7 +68,7 @@ class Proposal(db.Model):
     theme_id = db.Column(db.Integer, db.ForeignKey("themes.id"), index=True)
     #: Proposing entity (ministry, mayor's office, control body...).
     proposer = db.Column(db.String(200), nullable=False, default="")
-    status = db.Column(db.String(16), nullable=False, default="received", server_default="received")
+    status = db.Column(db.String(16), nullable=False, default=ProposalStatus.RECEIVED, server_default=ProposalStatus.RECEIVED.value)
     #: Public justification of the current status.
     status_reason = db.Column(db.Text, nullable=False, default="", server_default="")
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
@@ -68,15 +86,11 @@ class StatusDecision(db.Model):
 
     __tablename__ = "proposal_decisions"
     __table_args__ = (
-        db.CheckConstraint(
-            "from_status IN ('received', 'shortlisted', 'selected', 'not_selected')", name="from_status_valid"
-        ),
-        db.CheckConstraint(
-            "to_status IN ('received', 'shortlisted', 'selected', 'not_selected')", name="to_status_valid"
-        ),
+        check_in("from_status", ProposalStatus, name="from_status_valid"),
+        check_in("to_status", ProposalStatus, name="to_status_valid"),
         db.CheckConstraint("from_status <> to_status", name="status_changes"),
         db.CheckConstraint("length(trim(reason)) > 0", name="reason_not_empty"),
-        db.CheckConstraint("actor_role IN ('moderator', 'admin')", name="actor_role_valid"),
+        check_in("actor_role", DECIDER_ROLES, name="actor_role_valid"),
         db.Index("ix_proposal_decisions_consultation_created", "consultation_id", "created_at"),
     )
 

@@ -7,18 +7,18 @@ from aga_consulta.audit import record
 from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.extensions import db
 from aga_consulta.i18n import STATUS_LABELS
-from aga_consulta.proposals.models import STATUSES, Proposal, StatusDecision
+from aga_consulta.proposals.models import STATUSES, Proposal, ProposalStatus, StatusDecision
 from aga_consulta.text import clean_reason
 from aga_consulta.timeutil import utcnow
 
 #: The selection workflow: forward one step, or back one step (always with a reason).
 TRANSITIONS = frozenset({
-    ("received", "shortlisted"),
-    ("shortlisted", "selected"),
-    ("shortlisted", "not_selected"),
-    ("shortlisted", "received"),
-    ("selected", "shortlisted"),
-    ("not_selected", "shortlisted"),
+    (ProposalStatus.RECEIVED, ProposalStatus.SHORTLISTED),
+    (ProposalStatus.SHORTLISTED, ProposalStatus.SELECTED),
+    (ProposalStatus.SHORTLISTED, ProposalStatus.NOT_SELECTED),
+    (ProposalStatus.SHORTLISTED, ProposalStatus.RECEIVED),
+    (ProposalStatus.SELECTED, ProposalStatus.SHORTLISTED),
+    (ProposalStatus.NOT_SELECTED, ProposalStatus.SHORTLISTED),
 })
 
 

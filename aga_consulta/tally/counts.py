@@ -5,7 +5,7 @@ moderators' dashboard, the tally's ranking and the proposals export all count th
 """
 from sqlalchemy import func, select
 
-from aga_consulta.comments.models import Comment
+from aga_consulta.comments.models import Comment, CommentStatus
 from aga_consulta.comments.services import comment_counts_subquery
 from aga_consulta.extensions import db
 from aga_consulta.proposals.models import Proposal, Theme
@@ -52,6 +52,6 @@ def proposal_counts(proposal_id):
         select(func.count(Vote.id)).where(Vote.proposal_id == proposal_id, Vote.withdrawn_at.is_(None))
     )
     comments = db.session.scalar(
-        select(func.count(Comment.id)).where(Comment.proposal_id == proposal_id, Comment.status == "published")
+        select(func.count(Comment.id)).where(Comment.proposal_id == proposal_id, Comment.status == CommentStatus.PUBLISHED)
     )
     return votes, comments

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import case, func, literal, select, text, union_all
 
 from aga_consulta.accounts.models import User
-from aga_consulta.comments.models import Comment
+from aga_consulta.comments.models import Comment, CommentStatus
 from aga_consulta.extensions import db
 from aga_consulta.proposals.models import SCOPES, Proposal
 from aga_consulta.comments.services import comment_counts_subquery
@@ -94,8 +94,8 @@ def comment_totals(consultation):
     received, published, hidden = db.session.execute(
         select(
             func.count(Comment.id),
-            func.coalesce(func.sum(case((Comment.status == "published", 1), else_=0)), 0),
-            func.coalesce(func.sum(case((Comment.status == "hidden", 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Comment.status == CommentStatus.PUBLISHED, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Comment.status == CommentStatus.HIDDEN, 1), else_=0)), 0),
         ).where(Comment.consultation_id == consultation.id)
     ).one()
     return {"received": int(received), "published": int(published), "hidden": int(hidden)}
