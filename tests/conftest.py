@@ -112,3 +112,15 @@ def csrf_app(app):
     app.config["WTF_CSRF_ENABLED"] = True
     yield app
     app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture
+def moderator(factory):
+    """A moderator account (services take it as the actor)."""
+    return factory.user(role="moderator", name="Mora Moderadora")
+
+
+@pytest.fixture
+def admin(factory):
+    """An admin account."""
+    return factory.user(role="admin", name="Ada Admin")

@@ -91,3 +91,17 @@ def assert_refused(client, response, page, message):
     html = client.get(location).get_data(as_text=True)
     assert message in html, html[:2000]
     return html
+
+
+#: A staff member's reason that passes every length rule.
+REASON = "Cumple los criterios de priorización del comité"
+
+
+def audit_entries(action=None):
+    """Return the audit log's entries (of one action, if given), oldest first."""
+    from aga_consulta.audit.models import AuditLogEntry
+
+    query = select(AuditLogEntry).order_by(AuditLogEntry.id)
+    if action:
+        query = query.where(AuditLogEntry.action == action)
+    return list(db.session.scalars(query))

@@ -32,7 +32,7 @@ def _comment(proposal, author, body="Un comentario cualquiera", status="publishe
     return comment
 
 
-class TestCase5:
+class TestReportsAndModerationNeedTheRight:
     def test_reporting_twice_stores_one_report(self, client, factory):
         proposal = factory.proposal(factory.consultation())
         comment = _comment(proposal, factory.user())
@@ -87,7 +87,7 @@ def _moderation_requests(app, values):
     return found
 
 
-class TestCase9ModerationWalk:
+class TestEveryModerationRouteRefusesOutsiders:
     """Every /moderation route and method, with real ids so that a missing check cannot hide behind a 404."""
 
     @pytest.fixture

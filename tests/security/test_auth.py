@@ -20,7 +20,7 @@ def real_login_limit(app):
     app.config["LOGIN_RATE_LIMIT"] = "10000 per minute"
 
 
-class TestCase12BruteForce:
+class TestLoginBruteForce:
     def test_30_wrong_passwords_get_429_and_spoofed_forwarded_for_does_not_reset(self, app, factory, real_login_limit):
         assert app.config["PROXY_FIX_X_FOR"] == 0
         victim = factory.user(email="victima@example.co")
@@ -62,7 +62,7 @@ def _normalised(html):
     return re.sub(r'value="[^"]*@example\.co"', "", html)
 
 
-class TestCase13Enumeration:
+class TestAccountEnumeration:
     def test_login_says_the_same_for_a_missing_account_a_wrong_password_and_a_deactivated_one(self, client, factory):
         factory.user(email="existe@example.co")
         inactive = factory.user(email="inactiva@example.co")
@@ -101,7 +101,7 @@ class TestCase13Enumeration:
         assert answers[0] == answers[1]
 
 
-class TestCase14Passwords:
+class TestPasswordPolicy:
     def _register(self, client, password, email=None):
         email = email or f"p-{uuid.uuid4().hex[:8]}@example.co"
         response = client.post("/auth/register", data={

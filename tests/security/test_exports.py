@@ -55,7 +55,7 @@ def world(app, factory):
     return {"proposal": proposal, "quiet": quiet, "author": author, "moderator": moderator}
 
 
-class TestCase16CsvInjection:
+class TestCsvFormulaInjection:
     def test_formula_cells_are_neutralised_and_quotes_and_newlines_round_trip(self, world):
         status, body = fetch(world["moderator"], "/moderation/consultations/plan/export/comments.csv")
         assert status == 200
@@ -81,7 +81,7 @@ class TestCase16CsvInjection:
                     assert not cell.startswith(("=", "+", "@", "\t", "\r")), (url, cell)
 
 
-class TestCase17ModeratorExports:
+class TestModeratorExports:
     @pytest.mark.parametrize("name", MODERATOR)
     def test_anonymous_and_citizens_are_refused(self, app, factory, world, name):
         url = f"/moderation/consultations/plan/export/{name}.csv"
@@ -119,7 +119,7 @@ class TestCase17ModeratorExports:
             assert fetch(app.test_client(), f"/consultations/plan/export/{name}.csv")[0] == 404, name
 
 
-class TestCase8AndPrivacyInOpenData:
+class TestHiddenCommentsAndPrivacyInOpenData:
     def test_public_exports_hold_no_hidden_comment_no_name_no_email(self, app, world):
         client = app.test_client()
         for name in PUBLIC:

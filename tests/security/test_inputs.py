@@ -17,7 +17,7 @@ REGISTER = {"name": "Ana Campo", "email": "ana@example.co", "password": PASSWORD
             "department": "76", "accept_terms": "y"}
 
 
-class TestCase4ExtraFields:
+class TestExtraFormFieldsAreIgnored:
     """Fields a form does not declare are ignored, whatever their name."""
 
     def test_register_ignores_role_id_status_and_the_rest(self, client, factory):
@@ -105,7 +105,7 @@ def _assert_refused_or_ignored(response, value, where):
         assert value not in html, where
 
 
-class TestCase7HostileQueryParameters:
+class TestHostileQueryParameters:
     @pytest.mark.parametrize("param", ["sort", "scope", "department", "theme", "page", "per_page", "order", "q"])
     def test_consultation_page(self, client, factory, param):
         consultation = factory.consultation(slug="plan")
@@ -157,7 +157,7 @@ class TestCase7HostileQueryParameters:
         assert table_counts() == before
 
 
-class TestCase18MalformedInput:
+class TestMalformedInput:
     def test_a_10_mb_body_is_413_everywhere(self, app, client, factory):
         proposal = factory.proposal(factory.consultation(slug="plan"))
         moderator = factory.user(role="moderator")

@@ -1,12 +1,7 @@
-"""Cases 1, 2, 3 and 5 (votes): parallel duplicates, the cap under a burst, closed or missing
-targets, someone else's vote, a deactivated account.
-
-Races are real: each request runs in its own thread with its own client and its own
-database session and connection, released together by a barrier (PostgreSQL row locks or
-SQLite's write lock decide, as in production). tests/load/test_vote_races.py runs the same
-attacks against a running gunicorn.
+"""Votes and comments through HTTP: closed or missing targets, someone else's vote, a
+deactivated account. The races (cases 1 and 2) are raced once per invariant on the service
+(tests/voting/test_races.py) and once against a live gunicorn (tests/load/test_vote_races.py).
 """
-from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -18,7 +13,7 @@ from aga_consulta.voting import services as voting
 from aga_consulta.voting.models import Vote
 from aga_consulta.errors import NotAllowed
 from tests.helpers import JSON, count, login
-from tests.security.support import fire_at_once, logged_in, table_counts
+from tests.security.support import table_counts
 
 ALREADY = "Ya habías votado por esta propuesta"
 CLOSED = "La consulta no está abierta"
@@ -30,74 +25,7 @@ def _post(client, url, data=None):
     return response.status_code, response.get_data(as_text=True)
 
 
-def test_case1_same_vote_fired_30_times_in_parallel_is_one_row(app, factory):
-    citizen = factory.user()
-    proposal_id = factory.proposal(factory.consultation()).id
-    clients = [logged_in(app, citizen.email) for _ in range(30)]
-
-    results = fire_at_once([
-        (lambda c=c: _post(c, f"/proposals/{proposal_id}/vote")) for c in clients
-    ])
-
-    statuses = Counter(status for status, _body in results)
-    assert statuses == {303: 1, 409: 29}, statuses
-    assert all(ALREADY in body for status, body in results if status == 409)
-    db.session.rollback()
-    assert count(Vote) == 1
-    assert count(Vote, Vote.user_id == citizen.id, Vote.proposal_id == proposal_id, Vote.withdrawn_at.is_(None)) == 1
-    assert "1 voto" in clients[0].get(f"/proposals/{proposal_id}").get_data(as_text=True)
-
-
-def test_case1_parallel_withdrawals_withdraw_once(app, factory):
-    citizen = factory.user()
-    proposal = factory.proposal(factory.consultation())
-    voting.cast_vote(citizen, proposal)
-    proposal_id = proposal.id
-    clients = [logged_in(app, citizen.email) for _ in range(20)]
-
-    results = fire_at_once([(lambda c=c: _post(c, f"/proposals/{proposal_id}/unvote")) for c in clients])
-
-    assert Counter(status for status, _ in results) == {303: 1, 409: 19}
-    db.session.rollback()
-    assert count(Vote) == 1 and count(Vote, Vote.withdrawn_at.is_(None)) == 0
-
-
-def test_case2_parallel_votes_on_many_proposals_never_pass_the_cap(app, factory):
-    citizen = factory.user()
-    consultation = factory.consultation(vote_cap=3)
-    proposal_ids = [factory.proposal(consultation).id for _ in range(15)]
-    clients = [logged_in(app, citizen.email) for _ in proposal_ids]
-
-    results = fire_at_once([
-        (lambda c=c, pid=pid: _post(c, f"/proposals/{pid}/vote")) for c, pid in zip(clients, proposal_ids)
-    ])
-
-    assert Counter(status for status, _ in results) == {303: 3, 409: 12}
-    assert all("Ya usaste tus 3 votos" in body for status, body in results if status == 409)
-    db.session.rollback()
-    assert count(Vote) == 3
-    assert count(Vote, Vote.user_id == citizen.id, Vote.withdrawn_at.is_(None)) == 3
-
-
-def test_case2_two_citizens_bursting_each_keep_their_own_cap(app, factory):
-    consultation = factory.consultation(vote_cap=2)
-    proposal_ids = [factory.proposal(consultation).id for _ in range(6)]
-    people = [factory.user(), factory.user()]
-    calls = []
-    for person in people:
-        for pid in proposal_ids:
-            client = logged_in(app, person.email)
-            calls.append(lambda c=client, pid=pid: _post(c, f"/proposals/{pid}/vote")[0])
-
-    statuses = fire_at_once(calls)
-
-    assert Counter(statuses) == {303: 4, 409: 8}
-    db.session.rollback()
-    for person in people:
-        assert count(Vote, Vote.user_id == person.id) == 2
-
-
-class TestCase3ClosedOrMissing:
+class TestClosedConsultationsAndMissingTargets:
     """A closed, upcoming or missing target: refused, nothing stored."""
 
     @pytest.mark.parametrize("state", ["closed", "upcoming"])
@@ -165,7 +93,7 @@ class TestCase3ClosedOrMissing:
         assert count(Comment, Comment.proposal_id == here.id) == 0
 
 
-class TestCase5OthersVotes:
+class TestOtherPeoplesVotesAndDeactivatedAccounts:
     """The vote routes act on the current citizen only."""
 
     def test_withdrawing_someone_elses_vote_is_refused_and_their_vote_stays(self, client, factory):

@@ -1,4 +1,10 @@
-"""Races found in the vote path, pinned by deterministic reproductions."""
+"""Races on the vote path: one test per invariant, with real threads, on both databases.
+
+Each invariant (one active vote per citizen and proposal, the cap, one withdrawal) is raced
+here on the service; tests/load/test_vote_races.py races the cap once more against a live
+gunicorn. The last tests pin races found earlier with deterministic reproductions.
+"""
+import threading
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -8,6 +14,87 @@ from aga_consulta.timeutil import utcnow
 from aga_consulta.voting import services
 from aga_consulta.voting.models import Vote
 from tests.helpers import count
+
+
+def _parallel(app, n, action):
+    """Run `action(i)` in n threads, each with its own app context and session."""
+    barrier = threading.Barrier(n)
+    outcomes = []
+    lock = threading.Lock()
+
+    def worker(i):
+        with app.app_context():
+            barrier.wait()
+            try:
+                action(i)
+                result = "ok"
+            except Exception as error:  # noqa: BLE001  the outcome is what we assert
+                result = type(error).__name__
+            finally:
+                db.session.remove()
+            with lock:
+                outcomes.append(result)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return outcomes
+
+
+def test_parallel_duplicate_votes_leave_one_row(app, factory):
+    from aga_consulta.accounts.models import User
+    from aga_consulta.proposals.models import Proposal
+
+    citizen_id = factory.user().id
+    proposal_id = factory.proposal(factory.consultation()).id
+    db.session.remove()
+
+    def vote(_):
+        services.cast_vote(db.session.get(User, citizen_id), db.session.get(Proposal, proposal_id))
+
+    outcomes = _parallel(app, 20, vote)
+    assert outcomes.count("ok") == 1
+    assert set(outcomes) == {"ok", "AlreadyVoted"}
+    assert count(Vote) == 1
+
+
+def test_parallel_votes_never_exceed_the_cap(app, factory):
+    from aga_consulta.accounts.models import User
+    from aga_consulta.proposals.models import Proposal
+
+    citizen_id = factory.user().id
+    consultation = factory.consultation(vote_cap=3)
+    proposal_ids = [factory.proposal(consultation).id for _ in range(12)]
+    db.session.remove()
+
+    def vote(i):
+        services.cast_vote(db.session.get(User, citizen_id), db.session.get(Proposal, proposal_ids[i]))
+
+    outcomes = _parallel(app, 12, vote)
+    assert outcomes.count("ok") == 3
+    assert set(outcomes) == {"ok", "VoteCapReached"}
+    assert count(Vote, Vote.withdrawn_at.is_(None)) == 3
+
+
+def test_parallel_withdrawals_withdraw_once(app, factory):
+    from aga_consulta.accounts.models import User
+    from aga_consulta.proposals.models import Proposal
+
+    citizen = factory.user()
+    proposal = factory.proposal(factory.consultation())
+    services.cast_vote(citizen, proposal)
+    citizen_id, proposal_id = citizen.id, proposal.id
+    db.session.remove()
+
+    def withdraw(_):
+        services.withdraw_vote(db.session.get(User, citizen_id), db.session.get(Proposal, proposal_id))
+
+    outcomes = _parallel(app, 20, withdraw)
+    assert outcomes.count("ok") == 1
+    assert set(outcomes) == {"ok", "NotVoted"}
+    assert count(Vote) == 1 and count(Vote, Vote.withdrawn_at.is_(None)) == 0
 
 
 def test_withdrawal_whose_clock_predates_a_racing_cast_is_stamped_at_the_cast(factory):

@@ -1,5 +1,4 @@
 """Vote services, without HTTP."""
-import threading
 from datetime import timedelta
 
 import pytest
@@ -133,65 +132,3 @@ def test_database_refuses_a_second_active_vote_directly(factory):
         db.session.commit()
     db.session.rollback()
     assert count(Vote) == 1
-
-
-def _parallel(app, n, action):
-    """Run `action(i)` in n threads, each with its own app context and session."""
-    barrier = threading.Barrier(n)
-    outcomes = []
-    lock = threading.Lock()
-
-    def worker(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                action(i)
-                result = "ok"
-            except Exception as error:  # noqa: BLE001  the outcome is what we assert
-                result = type(error).__name__
-            finally:
-                db.session.remove()
-            with lock:
-                outcomes.append(result)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return outcomes
-
-
-def test_parallel_duplicate_votes_leave_one_row(app, factory):
-    from aga_consulta.accounts.models import User
-    from aga_consulta.proposals.models import Proposal
-
-    citizen_id = factory.user().id
-    proposal_id = factory.proposal(factory.consultation()).id
-    db.session.remove()
-
-    def vote(_):
-        services.cast_vote(db.session.get(User, citizen_id), db.session.get(Proposal, proposal_id))
-
-    outcomes = _parallel(app, 20, vote)
-    assert outcomes.count("ok") == 1
-    assert set(outcomes) == {"ok", "AlreadyVoted"}
-    assert count(Vote) == 1
-
-
-def test_parallel_votes_never_exceed_the_cap(app, factory):
-    from aga_consulta.accounts.models import User
-    from aga_consulta.proposals.models import Proposal
-
-    citizen_id = factory.user().id
-    consultation = factory.consultation(vote_cap=3)
-    proposal_ids = [factory.proposal(consultation).id for _ in range(12)]
-    db.session.remove()
-
-    def vote(i):
-        services.cast_vote(db.session.get(User, citizen_id), db.session.get(Proposal, proposal_ids[i]))
-
-    outcomes = _parallel(app, 12, vote)
-    assert outcomes.count("ok") == 3
-    assert set(outcomes) == {"ok", "VoteCapReached"}
-    assert count(Vote, Vote.withdrawn_at.is_(None)) == 3
