@@ -36,7 +36,7 @@ def init_app(app):
     backend = app.config.get("MAIL_BACKEND", "file")
     if backend not in BACKENDS:
         raise RuntimeError(f"MAIL_BACKEND must be one of {list(BACKENDS)}, not {backend!r}")
-    if app.config.get("AGA_CONFIG_NAME") == "ProductionConfig":
+    if app.config["IS_PRODUCTION"]:
         # A reset link written to a local file (or to the logs, token included) never reaches
         # the citizen and may leak: production must really send.
         if backend in LOCAL_BACKENDS:
