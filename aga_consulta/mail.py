@@ -1,5 +1,7 @@
 """Outgoing mail through a configurable backend: file (an outbox of .eml files), console or SMTP.
 
+Own code, not Flask-Mailman: its file backend appends a connection's messages to one .log, not an .eml each, and it cannot send after the response.
+
 `MAIL_BACKEND` picks it (config.py). Development and tests write each message into
 `MAIL_OUTBOX_DIR`, where a person or a test reads it; production sends through SMTP and
 refuses to start with a backend that would never reach anyone.
