@@ -1,11 +1,19 @@
-"""Configuration, read from environment variables.
+"""Configuration: one typed table of the settings that environment variables change.
 
-`AGA_CONFIG` picks the class (development | testing | production); every other
-setting has an environment variable of the same name.
+Every such setting is declared once, in `SETTINGS`: its environment variable, its type (str,
+int or bool), its default and, when the app wants another form, the config key and
+conversion (SESSION_HOURS becomes PERMANENT_SESSION_LIFETIME). `AGA_CONFIG` picks the
+environment (development | testing | production), a class below: its `env_defaults` change
+a default there (the variable, when set, still wins); a setting it sets as a class
+attribute is fixed there (the variable is not read). The environment is read when
+`get_config` runs (the app factory calls it); a value that does not parse (MAIL_PORT=abc)
+stops the start with a ConfigError naming the variable.
 """
 import glob
 import os
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, Callable, Optional
 
 BASE_DIR = os.path.abspath(os.path.dirname(__file__))
 INSTANCE_DIR = os.path.join(BASE_DIR, "instance")
@@ -13,26 +21,63 @@ INSTANCE_DIR = os.path.join(BASE_DIR, "instance")
 #: Marker value that production refuses to start with.
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
 
-
-def _env_bool(name, default):
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+ENVIRONMENTS = ("development", "testing", "production")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
 
 
-def _env_int(name, default):
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+class ConfigError(RuntimeError):
+    """The environment names an unknown config or holds a value that does not parse."""
 
 
-def _database_url(default):
-    url = os.environ.get("DATABASE_URL", default)
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its type, its default, and the config key it fills."""
+
+    name: str
+    type: type
+    default: Any
+    #: The app.config key, when it is not `name`.
+    config_key: Optional[str] = None
+    #: Applied to the typed value (the default included) before it reaches app.config.
+    convert: Optional[Callable[[Any], Any]] = None
+    #: Environments that read this variable.
+    environments: tuple = ENVIRONMENTS
+
+    @property
+    def key(self):
+        return self.config_key or self.name
+
+    def parse(self, raw):
+        """The typed value of `raw` (an environment string); None for an empty int or bool (unset).
+
+        :raises ValueError: with what was expected.
+        """
+        if self.type is str:
+            return raw
+        text = raw.strip()
+        if not text:
+            return None
+        if self.type is bool:
+            if text.lower() in _TRUE:
+                return True
+            if text.lower() in _FALSE:
+                return False
+            raise ValueError("expected 1/0, true/false, yes/no or on/off")
+        try:
+            number = int(text)
+        except ValueError:
+            number = -1
+        if number < 0:
+            raise ValueError("expected a whole number (0 or more)")
+        return number
+
+
+def _driver_url(url):
     # Hosted providers still hand out postgres:// URLs; SQLAlchemy wants the driver named.
-    if url.startswith("postgres://"):
-        url = "postgresql+psycopg://" + url[len("postgres://"):]
-    elif url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
     return url
 
 
@@ -44,60 +89,112 @@ def _ratelimit_storage_options(storage_uri, key_prefix):
     return {"socket_connect_timeout": 0.5, "socket_timeout": 0.5, "key_prefix": f"LIMITS:{key_prefix}"}
 
 
-class Config:
-    """Settings shared by every environment."""
+SETTINGS = (
+    # Signs sessions, CSRF tokens and mailed links; production refuses the default.
+    Setting("SECRET_KEY", str, DEFAULT_SECRET_KEY),
+    Setting("DATABASE_URL", str, "sqlite:///" + os.path.join(INSTANCE_DIR, "aga_consulta.db"),
+            config_key="SQLALCHEMY_DATABASE_URI", convert=_driver_url, environments=("development", "production")),
+    # The testing config reads its own variable, so that a developer's DATABASE_URL is never
+    # the one the suite empties.
+    Setting("TEST_DATABASE_URL", str, "sqlite://",
+            config_key="SQLALCHEMY_DATABASE_URI", convert=_driver_url, environments=("testing",)),
+    #: Milliseconds a SQLite writer waits for the lock before giving up.
+    Setting("SQLITE_BUSY_TIMEOUT_MS", int, 15000),
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
-    SQLALCHEMY_DATABASE_URI = _database_url(
-        "sqlite:///" + os.path.join(INSTANCE_DIR, "aga_consulta.db")
-    )
+    # Rate limiting (Flask-Limiter). memory:// is per process: production uses Redis.
+    Setting("RATELIMIT_STORAGE_URI", str, "memory://"),
+    Setting("RATELIMIT_ENABLED", bool, True),
+    Setting("RATELIMIT_KEY_PREFIX", str, "aga"),
+    Setting("LOGIN_RATE_LIMIT", str, "10 per minute; 60 per hour"),
+    Setting("REGISTER_RATE_LIMIT", str, "10 per minute; 100 per day"),
+    Setting("VOTE_RATE_LIMIT", str, "60 per minute"),
+    Setting("COMMENT_RATE_LIMIT", str, "10 per minute; 100 per day"),
+    Setting("REPORT_RATE_LIMIT", str, "20 per hour"),
+    #: Password-reset requests per client address.
+    Setting("RESET_RATE_LIMIT", str, "5 per minute; 30 per hour"),
+    #: Reset mails per e-mail address (beyond it: the same answer, no mail), against mail bombing.
+    Setting("RESET_EMAIL_RATE_LIMIT", str, "3 per hour"),
+    #: Confirmation mails a logged-in citizen may ask for.
+    Setting("CONFIRM_RESEND_RATE_LIMIT", str, "3 per hour"),
+    #: Results page and public CSVs per client, one budget for both: each computes the whole
+    #: tally, so a loop of anonymous requests must not be able to keep the database busy.
+    Setting("RESULTS_RATE_LIMIT", str, "60 per minute"),
+
+    #: Number of proxies in front of the app that set X-Forwarded-For (0: trust none).
+    Setting("PROXY_FIX_X_FOR", int, 0),
+    # Requests larger than this get 413 before any view runs.
+    Setting("MAX_CONTENT_LENGTH", int, 1 * 1024 * 1024),
+
+    Setting("SESSION_COOKIE_SECURE", bool, False),
+    Setting("SESSION_HOURS", int, 12, config_key="PERMANENT_SESSION_LIFETIME", convert=lambda hours: timedelta(hours=hours)),
+    Setting("REMEMBER_DAYS", int, 14, config_key="REMEMBER_COOKIE_DURATION", convert=lambda days: timedelta(days=days)),
+
+    #: werkzeug hash method for passwords (scrypt by default; tests use a cheaper one).
+    Setting("PASSWORD_HASH_METHOD", str, "scrypt"),
+    #: Proposals per page on a consultation page.
+    Setting("PROPOSALS_PER_PAGE", int, 30),
+    #: Distinct reports that hide a comment until a moderator reviews it.
+    Setting("COMMENT_AUTOHIDE_REPORTS", int, 3),
+    #: Key for participant pseudonyms in exports; unset, one is derived from SECRET_KEY.
+    Setting("PSEUDONYM_KEY", str, None),
+    #: Largest proposals CSV a moderator may import, in bytes, and its most rows.
+    Setting("PROPOSAL_IMPORT_MAX_BYTES", int, 512 * 1024),
+    Setting("PROPOSAL_IMPORT_MAX_ROWS", int, 2000),
+
+    # Mail (aga_consulta/mail.py): "file" writes each message as an .eml into MAIL_OUTBOX_DIR,
+    # "console" logs it, "smtp" sends it (production refuses the first two).
+    Setting("MAIL_BACKEND", str, "file"),
+    Setting("MAIL_OUTBOX_DIR", str, os.path.join(INSTANCE_DIR, "outbox")),
+    Setting("MAIL_SERVER", str, "localhost"),
+    Setting("MAIL_PORT", int, 587),
+    #: STARTTLS after connecting (port 587); MAIL_USE_SSL is TLS from the first byte (port 465).
+    Setting("MAIL_USE_TLS", bool, True),
+    Setting("MAIL_USE_SSL", bool, False),
+    Setting("MAIL_USERNAME", str, None),
+    Setting("MAIL_PASSWORD", str, None),
+    Setting("MAIL_TIMEOUT", int, 10),
+    Setting("MAIL_FROM", str, "Consulta Estado Abierto <no-responder@localhost>"),
+    #: Reset mails go out over SMTP after the response, so its timing reveals no account.
+    Setting("MAIL_SMTP_IN_BACKGROUND", bool, True),
+    #: Scheme and host of the links in mails (https://consulta.example.gov.co). Unset: the
+    #: request's own host, which a forged Host header controls, so production sends no link then.
+    Setting("PUBLIC_BASE_URL", str, "", convert=lambda url: url.rstrip("/")),
+
+    #: Seconds a password-reset link stays valid (it also dies once used).
+    Setting("PASSWORD_RESET_MAX_AGE", int, 3600),
+    #: When on, citizens confirm their e-mail (a mailed link) before they can vote or comment.
+    Setting("EMAIL_CONFIRMATION_REQUIRED", bool, False),
+    #: Seconds an e-mail confirmation link stays valid.
+    Setting("EMAIL_CONFIRMATION_MAX_AGE", int, 3 * 24 * 3600),
+)
+
+
+class Config:
+    """Settings shared by every environment that no environment variable changes."""
+
+    #: Production-only checks (a secret of its own, a mail backend that really sends) ask this.
+    IS_PRODUCTION = False
+    #: This environment's defaults for some variables of SETTINGS (a set variable still wins).
+    env_defaults = {}
+    environment = None
+
     # hide_parameters: a database error's message names the statement but not its values
     # (session tokens, password hashes, e-mails), since the error handler logs that message.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
-    #: Milliseconds a SQLite writer waits for the lock before giving up.
-    SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 15000)
 
-    # Rate limiting (Flask-Limiter). memory:// is per process: production uses Redis.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     # X-RateLimit-* headers cost a storage round trip per limited request; a 429 still
     # carries Retry-After (errors.py).
     RATELIMIT_HEADERS_ENABLED = False
     # If Redis goes away, keep limiting per process rather than failing requests.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
-    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "aga")
-    RATELIMIT_STORAGE_OPTIONS = _ratelimit_storage_options(RATELIMIT_STORAGE_URI, RATELIMIT_KEY_PREFIX)
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute; 60 per hour")
-    REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per minute; 100 per day")
-    VOTE_RATE_LIMIT = os.environ.get("VOTE_RATE_LIMIT", "60 per minute")
-    COMMENT_RATE_LIMIT = os.environ.get("COMMENT_RATE_LIMIT", "10 per minute; 100 per day")
-    REPORT_RATE_LIMIT = os.environ.get("REPORT_RATE_LIMIT", "20 per hour")
-    #: Password-reset requests per client address.
-    RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute; 30 per hour")
-    #: Reset mails per e-mail address (beyond it: the same answer, no mail), against mail bombing.
-    RESET_EMAIL_RATE_LIMIT = os.environ.get("RESET_EMAIL_RATE_LIMIT", "3 per hour")
-    #: Confirmation mails a logged-in citizen may ask for.
-    CONFIRM_RESEND_RATE_LIMIT = os.environ.get("CONFIRM_RESEND_RATE_LIMIT", "3 per hour")
-    #: Results page and public CSVs per client, one budget for both: each computes the whole
-    #: tally, so a loop of anonymous requests must not be able to keep the database busy.
-    RESULTS_RATE_LIMIT = os.environ.get("RESULTS_RATE_LIMIT", "60 per minute")
 
-    #: Number of proxies in front of the app that set X-Forwarded-For (0: trust none).
-    PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
-
-    # Requests larger than this get 413 before any view runs.
-    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1 * 1024 * 1024)
     MAX_FORM_MEMORY_SIZE = 500 * 1024
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("SESSION_HOURS", 12))
-    REMEMBER_COOKIE_DURATION = timedelta(days=_env_int("REMEMBER_DAYS", 14))
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = 8 * 3600
@@ -111,58 +208,24 @@ class Config:
     )
     LANGUAGES = ("es", "en")
 
-    #: werkzeug hash method for passwords (scrypt by default; tests use a cheaper one).
-    PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
-
-    #: Proposals per page on a consultation page.
-    PROPOSALS_PER_PAGE = _env_int("PROPOSALS_PER_PAGE", 30)
-    #: Largest proposals CSV a moderator may import, in bytes and in data rows.
-    PROPOSAL_IMPORT_MAX_BYTES = _env_int("PROPOSAL_IMPORT_MAX_BYTES", 512 * 1024)
-    PROPOSAL_IMPORT_MAX_ROWS = _env_int("PROPOSAL_IMPORT_MAX_ROWS", 2000)
-    #: Distinct reports that hide a comment until a moderator reviews it.
-    COMMENT_AUTOHIDE_REPORTS = _env_int("COMMENT_AUTOHIDE_REPORTS", 3)
-    #: Key for participant pseudonyms in exports; defaults to one derived from SECRET_KEY.
-    PSEUDONYM_KEY = os.environ.get("PSEUDONYM_KEY")
-
-    # Mail (aga_consulta/mail.py): "file" writes each message as an .eml into MAIL_OUTBOX_DIR,
-    # "console" logs it, "smtp" sends it (production refuses the first two).
-    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
-    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", os.path.join(INSTANCE_DIR, "outbox"))
-    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
-    MAIL_PORT = _env_int("MAIL_PORT", 587)
-    #: STARTTLS after connecting (port 587); MAIL_USE_SSL is TLS from the first byte (port 465).
-    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
-    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
-    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
-    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
-    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
-    MAIL_FROM = os.environ.get("MAIL_FROM", "Consulta Estado Abierto <no-responder@localhost>")
-    #: Reset mails go out over SMTP after the response, so its timing reveals no account.
-    MAIL_SMTP_IN_BACKGROUND = _env_bool("MAIL_SMTP_IN_BACKGROUND", True)
-    #: Scheme and host of the links in mails (https://consulta.example.gov.co). Unset: the
-    #: request's own host, which a forged Host header controls, so production sends no link then.
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
-
-    #: Seconds a password-reset link stays valid (it also dies once used).
-    PASSWORD_RESET_MAX_AGE = _env_int("PASSWORD_RESET_MAX_AGE", 3600)
-    #: When on, citizens confirm their e-mail (a mailed link) before they can vote or comment.
-    EMAIL_CONFIRMATION_REQUIRED = _env_bool("EMAIL_CONFIRMATION_REQUIRED", False)
-    #: Seconds an e-mail confirmation link stays valid.
-    EMAIL_CONFIRMATION_MAX_AGE = _env_int("EMAIL_CONFIRMATION_MAX_AGE", 3 * 24 * 3600)
-
 
 class DevelopmentConfig(Config):
     """Local development: SQLite and in-memory rate limits."""
 
+    environment = "development"
     DEBUG = False
 
 
 class TestingConfig(Config):
     """Test suite: the database comes from TEST_DATABASE_URL (the fixtures pick a file)."""
 
+    environment = "testing"
+    env_defaults = {
+        "SECRET_KEY": "testing-secret-key",
+        "MAIL_OUTBOX_DIR": os.path.join(INSTANCE_DIR, "outbox-testing"),
+        "RATELIMIT_KEY_PREFIX": "aga-test",
+    }
     TESTING = True
-    SECRET_KEY = os.environ.get("SECRET_KEY", "testing-secret-key")
-    SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     WTF_CSRF_ENABLED = False
     # Hashing cost is not what the suite measures; production keeps scrypt's default.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
@@ -179,17 +242,14 @@ class TestingConfig(Config):
     MAIL_BACKEND = "file"
     # Synchronous, so that tests see the outcome; tests/accounts/test_mail.py covers the thread.
     MAIL_SMTP_IN_BACKGROUND = False
-    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", os.path.join(INSTANCE_DIR, "outbox-testing"))
-    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "aga-test")
-    RATELIMIT_STORAGE_OPTIONS = _ratelimit_storage_options(Config.RATELIMIT_STORAGE_URI, RATELIMIT_KEY_PREFIX)
 
 
 class ProductionConfig(Config):
-    """Production: PostgreSQL, Redis, secure cookies; refuses a default secret."""
+    """Production: PostgreSQL, Redis, secure cookies, SMTP; refuses a default secret."""
 
-    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
-    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    environment = "production"
+    IS_PRODUCTION = True
+    env_defaults = {"SESSION_COOKIE_SECURE": True, "MAIL_BACKEND": "smtp"}
 
 
 CONFIGS = {
@@ -199,10 +259,52 @@ CONFIGS = {
 }
 
 
-def get_config(name=None):
-    """Return the config class named by `name` or by AGA_CONFIG."""
-    name = name or os.environ.get("AGA_CONFIG", "development")
+def load(config_class, environ=None):
+    """Return the settings of `config_class` that come from `environ` (os.environ), typed.
+
+    Empty int and bool variables count as unset. Settings derived from others follow
+    (REMEMBER_COOKIE_SECURE, RATELIMIT_STORAGE_OPTIONS).
+
+    :raises ConfigError: naming every variable whose value does not parse.
+    """
+    environ = os.environ if environ is None else environ
+    values, errors = {}, []
+    for setting in SETTINGS:
+        if config_class.environment not in setting.environments or hasattr(config_class, setting.key):
+            continue
+        raw = environ.get(setting.name)
+        try:
+            value = None if raw is None else setting.parse(raw)
+        except ValueError as error:
+            errors.append(f"{setting.name}={raw!r}: {error}")
+            continue
+        if value is None:
+            value = config_class.env_defaults.get(setting.name, setting.default)
+        if setting.convert is not None and value is not None:
+            value = setting.convert(value)
+        values[setting.key] = value
+    if errors:
+        raise ConfigError("Invalid configuration: " + "; ".join(errors))
+
+    def current(key):
+        return values[key] if key in values else getattr(config_class, key)
+
+    # The remember-me cookie travels like the session cookie.
+    values["REMEMBER_COOKIE_SECURE"] = current("SESSION_COOKIE_SECURE")
+    values["RATELIMIT_STORAGE_OPTIONS"] = _ratelimit_storage_options(
+        current("RATELIMIT_STORAGE_URI"), current("RATELIMIT_KEY_PREFIX"))
+    return values
+
+
+def get_config(name=None, environ=None):
+    """Return the config class named by `name` or by AGA_CONFIG, its settings read from `environ`.
+
+    :raises ConfigError: unknown name, or a variable whose value does not parse.
+    """
+    environ = os.environ if environ is None else environ
+    name = name or environ.get("AGA_CONFIG", "development")
     try:
-        return CONFIGS[name]
+        config_class = CONFIGS[name]
     except KeyError:
-        raise RuntimeError(f"AGA_CONFIG must be one of {sorted(CONFIGS)}, not {name!r}") from None
+        raise ConfigError(f"AGA_CONFIG must be one of {sorted(CONFIGS)}, not {name!r}") from None
+    return type(config_class.__name__, (config_class,), load(config_class, environ))

@@ -24,11 +24,10 @@ def create_app(config_name=None, overrides=None):
     app.config.from_object(config_class)
     if overrides:
         app.config.update(overrides)
-    app.config["AGA_CONFIG_NAME"] = config_class.__name__
     # JSON answers (refusals for scripts, the tally) carry Spanish text as UTF-8, not \u escapes.
     app.json.ensure_ascii = False
 
-    if config_class.__name__ == "ProductionConfig" and app.config["SECRET_KEY"] in (
+    if app.config["IS_PRODUCTION"] and app.config["SECRET_KEY"] in (
         DEFAULT_SECRET_KEY, "", None,
     ):
         raise RuntimeError("Production refuses to start without a SECRET_KEY of its own.")

@@ -1,5 +1,7 @@
 """Outgoing mail through a configurable backend: file (an outbox of .eml files), console or SMTP.
 
+Own code, not Flask-Mailman: its file backend appends a connection's messages to one .log, not an .eml each, and it cannot send after the response.
+
 `MAIL_BACKEND` picks it (config.py). Development and tests write each message into
 `MAIL_OUTBOX_DIR`, where a person or a test reads it; production sends through SMTP and
 refuses to start with a backend that would never reach anyone.
@@ -33,10 +35,10 @@ def init_app(app):
 
     :raises RuntimeError: unknown backend, or a local backend under the production config.
     """
-    backend = app.config.get("MAIL_BACKEND", "file")
+    backend = app.config["MAIL_BACKEND"]
     if backend not in BACKENDS:
         raise RuntimeError(f"MAIL_BACKEND must be one of {list(BACKENDS)}, not {backend!r}")
-    if app.config.get("AGA_CONFIG_NAME") == "ProductionConfig":
+    if app.config["IS_PRODUCTION"]:
         # A reset link written to a local file (or to the logs, token included) never reaches
         # the citizen and may leak: production must really send.
         if backend in LOCAL_BACKENDS:
@@ -70,7 +72,7 @@ def send(message, background=False):
 
     :raises MailError: the backend failed (SMTP unreachable, outbox not writable...).
     """
-    backend = current_app.config.get("MAIL_BACKEND", "file")
+    backend = current_app.config["MAIL_BACKEND"]
     if background and backend == "smtp" and current_app.config.get("MAIL_SMTP_IN_BACKGROUND"):
         app = current_app._get_current_object()
         threading.Thread(target=_send_in_background, args=(app, message), name="mail-send").start()

@@ -1,4 +1,7 @@
-"""Security headers and redirect-target validation."""
+"""Security headers and redirect-target validation.
+
+Own code, not Flask-Talisman: it overwrites the token pages' Referrer-Policy with one app-wide value and has no COOP nor no-store.
+"""
 from urllib.parse import urlsplit
 
 from flask import abort, request

@@ -39,7 +39,7 @@ def _link_for(endpoint):
             return base + path
         # Without a configured address the link would point at whatever Host header the
         # request carried (reset-link poisoning): acceptable on a developer's machine only.
-        if current_app.config.get("AGA_CONFIG_NAME") == "ProductionConfig":
+        if current_app.config["IS_PRODUCTION"]:
             return None
         return url_for(endpoint, token=token, _external=True)
 

@@ -38,7 +38,7 @@ def normalize_email(email):
 
 def hash_password(password):
     """Hash a password with the configured werkzeug method (scrypt unless told otherwise)."""
-    return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def register_citizen(*, name, email, password, department_code, accepted_terms, role=Role.CITIZEN,

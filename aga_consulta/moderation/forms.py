@@ -55,7 +55,7 @@ SCOPE_CHOICES = [(scope, SCOPE_LABELS[scope]) for scope in SCOPES]
 
 def site_timezone():
     """The time zone in which staff enter and read times (America/Bogota by default)."""
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "America/Bogota"))
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 class LocalDateTimeField(DateTimeLocalField):

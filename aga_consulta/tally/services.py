@@ -169,7 +169,7 @@ def compute_tally(consultation):
 def _site_offset(at):
     # Colombia keeps one offset all year; taking it at a given instant stays right elsewhere
     # for any day without a daylight-saving change.
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "America/Bogota"))
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     return zone.utcoffset(at)
 
 

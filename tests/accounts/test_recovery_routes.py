@@ -209,7 +209,7 @@ def test_links_use_the_public_address_not_the_request_host(client, factory, outb
 
 def test_production_without_a_public_address_sends_no_link(client, factory, outbox, config, caplog):
     factory.user(email="ana@example.co")
-    config(AGA_CONFIG_NAME="ProductionConfig", PUBLIC_BASE_URL="")
+    config(IS_PRODUCTION=True, PUBLIC_BASE_URL="")
     with caplog.at_level(logging.ERROR, logger="aga_consulta"):
         response = client.post("/auth/password/forgot", data={"email": "ana@example.co"},
                                headers={"Host": "evil.example"}, follow_redirects=True)

@@ -7,16 +7,17 @@ from sqlalchemy import select
 
 from aga_consulta.accounts.models import User
 from aga_consulta.extensions import db
-from config import Config
+from config import get_config
 from tests.helpers import PASSWORD, count, login
 from tests.security.support import table_counts
 
 
 @pytest.fixture
 def real_login_limit(app):
-    """The production login limit (config.Config), not the testing one, for this test."""
-    app.config["LOGIN_RATE_LIMIT"] = Config.LOGIN_RATE_LIMIT
-    yield Config.LOGIN_RATE_LIMIT
+    """The production login limit (its default in config.py), not the testing one, for this test."""
+    limit = get_config("production", environ={}).LOGIN_RATE_LIMIT
+    app.config["LOGIN_RATE_LIMIT"] = limit
+    yield limit
     app.config["LOGIN_RATE_LIMIT"] = "10000 per minute"
 
 
