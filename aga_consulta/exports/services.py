@@ -11,7 +11,7 @@ import io
 import os
 
 from flask import current_app
-from sqlalchemy import func, select, union
+from sqlalchemy import func, select
 
 from aga_consulta.accounts.models import User
 from aga_consulta.comments.models import Comment
@@ -20,6 +20,7 @@ from aga_consulta.extensions import db
 from aga_consulta.moderation.audit import record
 from aga_consulta.proposals.models import Proposal, Theme
 from aga_consulta.proposals.services import code_order, comment_counts_subquery, vote_counts_subquery
+from aga_consulta.tally import services as tally_services
 from aga_consulta.territory.models import Department
 from aga_consulta.voting.models import Vote
 
@@ -176,31 +177,22 @@ def comment_rows(consultation):
 
 
 def participant_rows(consultation):
-    """Participants (an active vote or a comment, as the tally counts them) with their activity."""
+    """Participants, as the tally defines and counts them, with their activity."""
     pseudonym = pseudonymiser()
-    votes = (select(Vote.user_id, func.count(Vote.id).label("n"))
-             .where(Vote.consultation_id == consultation.id, Vote.withdrawn_at.is_(None))
-             .group_by(Vote.user_id).subquery())
-    comments = (select(Comment.user_id, func.count(Comment.id).label("n"))
-                .where(Comment.consultation_id == consultation.id)
-                .group_by(Comment.user_id).subquery())
-    ids = union(select(votes.c.user_id), select(comments.c.user_id)).subquery()
+    people = tally_services.participants_subquery(consultation.id, with_counts=True)
     statement = (
-        select(User.id, User.department_code, func.coalesce(votes.c.n, 0), func.coalesce(comments.c.n, 0),
+        select(people.c.user_id, User.department_code, people.c.votes, people.c.comments,
                _iso_utc(User.created_at))
-        .join(ids, ids.c.user_id == User.id)
-        .outerjoin(votes, votes.c.user_id == User.id)
-        .outerjoin(comments, comments.c.user_id == User.id)
-        .order_by(User.id)
+        .select_from(people)
+        .join(User, User.id == people.c.user_id)
+        .order_by(people.c.user_id)
     )
     for user_id, department_code, vote_count, comment_count, created_at in _stream(statement):
         yield pseudonym(user_id), department_code, vote_count, comment_count, created_at
 
 
 def _tally(consultation):
-    from aga_consulta.tally.services import compute_tally
-
-    return compute_tally(consultation)
+    return tally_services.compute_tally(consultation)
 
 
 def summary_figures(tally):

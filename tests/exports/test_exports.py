@@ -265,6 +265,67 @@ def test_participants_export_matches_the_tally(client, data):
     assert by_person[pseudonym(ana.id)]["registered_at"].endswith("Z")
 
 
+@pytest.fixture
+def kinds_of_participant(factory):
+    """People who only voted, only commented, did both, withdrew their only vote, did nothing."""
+    consultation = factory.consultation(slug="consulta-participantes")
+    first = factory.proposal(consultation, code="P-01")
+    second = factory.proposal(consultation, code="P-02")
+    elsewhere = factory.proposal(factory.consultation(slug="otra-consulta"), code="O-01")
+    voter = factory.user(email="solo.voto@example.co", department="05")
+    commenter = factory.user(email="solo.comento@example.co", department="76")
+    both = factory.user(email="ambos@example.co", department="76")
+    withdrawn = factory.user(email="retiro@example.co", department="11")
+    factory.user(email="nada@example.co", department="11")
+    cast_vote(voter, first)
+    cast_vote(voter, second)
+    cast_vote(both, first)
+    add_comment(commenter, first, "Solo comento")
+    add_comment(commenter, second, "Y comento otra vez")
+    add_comment(both, second, "Voto y comento")
+    cast_vote(withdrawn, first)
+    withdraw_vote(withdrawn, first)
+    cast_vote(withdrawn, elsewhere)  # a participant elsewhere only
+    return {"consultation": consultation, "voter": voter, "commenter": commenter, "both": both,
+            "withdrawn": withdrawn}
+
+
+def participants_export(consultation):
+    return rows_by_header("".join(services.iter_csv(consultation, "participants", "moderator")))
+
+
+def test_participants_export_counts_voters_commenters_and_both_as_the_tally_does(app, kinds_of_participant):
+    consultation = kinds_of_participant["consultation"]
+    rows = participants_export(consultation)
+    tally = compute_tally(consultation)
+    assert len(rows) == tally["participants"] == 3
+    assert sum(int(row["votes"]) > 0 for row in rows) == tally["voters"] == 2
+    assert sum(int(row["comments"]) > 0 for row in rows) == tally["commenters"] == 2
+    assert sum(int(row["votes"]) for row in rows) == tally["votes"] == 3
+    assert sum(int(row["comments"]) for row in rows) == tally["comments"]["received"] == 3
+    pseudonym = services.pseudonymiser()
+    by_person = {row["participant"]: (row["department_code"], row["votes"], row["comments"]) for row in rows}
+    assert by_person == {
+        pseudonym(kinds_of_participant["voter"].id): ("05", "2", "0"),
+        pseudonym(kinds_of_participant["commenter"].id): ("76", "0", "2"),
+        pseudonym(kinds_of_participant["both"].id): ("76", "1", "1"),
+    }
+
+
+def test_participants_export_of_the_reference_data_has_the_tallys_participants(runner):
+    from aga_consulta.consultations.services import get_by_slug
+
+    assert runner.invoke(args=["seed", "reference"]).exit_code == 0
+    consultation = get_by_slug("iv-plan-2020")
+    rows = participants_export(consultation)
+    tally = compute_tally(consultation)
+    assert len(rows) == tally["participants"] == 713
+    assert sum(int(row["votes"]) > 0 for row in rows) == tally["voters"]
+    assert sum(int(row["comments"]) > 0 for row in rows) == tally["commenters"]
+    assert sum(int(row["votes"]) for row in rows) == tally["votes"]
+    assert sum(int(row["comments"]) for row in rows) == tally["comments"]["received"]
+
+
 # --- votes, hidden comments ---------------------------------------------------------------
 
 def test_withdrawn_votes_are_absent(client, data):
