@@ -11,7 +11,7 @@ from aga_consulta import create_app
 from aga_consulta.comments.models import Comment
 from aga_consulta.comments.services import add_comment
 from aga_consulta.exports import services
-from aga_consulta.exports.services import COLUMNS, REGISTRY, Pseudonymiser, neutralise, pseudonym_key
+from aga_consulta.exports.services import COLUMNS, EXPORTS, Pseudonymiser, neutralise, pseudonym_key
 from aga_consulta.extensions import db
 from aga_consulta.moderation.models import AuditLogEntry
 from aga_consulta.moderation.services import hide_comment
@@ -21,8 +21,8 @@ from aga_consulta.voting.models import Vote
 from aga_consulta.voting.services import cast_vote, withdraw_vote
 from tests.helpers import count, login
 
-PUBLIC = sorted(REGISTRY["public"])
-FULL = sorted(REGISTRY["moderator"])
+PUBLIC = sorted(services.names("public"))
+FULL = sorted(services.names("moderator"))
 HOSTILE = ["=cmd|' /C calc'!A0", "+57 300 000", "-2+3", "@SUM(A1:A9)"]
 HIDDEN_BODY = "Texto ofensivo que el equipo moderador ocultó"
 TRICKY_BODY = 'Dijo "hola", y luego;\nen otra línea, "adiós"'
@@ -118,6 +118,45 @@ def test_every_export_parses_with_the_contract_columns(client, data):
         assert all(len(row) == len(COLUMNS[name]) for row in rows), (audience, name)
         assert not text.startswith("\ufeff")
         assert "\r\n" in text  # RFC 4180 line ends
+
+
+@pytest.mark.parametrize("audience, name", [(audience, name) for audience in services.AUDIENCES
+                                             for name in services.names(audience)])
+def test_every_export_writes_its_declared_columns_in_order(app, data, audience, name):
+    text = "".join(services.iter_csv(data["consultation"], name, audience))
+    header, *rows = parse(text)
+    assert tuple(header) == EXPORTS[name].columns == COLUMNS[name]
+    assert rows and all(len(row) == len(header) for row in rows)
+
+
+def test_each_export_is_declared_once_with_its_audiences():
+    assert services.names("public") == ("proposals", "summary", "participation_by_department")
+    assert services.names("moderator") == ("proposals", "votes", "comments", "participants", "summary",
+                                           "participation_by_department")
+    for name, declared in EXPORTS.items():
+        assert declared.name == name and str(declared.label)
+        assert services.get_export("moderator", name) is declared
+    for name in ("votes", "comments", "participants"):
+        with pytest.raises(services.UnknownExport):
+            services.get_export("public", name)
+    with pytest.raises(services.UnknownExport):
+        services.get_export("moderator", "nada")
+
+
+def test_a_row_function_must_name_exactly_the_declared_columns(app, data):
+    declared = EXPORTS["summary"]
+    run = services.Run(declared, data["consultation"], "public")
+    assert run.row(value=3, metric="votes") == ["votes", 3]
+    with pytest.raises(ValueError):
+        run.row(metric="votes")
+    with pytest.raises(ValueError):
+        run.row(metric="votes", value=3, extra=1)
+    with pytest.raises(ValueError):
+        run.select(metric=Vote.id)
+    statement = run.select(value=Vote.id, metric=Vote.user_id)
+    assert tuple(statement.selected_columns.keys()) == ("metric", "value")
+    with pytest.raises(ValueError):
+        run.stream(select(Vote.user_id, Vote.id))
 
 
 def test_contract_column_lists():
