@@ -132,15 +132,15 @@ def export(name, label, audiences, columns):
 class Run:
     """One writing of one export: what its row function reads and the helpers it builds rows with."""
 
-    def __init__(self, declared, consultation, audience):
+    def __init__(self, declared, consultation, audience, tally=None):
         self.export = declared
         self.consultation = consultation
         self.audience = audience
-        self._tally = None
+        self._tally = tally
 
     @property
     def tally(self):
-        """The consultation's tally, computed on first use."""
+        """The consultation's tally: the one given, else computed on first use."""
         if self._tally is None:
             self._tally = tally_services.compute_tally(self.consultation)
         return self._tally
@@ -320,17 +320,18 @@ def filename(consultation, name):
     return f"{consultation.slug}-{name}.csv"
 
 
-def iter_csv(consultation, name, audience, counter=None):
+def iter_csv(consultation, name, audience, counter=None, tally=None):
     """Yield the CSV text of one export in chunks: header row, then neutralised rows.
 
     RFC 4180 (comma, double quotes, CRLF) through the csv module; no byte-order mark, so
     that the first column is named `code`, not `\\ufeffcode`, for the programs that read
-    open data. `counter`, a list, receives the number of data rows once done.
+    open data. `counter`, a list, receives the number of data rows once done. `tally`, the
+    consultation's tally if the caller has it already, spares computing it again.
 
     :raises UnknownExport: no such export for this audience.
     """
     declared = get_export(audience, name)
-    rows = declared.rows(Run(declared, consultation, audience))
+    rows = declared.rows(Run(declared, consultation, audience, tally))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(declared.columns)
@@ -351,15 +352,15 @@ def _private_file(path, flags):
     return os.open(path, flags, 0o600)
 
 
-def write_export(consultation, name, audience, path):
-    """Write one export to the file at `path` and return its number of data rows.
+def write_export(consultation, name, audience, path, tally=None):
+    """Write one export to the file at `path` and return its number of data rows (`tally`: see iter_csv).
 
     :raises UnknownExport: no such export for this audience.
     """
     counter = []
     # Owner-only: the full set holds hidden comments and pseudonymised participation.
     with open(path, "w", encoding="utf-8", newline="", opener=_private_file) as output:
-        for chunk in iter_csv(consultation, name, audience, counter):
+        for chunk in iter_csv(consultation, name, audience, counter, tally):
             output.write(chunk)
     return counter[0]
 
@@ -367,13 +368,17 @@ def write_export(consultation, name, audience, path):
 def write_all(consultation, directory):
     """Write every export (the moderators' full set) into `directory`; return [(file name, rows)].
 
-    The command line is an operator's action: it is audited with the system as the actor.
+    The tally is computed once, for every export drawn from it (summary, departments): they
+    agree with each other and the aggregates run once. The command line is an operator's
+    action: it is audited with the system as the actor.
     """
     os.makedirs(directory, mode=0o700, exist_ok=True)
+    tally = tally_services.compute_tally(consultation)
     written = []
     for name in names("moderator"):
         file_name = filename(consultation, name)
-        written.append((file_name, write_export(consultation, name, "moderator", os.path.join(directory, file_name))))
+        path = os.path.join(directory, file_name)
+        written.append((file_name, write_export(consultation, name, "moderator", path, tally)))
     record(None, "export.download", "consultation", consultation.id, target_label=consultation.slug,
            after={"exports": list(names("moderator"))}, reason="flask export")
     db.session.commit()

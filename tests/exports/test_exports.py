@@ -533,6 +533,30 @@ def test_flask_export_writes_every_file(runner, data, tmp_path):
     assert {stat.S_IMODE(os.stat(out / name).st_mode) for name in names} == {0o600}
 
 
+def test_flask_export_computes_the_tally_once(runner, data, tmp_path, monkeypatch):
+    from aga_consulta.tally import services as tally_services
+
+    calls = []
+    real = tally_services.compute_tally
+
+    def counting(consultation):
+        calls.append(consultation.slug)
+        return real(consultation)
+
+    monkeypatch.setattr(tally_services, "compute_tally", counting)
+    # The exports drawn from the tally each compute it when downloaded one by one...
+    for name in ("summary", "participation_by_department"):
+        "".join(services.iter_csv(data["consultation"], name, "moderator"))
+    assert calls == ["consulta-export"] * 2
+    calls.clear()
+    # ...and once in all when the command line writes the full set.
+    result = runner.invoke(args=["export", "consulta-export", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert calls == ["consulta-export"]
+    summary = dict(parse((tmp_path / "out" / "consulta-export-summary.csv").read_text(encoding="utf-8"))[1:])
+    assert summary["participants"] == str(real(data["consultation"])["participants"]) == "4"
+
+
 def test_flask_export_refuses_an_unknown_slug(runner, data, tmp_path):
     out = tmp_path / "out"
     result = runner.invoke(args=["export", "no-existe", "--out", str(out)])
