@@ -1,6 +1,5 @@
 """CSV download routes: public open data, and the full set for moderators."""
 from flask import Blueprint, Response, abort, stream_with_context
-from flask_babel import lazy_gettext as _l
 
 from aga_consulta.accounts.permissions import refuse_non_moderators
 from aga_consulta.consultations.services import get_by_slug
@@ -12,21 +11,11 @@ bp = Blueprint("exports", __name__)
 moderator_bp = Blueprint("moderator_exports", __name__, url_prefix="/moderation")
 
 
-#: What each export holds, as the download links name it.
-EXPORT_LABELS = {
-    "proposals": _l("Propuestas, con sus votos y comentarios"),
-    "votes": _l("Votos activos (seudonimizados)"),
-    "comments": _l("Comentarios, incluidos los ocultos (seudonimizados)"),
-    "participants": _l("Participantes (seudonimizados)"),
-    "summary": _l("Cifras del conteo"),
-    "participation_by_department": _l("Participación por departamento"),
-}
-
-
 @bp.app_context_processor
 def export_link_helpers():
     """`export_links(audience)`: (name, label) of every export the audience may download."""
-    return {"export_links": lambda audience: [(name, EXPORT_LABELS[name]) for name in services.REGISTRY[audience]]}
+    return {"export_links": lambda audience: [(name, services.EXPORTS[name].label)
+                                              for name in services.names(audience)]}
 
 
 @moderator_bp.before_request
@@ -58,7 +47,7 @@ def public_export(slug, name):
 def moderator_export(slug, name):
     """Stream a full export to a moderator; the download is audited and never cached."""
     consultation = or_404(get_by_slug(slug))
-    if name not in services.REGISTRY["moderator"]:
+    if name not in services.names("moderator"):
         abort(404)
     services.record_download(current_actor(), consultation, name)
     response = _csv_response(consultation, name, "moderator")

@@ -1,17 +1,22 @@
-"""CSV exports: a registry of row generators per audience, written as RFC 4180 UTF-8.
+"""CSV exports: each declared once, its columns beside the function that yields its rows.
 
 Every export reads through SQL (aggregates, or one streamed query with a server-side
 cursor), so that a million votes never sit in memory: rows go from the cursor to the CSV
-writer and out in chunks.
+writer and out in chunks. A row function names its values by column (`Run.select` labels
+each SQL expression with its column's name, `Run.row` does the same for a computed row) and
+the declared tuple alone sets their order, so the header and the rows cannot drift apart.
 """
 import csv
 import hashlib
 import hmac
 import io
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select, union
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from aga_consulta.accounts.models import User
 from aga_consulta.comments.models import Comment
@@ -21,22 +26,13 @@ from aga_consulta.audit import record
 from aga_consulta.proposals.models import Proposal, Theme
 from aga_consulta.comments.services import comment_counts_subquery
 from aga_consulta.proposals.services import code_order
+from aga_consulta.tally import services as tally_services
 from aga_consulta.voting.services import vote_counts_subquery
 from aga_consulta.territory.models import Department
 from aga_consulta.voting.models import Vote
 
-#: The contract's columns of every export, in order.
-COLUMNS = {
-    "proposals": ("code", "title", "scope", "department_code", "department", "theme", "proposer",
-                  "status", "status_reason", "votes", "comments"),
-    "votes": ("participant", "proposal_code", "cast_at"),
-    "comments": ("comment_id", "participant", "proposal_code", "parent_id", "body", "status", "created_at"),
-    "participants": ("participant", "department_code", "votes", "comments", "registered_at"),
-    "summary": ("metric", "value"),
-    "participation_by_department": ("department_code", "department", "participants", "voters", "commenters"),
-}
-
 AUDIENCES = ("public", "moderator")
+MODERATORS = ("moderator",)
 
 #: Rows fetched from the database per round trip by the streamed exports.
 YIELD_PER = 5000
@@ -100,10 +96,88 @@ def pseudonymiser():
     return Pseudonymiser(pseudonym_key(current_app.config))
 
 
-def _stream(statement):
-    # Core, not the ORM: plain tuples. yield_per fetches in batches through a server-side
-    # cursor (stream_results) on PostgreSQL; SQLite's cursor already steps row by row.
-    return db.session.connection().execute(statement.execution_options(yield_per=YIELD_PER))
+def _in_declared_order(columns, named):
+    """The values of `named` (column name -> value) in the order of `columns`."""
+    if named.keys() != set(columns):
+        raise ValueError(f"an export of columns {columns} was given {tuple(named)}")
+    return [named[name] for name in columns]
+
+
+@dataclass(frozen=True)
+class Export:
+    """One export: its name, its link text, who may download it, its columns, its rows.
+
+    `rows(run)` yields the data rows of one consultation (see `Run`), each a sequence in the
+    order of `columns`.
+    """
+
+    name: str
+    label: object
+    audiences: tuple
+    columns: tuple
+    rows: Callable
+
+
+#: Every export, by name, in the order the downloads are listed and `flask export` writes them.
+EXPORTS = {}
+
+
+def export(name, label, audiences, columns):
+    """Declare the decorated row function as the export `name` (see `Export`)."""
+    def declare(rows):
+        assert name not in EXPORTS, name
+        EXPORTS[name] = Export(name, label, tuple(audiences), tuple(columns), rows)
+        return rows
+    return declare
+
+
+class Run:
+    """One writing of one export: what its row function reads and the helpers it builds rows with."""
+
+    def __init__(self, declared, consultation, audience, tally=None):
+        self.export = declared
+        self.consultation = consultation
+        self.audience = audience
+        self._tally = tally
+
+    @property
+    def tally(self):
+        """The consultation's tally: the one given, else computed on first use."""
+        if self._tally is None:
+            self._tally = tally_services.compute_tally(self.consultation)
+        return self._tally
+
+    def select(self, **expressions):
+        """SELECT the export's columns: each expression labelled with its column's name, in declared order."""
+        return select(*(expression.label(name) for name, expression in zip(
+            self.export.columns, _in_declared_order(self.export.columns, expressions))))
+
+    def row(self, **values):
+        """One row from values named by column (for rows computed in Python, not streamed)."""
+        return _in_declared_order(self.export.columns, values)
+
+    def stream(self, statement, **convert):
+        """Stream the rows of a statement built by `select`; `convert` maps a column to a function of its value.
+
+        Core, not the ORM: plain tuples. yield_per fetches in batches through a server-side
+        cursor (stream_results) on PostgreSQL; SQLite's cursor already steps row by row.
+        """
+        columns = self.export.columns
+        if tuple(statement.selected_columns.keys()) != columns:
+            raise ValueError(f"the export's statement does not select {columns}")
+        result = db.session.connection().execute(statement.execution_options(yield_per=YIELD_PER))
+        if not convert:
+            return result
+        conversions = [(columns.index(name), function) for name, function in convert.items()]
+        return _converted(result, conversions)
+
+
+def _converted(rows, conversions):
+    for row in rows:
+        row = list(row)
+        for position, function in conversions:
+            row[position] = function(row[position])
+        yield row
 
 
 def _iso_utc(column):
@@ -123,13 +197,22 @@ def _proposal_codes(consultation):
         Proposal.consultation_id == consultation.id)).all())
 
 
-def _proposal_rows(consultation, published_only):
+@export("proposals", _l("Propuestas, con sus votos y comentarios"), AUDIENCES,
+        ("code", "title", "scope", "department_code", "department", "theme", "proposer", "status",
+         "status_reason", "votes", "comments"))
+def proposal_rows(run):
+    """Proposals with their active votes and comments: published ones for the public (the counts
+    the public pages show), every one received, hidden ones included, for moderators."""
+    consultation = run.consultation
     votes = vote_counts_subquery(consultation.id)
-    comments = comment_counts_subquery(consultation.id, published_only=published_only)
+    comments = comment_counts_subquery(consultation.id, published_only=run.audience == "public")
     statement = (
-        select(Proposal.code, Proposal.title, Proposal.scope, Proposal.department_code, Department.name,
-               Theme.name, Proposal.proposer, Proposal.status, Proposal.status_reason,
-               func.coalesce(votes.c.n, 0), func.coalesce(comments.c.n, 0))
+        run.select(
+            code=Proposal.code, title=Proposal.title, scope=Proposal.scope,
+            department_code=Proposal.department_code, department=Department.name, theme=Theme.name,
+            proposer=Proposal.proposer, status=Proposal.status, status_reason=Proposal.status_reason,
+            votes=func.coalesce(votes.c.n, 0), comments=func.coalesce(comments.c.n, 0),
+        )
         .outerjoin(votes, votes.c.proposal_id == Proposal.id)
         .outerjoin(comments, comments.c.proposal_id == Proposal.id)
         .outerjoin(Department, Department.code == Proposal.department_code)
@@ -137,72 +220,54 @@ def _proposal_rows(consultation, published_only):
         .where(Proposal.consultation_id == consultation.id)
         .order_by(code_order())
     )
-    yield from _stream(statement)
+    return run.stream(statement)
 
 
-def public_proposal_rows(consultation):
-    """Proposals with their active votes and published comments: the counts the public pages show."""
-    return _proposal_rows(consultation, published_only=True)
-
-
-def moderator_proposal_rows(consultation):
-    """Proposals with their active votes and every comment received, hidden ones included."""
-    return _proposal_rows(consultation, published_only=False)
-
-
-def vote_rows(consultation):
+@export("votes", _l("Votos activos (seudonimizados)"), MODERATORS,
+        ("participant", "proposal_code", "cast_at"))
+def vote_rows(run):
     """Active votes (withdrawn ones excluded), in the order they were stored."""
-    codes = _proposal_codes(consultation)
-    pseudonym = pseudonymiser()
     statement = (
-        select(Vote.user_id, Vote.proposal_id, _iso_utc(Vote.cast_at))
-        .where(Vote.consultation_id == consultation.id, Vote.withdrawn_at.is_(None))
+        run.select(participant=Vote.user_id, proposal_code=Vote.proposal_id, cast_at=_iso_utc(Vote.cast_at))
+        .where(Vote.consultation_id == run.consultation.id, Vote.withdrawn_at.is_(None))
         .order_by(Vote.id)
     )
-    for user_id, proposal_id, cast_at in _stream(statement):
-        yield pseudonym(user_id), codes[proposal_id], cast_at
+    return run.stream(statement, participant=pseudonymiser(),
+                      proposal_code=_proposal_codes(run.consultation).__getitem__)
 
 
-def comment_rows(consultation):
+@export("comments", _l("Comentarios, incluidos los ocultos (seudonimizados)"), MODERATORS,
+        ("comment_id", "participant", "proposal_code", "parent_id", "body", "status", "created_at"))
+def comment_rows(run):
     """Every comment and reply, hidden ones included with their text and status."""
-    codes = _proposal_codes(consultation)
-    pseudonym = pseudonymiser()
     statement = (
-        select(Comment.id, Comment.user_id, Comment.proposal_id, Comment.parent_id, Comment.body,
-               Comment.status, _iso_utc(Comment.created_at))
-        .where(Comment.consultation_id == consultation.id)
+        run.select(
+            comment_id=Comment.id, participant=Comment.user_id, proposal_code=Comment.proposal_id,
+            parent_id=Comment.parent_id, body=Comment.body, status=Comment.status,
+            created_at=_iso_utc(Comment.created_at),
+        )
+        .where(Comment.consultation_id == run.consultation.id)
         .order_by(Comment.id)
     )
-    for comment_id, user_id, proposal_id, parent_id, body, status, created_at in _stream(statement):
-        yield comment_id, pseudonym(user_id), codes[proposal_id], parent_id, body, status, created_at
+    return run.stream(statement, participant=pseudonymiser(),
+                      proposal_code=_proposal_codes(run.consultation).__getitem__)
 
 
-def participant_rows(consultation):
-    """Participants (an active vote or a comment, as the tally counts them) with their activity."""
-    pseudonym = pseudonymiser()
-    votes = (select(Vote.user_id, func.count(Vote.id).label("n"))
-             .where(Vote.consultation_id == consultation.id, Vote.withdrawn_at.is_(None))
-             .group_by(Vote.user_id).subquery())
-    comments = (select(Comment.user_id, func.count(Comment.id).label("n"))
-                .where(Comment.consultation_id == consultation.id)
-                .group_by(Comment.user_id).subquery())
-    ids = union(select(votes.c.user_id), select(comments.c.user_id)).subquery()
+@export("participants", _l("Participantes (seudonimizados)"), MODERATORS,
+        ("participant", "department_code", "votes", "comments", "registered_at"))
+def participant_rows(run):
+    """Participants, as the tally defines and counts them, with their activity."""
+    people = tally_services.participants_subquery(run.consultation.id, with_counts=True)
     statement = (
-        select(User.id, User.department_code, func.coalesce(votes.c.n, 0), func.coalesce(comments.c.n, 0),
-               _iso_utc(User.created_at))
-        .join(ids, ids.c.user_id == User.id)
-        .outerjoin(votes, votes.c.user_id == User.id)
-        .outerjoin(comments, comments.c.user_id == User.id)
-        .order_by(User.id)
+        run.select(
+            participant=people.c.user_id, department_code=User.department_code, votes=people.c.votes,
+            comments=people.c.comments, registered_at=_iso_utc(User.created_at),
+        )
+        .select_from(people)
+        .join(User, User.id == people.c.user_id)
+        .order_by(people.c.user_id)
     )
-    for user_id, department_code, vote_count, comment_count, created_at in _stream(statement):
-        yield pseudonym(user_id), department_code, vote_count, comment_count, created_at
-
-
-def _tally(consultation):
-    from aga_consulta.tally.services import compute_tally
-
-    return compute_tally(consultation)
+    return run.stream(statement, participant=pseudonymiser())
 
 
 def summary_figures(tally):
@@ -216,44 +281,40 @@ def summary_figures(tally):
             yield key, value
 
 
-def summary_rows(consultation):
+@export("summary", _l("Cifras del conteo"), AUDIENCES, ("metric", "value"))
+def summary_rows(run):
     """One row per figure of the tally."""
-    return summary_figures(_tally(consultation))
+    for metric, value in summary_figures(run.tally):
+        yield run.row(metric=metric, value=value)
 
 
-def department_rows(consultation):
+@export("participation_by_department", _l("Participación por departamento"), AUDIENCES,
+        ("department_code", "department", "participants", "voters", "commenters"))
+def department_rows(run):
     """Participation by the participants' department of residence, from the tally."""
-    for row in _tally(consultation)["by_department"]:
-        yield row["code"], row["name"], row["participants"], row["voters"], row["commenters"]
+    for row in run.tally["by_department"]:
+        yield run.row(department_code=row["code"], department=row["name"], participants=row["participants"],
+                      voters=row["voters"], commenters=row["commenters"])
 
 
-#: The exports each audience may download: name -> row generator (consultation -> rows).
-REGISTRY = {
-    "public": {
-        "proposals": public_proposal_rows,
-        "summary": summary_rows,
-        "participation_by_department": department_rows,
-    },
-    "moderator": {
-        "proposals": moderator_proposal_rows,
-        "votes": vote_rows,
-        "comments": comment_rows,
-        "participants": participant_rows,
-        "summary": summary_rows,
-        "participation_by_department": department_rows,
-    },
-}
+#: The contract's columns of every export, in order (derived: declared with each export).
+COLUMNS = {name: declared.columns for name, declared in EXPORTS.items()}
+
+
+def names(audience):
+    """The names of the exports `audience` may download, in declaration order."""
+    return tuple(name for name, declared in EXPORTS.items() if audience in declared.audiences)
 
 
 def get_export(audience, name):
-    """Return the row generator of export `name` for `audience`.
+    """Return the declaration (`Export`) of export `name` for `audience`.
 
     :raises UnknownExport: no such export for this audience.
     """
-    generator = REGISTRY.get(audience, {}).get(name)
-    if generator is None:
+    declared = EXPORTS.get(name)
+    if declared is None or audience not in declared.audiences:
         raise UnknownExport()
-    return generator
+    return declared
 
 
 def filename(consultation, name):
@@ -261,19 +322,21 @@ def filename(consultation, name):
     return f"{consultation.slug}-{name}.csv"
 
 
-def iter_csv(consultation, name, audience, counter=None):
+def iter_csv(consultation, name, audience, counter=None, tally=None):
     """Yield the CSV text of one export in chunks: header row, then neutralised rows.
 
     RFC 4180 (comma, double quotes, CRLF) through the csv module; no byte-order mark, so
     that the first column is named `code`, not `\\ufeffcode`, for the programs that read
-    open data. `counter`, a list, receives the number of data rows once done.
+    open data. `counter`, a list, receives the number of data rows once done. `tally`, the
+    consultation's tally if the caller has it already, spares computing it again.
 
     :raises UnknownExport: no such export for this audience.
     """
-    rows = get_export(audience, name)(consultation)
+    declared = get_export(audience, name)
+    rows = declared.rows(Run(declared, consultation, audience, tally))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(COLUMNS[name])
+    writer.writerow(declared.columns)
     written = 0
     for row in rows:
         writer.writerow(_neutralised(row))
@@ -291,15 +354,15 @@ def _private_file(path, flags):
     return os.open(path, flags, 0o600)
 
 
-def write_export(consultation, name, audience, path):
-    """Write one export to the file at `path` and return its number of data rows.
+def write_export(consultation, name, audience, path, tally=None):
+    """Write one export to the file at `path` and return its number of data rows (`tally`: see iter_csv).
 
     :raises UnknownExport: no such export for this audience.
     """
     counter = []
     # Owner-only: the full set holds hidden comments and pseudonymised participation.
     with open(path, "w", encoding="utf-8", newline="", opener=_private_file) as output:
-        for chunk in iter_csv(consultation, name, audience, counter):
+        for chunk in iter_csv(consultation, name, audience, counter, tally):
             output.write(chunk)
     return counter[0]
 
@@ -307,15 +370,19 @@ def write_export(consultation, name, audience, path):
 def write_all(consultation, directory):
     """Write every export (the moderators' full set) into `directory`; return [(file name, rows)].
 
-    The command line is an operator's action: it is audited with the system as the actor.
+    The tally is computed once, for every export drawn from it (summary, departments): they
+    agree with each other and the aggregates run once. The command line is an operator's
+    action: it is audited with the system as the actor.
     """
     os.makedirs(directory, mode=0o700, exist_ok=True)
+    tally = tally_services.compute_tally(consultation)
     written = []
-    for name in REGISTRY["moderator"]:
+    for name in names("moderator"):
         file_name = filename(consultation, name)
-        written.append((file_name, write_export(consultation, name, "moderator", os.path.join(directory, file_name))))
+        path = os.path.join(directory, file_name)
+        written.append((file_name, write_export(consultation, name, "moderator", path, tally)))
     record(None, "export.download", "consultation", consultation.id, target_label=consultation.slug,
-           after={"exports": [name for name in REGISTRY["moderator"]]}, reason="flask export")
+           after={"exports": list(names("moderator"))}, reason="flask export")
     db.session.commit()
     return written
 

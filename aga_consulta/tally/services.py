@@ -34,19 +34,24 @@ def _active_votes(consultation_id):
     return (Vote.consultation_id == consultation_id, Vote.withdrawn_at.is_(None))
 
 
-def participants_subquery(consultation_id, with_first_at=False):
-    """One row per participant: user_id, voted (0/1), commented (0/1) and, if asked, first_at.
+def participants_subquery(consultation_id, with_first_at=False, with_counts=False):
+    """One row per participant: user_id, voted (0/1), commented (0/1) and, if asked, first_at
+    and the counts `votes` (active) and `comments` (any status).
 
     Each side is grouped first (one row per voter and per commenter; on PostgreSQL an
     index-only scan of the active-votes index), so the final grouping never sees one row per
     vote: at a million votes this is what keeps the tally under a second. `first_at`, the
     time of the citizen's first activity, costs a read of every vote row: only the
-    participation-over-time chart asks for it.
+    participation-over-time chart asks for it. The counts come from the same grouping: the
+    participants export asks for them.
     """
     def side(column_user, column_at, voted, where):
         columns = [column_user.label("user_id"), literal(voted).label("voted"), literal(1 - voted).label("commented")]
         if with_first_at:
             columns.append(func.min(column_at).label("at"))
+        if with_counts:
+            columns += [(func.count() if voted else literal(0)).label("votes"),
+                        (literal(0) if voted else func.count()).label("comments")]
         return select(*columns).where(*where).group_by(column_user)
 
     activity = union_all(
@@ -57,6 +62,9 @@ def participants_subquery(consultation_id, with_first_at=False):
                func.max(activity.c.commented).label("commented")]
     if with_first_at:
         columns.append(func.min(activity.c.at).label("first_at"))
+    if with_counts:
+        # One row per side and participant, the other side's count 0: max is the count.
+        columns += [func.max(activity.c.votes).label("votes"), func.max(activity.c.comments).label("comments")]
     return select(*columns).group_by(activity.c.user_id).subquery("participants")
 
 

@@ -11,7 +11,7 @@ from aga_consulta import create_app
 from aga_consulta.comments.models import Comment
 from aga_consulta.comments.services import add_comment
 from aga_consulta.exports import services
-from aga_consulta.exports.services import COLUMNS, REGISTRY, Pseudonymiser, neutralise, pseudonym_key
+from aga_consulta.exports.services import COLUMNS, EXPORTS, Pseudonymiser, neutralise, pseudonym_key
 from aga_consulta.extensions import db
 from aga_consulta.audit.models import AuditLogEntry
 from aga_consulta.comments.moderation import hide_comment
@@ -21,8 +21,8 @@ from aga_consulta.voting.models import Vote
 from aga_consulta.voting.services import cast_vote, withdraw_vote
 from tests.helpers import count, login
 
-PUBLIC = sorted(REGISTRY["public"])
-FULL = sorted(REGISTRY["moderator"])
+PUBLIC = sorted(services.names("public"))
+FULL = sorted(services.names("moderator"))
 HOSTILE = ["=cmd|' /C calc'!A0", "+57 300 000", "-2+3", "@SUM(A1:A9)"]
 HIDDEN_BODY = "Texto ofensivo que el equipo moderador ocultó"
 TRICKY_BODY = 'Dijo "hola", y luego;\nen otra línea, "adiós"'
@@ -120,6 +120,45 @@ def test_every_export_parses_with_the_contract_columns(client, data):
         assert all(len(row) == len(COLUMNS[name]) for row in rows), (audience, name)
         assert not text.startswith("\ufeff")
         assert "\r\n" in text  # RFC 4180 line ends
+
+
+@pytest.mark.parametrize("audience, name", [(audience, name) for audience in services.AUDIENCES
+                                             for name in services.names(audience)])
+def test_every_export_writes_its_declared_columns_in_order(app, data, audience, name):
+    text = "".join(services.iter_csv(data["consultation"], name, audience))
+    header, *rows = parse(text)
+    assert tuple(header) == EXPORTS[name].columns == COLUMNS[name]
+    assert rows and all(len(row) == len(header) for row in rows)
+
+
+def test_each_export_is_declared_once_with_its_audiences():
+    assert services.names("public") == ("proposals", "summary", "participation_by_department")
+    assert services.names("moderator") == ("proposals", "votes", "comments", "participants", "summary",
+                                           "participation_by_department")
+    for name, declared in EXPORTS.items():
+        assert declared.name == name and str(declared.label)
+        assert services.get_export("moderator", name) is declared
+    for name in ("votes", "comments", "participants"):
+        with pytest.raises(services.UnknownExport):
+            services.get_export("public", name)
+    with pytest.raises(services.UnknownExport):
+        services.get_export("moderator", "nada")
+
+
+def test_a_row_function_must_name_exactly_the_declared_columns(app, data):
+    declared = EXPORTS["summary"]
+    run = services.Run(declared, data["consultation"], "public")
+    assert run.row(value=3, metric="votes") == ["votes", 3]
+    with pytest.raises(ValueError):
+        run.row(metric="votes")
+    with pytest.raises(ValueError):
+        run.row(metric="votes", value=3, extra=1)
+    with pytest.raises(ValueError):
+        run.select(metric=Vote.id)
+    statement = run.select(value=Vote.id, metric=Vote.user_id)
+    assert tuple(statement.selected_columns.keys()) == ("metric", "value")
+    with pytest.raises(ValueError):
+        run.stream(select(Vote.user_id, Vote.id))
 
 
 def test_contract_column_lists():
@@ -265,6 +304,67 @@ def test_participants_export_matches_the_tally(client, data):
     assert by_person[pseudonym(beto.id)]["votes"] == "1"  # the withdrawn vote does not count
     assert by_person[pseudonym(dario.id)]["comments"] == "1"  # his hidden comment was made
     assert by_person[pseudonym(ana.id)]["registered_at"].endswith("Z")
+
+
+@pytest.fixture
+def kinds_of_participant(factory):
+    """People who only voted, only commented, did both, withdrew their only vote, did nothing."""
+    consultation = factory.consultation(slug="consulta-participantes")
+    first = factory.proposal(consultation, code="P-01")
+    second = factory.proposal(consultation, code="P-02")
+    elsewhere = factory.proposal(factory.consultation(slug="otra-consulta"), code="O-01")
+    voter = factory.user(email="solo.voto@example.co", department="05")
+    commenter = factory.user(email="solo.comento@example.co", department="76")
+    both = factory.user(email="ambos@example.co", department="76")
+    withdrawn = factory.user(email="retiro@example.co", department="11")
+    factory.user(email="nada@example.co", department="11")
+    cast_vote(voter, first)
+    cast_vote(voter, second)
+    cast_vote(both, first)
+    add_comment(commenter, first, "Solo comento")
+    add_comment(commenter, second, "Y comento otra vez")
+    add_comment(both, second, "Voto y comento")
+    cast_vote(withdrawn, first)
+    withdraw_vote(withdrawn, first)
+    cast_vote(withdrawn, elsewhere)  # a participant elsewhere only
+    return {"consultation": consultation, "voter": voter, "commenter": commenter, "both": both,
+            "withdrawn": withdrawn}
+
+
+def participants_export(consultation):
+    return rows_by_header("".join(services.iter_csv(consultation, "participants", "moderator")))
+
+
+def test_participants_export_counts_voters_commenters_and_both_as_the_tally_does(app, kinds_of_participant):
+    consultation = kinds_of_participant["consultation"]
+    rows = participants_export(consultation)
+    tally = compute_tally(consultation)
+    assert len(rows) == tally["participants"] == 3
+    assert sum(int(row["votes"]) > 0 for row in rows) == tally["voters"] == 2
+    assert sum(int(row["comments"]) > 0 for row in rows) == tally["commenters"] == 2
+    assert sum(int(row["votes"]) for row in rows) == tally["votes"] == 3
+    assert sum(int(row["comments"]) for row in rows) == tally["comments"]["received"] == 3
+    pseudonym = services.pseudonymiser()
+    by_person = {row["participant"]: (row["department_code"], row["votes"], row["comments"]) for row in rows}
+    assert by_person == {
+        pseudonym(kinds_of_participant["voter"].id): ("05", "2", "0"),
+        pseudonym(kinds_of_participant["commenter"].id): ("76", "0", "2"),
+        pseudonym(kinds_of_participant["both"].id): ("76", "1", "1"),
+    }
+
+
+def test_participants_export_of_the_reference_data_has_the_tallys_participants(runner):
+    from aga_consulta.consultations.services import get_by_slug
+
+    assert runner.invoke(args=["seed", "reference"]).exit_code == 0
+    consultation = get_by_slug("iv-plan-2020")
+    rows = participants_export(consultation)
+    tally = compute_tally(consultation)
+    assert len(rows) == tally["participants"] == 713
+    assert sum(int(row["votes"]) > 0 for row in rows) == tally["voters"]
+    assert sum(int(row["comments"]) > 0 for row in rows) == tally["commenters"]
+    assert sum(int(row["votes"]) for row in rows) == tally["votes"]
+    assert sum(int(row["comments"]) for row in rows) == tally["comments"]["received"]
 
 
 # --- votes, hidden comments ---------------------------------------------------------------
@@ -433,6 +533,30 @@ def test_flask_export_writes_every_file(runner, data, tmp_path):
     # Owner-only: the full set holds hidden comments and pseudonymised participation.
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o700
     assert {stat.S_IMODE(os.stat(out / name).st_mode) for name in names} == {0o600}
+
+
+def test_flask_export_computes_the_tally_once(runner, data, tmp_path, monkeypatch):
+    from aga_consulta.tally import services as tally_services
+
+    calls = []
+    real = tally_services.compute_tally
+
+    def counting(consultation):
+        calls.append(consultation.slug)
+        return real(consultation)
+
+    monkeypatch.setattr(tally_services, "compute_tally", counting)
+    # The exports drawn from the tally each compute it when downloaded one by one...
+    for name in ("summary", "participation_by_department"):
+        "".join(services.iter_csv(data["consultation"], name, "moderator"))
+    assert calls == ["consulta-export"] * 2
+    calls.clear()
+    # ...and once in all when the command line writes the full set.
+    result = runner.invoke(args=["export", "consulta-export", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert calls == ["consulta-export"]
+    summary = dict(parse((tmp_path / "out" / "consulta-export-summary.csv").read_text(encoding="utf-8"))[1:])
+    assert summary["participants"] == str(real(data["consultation"])["participants"]) == "4"
 
 
 def test_flask_export_refuses_an_unknown_slug(runner, data, tmp_path):
