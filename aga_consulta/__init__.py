@@ -93,7 +93,7 @@ def _register_blueprints(app):
     for blueprint in (
         portal_bp,  # home, consultation and proposal pages, /me
         accounts_bp, voting_bp, comments_bp,
-        moderation.bp, moderation.public_bp,  # /moderation/* and the public decisions page
+        moderation.bp,  # /moderation/*
         tally_bp,  # the public results page
         exports.bp, exports.moderator_bp,  # open data, and the full set under /moderation/
     ):

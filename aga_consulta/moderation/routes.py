@@ -1,4 +1,4 @@
-"""Moderation pages (every route needs a moderator or an admin) and the public selection log."""
+"""Moderation pages: every route needs a moderator or an admin (the public selection log is in portal)."""
 from flask import Blueprint, abort, flash, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -38,8 +38,6 @@ from aga_consulta.timeutil import local_day_bounds
 from aga_consulta.web import current_actor, get_or_404, or_404, see_other
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
-#: Public pages of the selection workflow (outside /moderation, open to everyone).
-public_bp = Blueprint("decisions", __name__)
 
 QUEUE_PER_PAGE = 30
 LOG_PER_PAGE = 50
@@ -399,13 +397,3 @@ def revoke(user_id):
                                revoke_form=form), error.status
     flash(_("%(email)s ya no tiene el rol de moderación.", email=user.email), "success")
     return see_other(".roles")
-
-
-# --- public ---------------------------------------------------------------------------
-
-@public_bp.route("/consultations/<slug>/decisions")
-def index(slug):
-    """The public selection log: every status decision with its reason and date, by role."""
-    consultation = load_consultation(slug)
-    return render_template("moderation/decisions.html", consultation=consultation,
-                           decisions=workflow.decisions_for_consultation(consultation))

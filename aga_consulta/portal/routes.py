@@ -14,6 +14,7 @@ from aga_consulta.extensions import db
 from aga_consulta.portal import services
 from aga_consulta.portal.forms import LanguageForm, ProposalFilterForm
 from aga_consulta.proposals import services as proposals
+from aga_consulta.proposals import workflow
 from aga_consulta.proposals.models import Proposal
 from aga_consulta.security import is_safe_next
 from aga_consulta.tally.counts import proposal_counts
@@ -146,6 +147,14 @@ def proposal(proposal_id):
         report_form=ReportForm(formdata=None),
         reply_to=request.args.get("reply_to", type=int),
     )
+
+
+@bp.route("/consultations/<slug>/decisions")
+def decisions(slug):
+    """The public selection log: every status decision with its reason and date, by role."""
+    consultation = or_404(consultations.get_by_slug(slug))
+    return render_template("moderation/decisions.html", consultation=consultation,
+                           decisions=workflow.decisions_for_consultation(consultation))
 
 
 @bp.route("/me")
