@@ -50,6 +50,15 @@ serve: deps translations
 bench-load: deps translations
 	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
+# Throughput with wrk (bench/wrk_load.py): the ceiling app, the vote, the list and proposal
+# pages at 16 and 64 connections, PostgreSQL (database bench_wrk) then SQLite; wrk from
+# Debian (installed with apt-get when absent). Figures go to docs/performance.md by hand.
+.PHONY: bench-wrk
+bench-wrk: deps translations
+	@command -v wrk >/dev/null || { sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }
+	$(BIN)/python bench/wrk_load.py $(BENCH_ARGS)
+
 # Tally and export benchmark (bench/tally_export.py): 200k citizens, 1M votes, 100k comments
 # bulk-loaded into SQLite (bench/out/) and PostgreSQL (database bench_tally); times the
 # tally and the 1M-row votes export; figures go to docs/performance.md by hand.
