@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from aga_consulta.comments.models import Comment, CommentReport, CommentStatus
+from aga_consulta.comments.models import Comment, CommentReport
 from aga_consulta.comments.moderation import auto_hide_if_reported, unreviewed_report_count
 from aga_consulta.consultations.services import ensure_can_participate
 from aga_consulta.errors import DomainError, NotAllowed, ValidationFailed
@@ -27,12 +27,14 @@ class AlreadyReported(DomainError):
 def add_comment(author, proposal, body, parent=None, now=None):
     """Publish a comment on the proposal (a reply when `parent` is given) and return it.
 
-    A reply to a reply is attached to the top-level comment: one level of replies.
+    A reply to a reply is attached to the top-level comment: one level of replies. Nobody
+    replies inside a thread the public cannot see (its top-level comment hidden), whichever
+    of its comments `parent` names.
 
     :raises NotAllowed: the account is deactivated.
     :raises ConsultationClosed: outside the consultation's window.
     :raises ValidationFailed: the body's length is out of bounds, or the parent is not a
-        visible comment on the same proposal.
+        visible comment on the same proposal (a reply in a hidden thread is not visible).
     """
     now = now or utcnow()
     ensure_can_participate(author, proposal.consultation, now)
@@ -42,10 +44,13 @@ def add_comment(author, proposal, body, parent=None, now=None):
             _l("El comentario debe tener entre %(min)d y %(max)d caracteres.", min=BODY_MIN, max=BODY_MAX)
         )
     if parent is not None:
+        # is_visible covers the thread: a published reply under a hidden comment is refused
+        # here, before it could re-attach a new reply under the hidden one. The same message
+        # as for a missing comment, so that the answer does not tell which ids are hidden.
         if parent.proposal_id != proposal.id or not parent.is_visible:
             raise ValidationFailed(_l("Solo puedes responder a un comentario visible de esta propuesta."))
         if parent.parent_id is not None:
-            parent = db.session.get(Comment, parent.parent_id)
+            parent = parent.parent
     comment = Comment(
         proposal_id=proposal.id,
         consultation_id=proposal.consultation_id,
@@ -94,14 +99,15 @@ def report_comment(reporter, comment, reason, now=None):
 def visible_thread(proposal_id, viewer=None):
     """Return the proposal's top-level comments with their replies, as (comment, [replies]).
 
-    Hidden comments are left out, except the viewer's own (marked hidden) and all of them
-    for a moderator.
+    Comments the public does not see (`Comment.is_visible`: hidden ones, and replies under a
+    hidden comment) are left out, except the viewer's own (marked hidden) and all of them for
+    a moderator. A reply whose comment is left out goes with it.
     """
     query = select(Comment).where(Comment.proposal_id == proposal_id).order_by(Comment.created_at, Comment.id)
     if viewer is None or not getattr(viewer, "is_authenticated", False):
-        query = query.where(Comment.status == CommentStatus.PUBLISHED)
+        query = query.where(Comment.is_visible)
     elif not viewer.is_moderator:
-        query = query.where((Comment.status == CommentStatus.PUBLISHED) | (Comment.user_id == viewer.id))
+        query = query.where(Comment.is_visible | (Comment.user_id == viewer.id))
     comments = list(db.session.scalars(query))
     top = [c for c in comments if c.parent_id is None]
     replies = {}
@@ -122,12 +128,13 @@ def reported_comment_ids(reporter_id, proposal_id):
     )
 
 
-def comment_counts_subquery(consultation_id, published_only=True):
-    """(proposal_id, n): comments per proposal; published only unless told otherwise."""
-    # Public counts never include hidden comments; the moderators' export counts them all.
+def comment_counts_subquery(consultation_id, public_only=True):
+    """(proposal_id, n): comments per proposal; those the public sees unless told otherwise."""
+    # Public counts include only what the public pages show (Comment.is_visible); the
+    # moderators' export counts every comment received.
     where = [Comment.consultation_id == consultation_id]
-    if published_only:
-        where.append(Comment.status == CommentStatus.PUBLISHED)
+    if public_only:
+        where.append(Comment.is_visible)
     return (
         select(Comment.proposal_id, func.count().label("n"))
         .where(*where)
