@@ -1,9 +1,10 @@
 """Commenting, replying and reporting."""
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from aga_consulta.accounts.models import User, participation_values
 from aga_consulta.comments.models import Comment, CommentReport
 from aga_consulta.comments.moderation import auto_hide_if_reported, unreviewed_report_count
 from aga_consulta.consultations.services import ensure_can_participate
@@ -60,6 +61,11 @@ def add_comment(author, proposal, body, parent=None, now=None):
         created_at=now,
     )
     db.session.add(comment)
+    # The author's first participation, in the same transaction (a report's weight depends on it).
+    db.session.execute(
+        update(User).where(User.id == author.id).values(**participation_values(now))
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     return comment
 
