@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from aga_consulta.accounts.models import User, participation_values
 from aga_consulta.comments.models import Comment, CommentReport
-from aga_consulta.comments.moderation import auto_hide_if_reported, unreviewed_report_count
+from aga_consulta.comments.moderation import auto_hide_if_reported, counted_report_count
 from aga_consulta.consultations.services import ensure_can_participate
 from aga_consulta.errors import DomainError, NotAllowed, ValidationFailed
 from aga_consulta.extensions import db
@@ -71,7 +71,10 @@ def add_comment(author, proposal, body, parent=None, now=None):
 
 
 def report_comment(reporter, comment, reason, now=None):
-    """Record a report of an abusive comment; hide it once enough distinct citizens report it.
+    """Record a report of an abusive comment; hide it once enough distinct reports that count arrive.
+
+    Every report is stored and reaches the moderators' queue; only those of accounts that
+    could not have been made for the purpose count toward hiding (`moderation.report_counts`).
 
     :raises NotAllowed: the account is deactivated, or it is the reporter's own comment.
     :raises ConsultationClosed: outside the consultation's window.
@@ -95,9 +98,11 @@ def report_comment(reporter, comment, reason, now=None):
         db.session.rollback()
         raise AlreadyReported() from None
     # Hidden pending review (with a system entry in the audit log); reports that a
-    # moderator already reviewed do not count again.
+    # moderator already reviewed do not count again, nor do those of accounts that could
+    # have been made for the purpose (comments.moderation.report_counts).
     threshold = current_app.config["COMMENT_AUTOHIDE_REPORTS"]
-    auto_hide_if_reported(comment, unreviewed_report_count(comment), threshold, now)
+    min_account_age = current_app.config["REPORT_TRUST_MIN_ACCOUNT_AGE"]
+    auto_hide_if_reported(comment, counted_report_count(comment, min_account_age), threshold, now)
     db.session.commit()
     return report
 

@@ -98,9 +98,9 @@ def test_enough_distinct_reports_hide_the_comment_pending_review(factory, settin
     author, _, proposal, _ = setting
     comment = services.add_comment(author, proposal, "Comentario ofensivo")
     for _ in range(2):
-        services.report_comment(factory.user(), comment, "Ofensivo")
+        services.report_comment(factory.reporter(), comment, "Ofensivo")
     assert comment.status == "published"
-    services.report_comment(factory.user(), comment, "Ofensivo")
+    services.report_comment(factory.reporter(), comment, "Ofensivo")
     assert comment.status == "hidden"
     assert "3 reportes" in comment.moderation_reason
 
