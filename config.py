@@ -135,6 +135,10 @@ SETTINGS = (
     Setting("PROPOSALS_PER_PAGE", int, 30),
     #: Distinct reports that hide a comment until a moderator reviews it.
     Setting("COMMENT_AUTOHIDE_REPORTS", int, 3),
+    #: Hours an account must have existed when it reports for its report to count toward that
+    #: threshold (a confirmed e-mail or earlier participation count too); 0: any account counts.
+    Setting("REPORT_TRUST_MIN_ACCOUNT_AGE_HOURS", int, 72, config_key="REPORT_TRUST_MIN_ACCOUNT_AGE",
+            convert=lambda hours: timedelta(hours=hours)),
     #: Key for participant pseudonyms in exports; unset, one is derived from SECRET_KEY.
     Setting("PSEUDONYM_KEY", str, None),
     #: Largest proposals CSV a moderator may import, in bytes, and its most rows.

@@ -18,7 +18,7 @@ _counter = itertools.count(1)
 class Factory:
     """Creates records with sensible defaults; every argument can be overridden."""
 
-    def user(self, role="citizen", email=None, name=None, department="11", password=PASSWORD):
+    def user(self, role="citizen", email=None, name=None, department="11", password=PASSWORD, email_confirmed=False):
         n = next(_counter)
         return register_citizen(
             name=name or f"Persona {n}",
@@ -27,7 +27,12 @@ class Factory:
             department_code=department,
             accepted_terms=True,
             role=role,
+            email_confirmed=email_confirmed,
         )
+
+    def reporter(self, **values):
+        """A citizen whose reports count toward auto-hide (a confirmed e-mail; see report_counts)."""
+        return self.user(email_confirmed=True, **values)
 
     def consultation(self, slug=None, state="open", vote_cap=None, title="Consulta de prueba"):
         now = utcnow()

@@ -3,6 +3,7 @@ import secrets
 from enum import StrEnum
 
 from flask_login import UserMixin
+from sqlalchemy import case, or_
 
 from aga_consulta.extensions import check_in, db
 from aga_consulta.timeutil import utcnow
@@ -52,6 +53,9 @@ class User(UserMixin, db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     #: Touched by every vote: the row lock that serialises one citizen's votes.
     last_vote_at = db.Column(db.DateTime)
+    #: The person's first vote or comment, in any consultation (set by those services through
+    #: `participation_values`): whether a report's author took part before the comment existed.
+    first_participated_at = db.Column(db.DateTime)
 
     department = db.relationship("Department", lazy="joined")
 
@@ -76,3 +80,14 @@ class User(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<User {self.id} {self.role}>"
+
+
+def participation_values(now):
+    """The users UPDATE values after a vote or comment at `now`: the earliest participation kept."""
+    # The earlier of the two, not the first written: seeded or replayed activity may arrive
+    # out of order.
+    earliest = case(
+        (or_(User.first_participated_at.is_(None), User.first_participated_at > now), now),
+        else_=User.first_participated_at,
+    )
+    return {"first_participated_at": earliest}

@@ -10,6 +10,20 @@ from aga_consulta.extensions import db
 from aga_consulta.text import REASON_MAX, clean_text
 
 
+#: The badge beside a staff member's comments: the capacity they speak in, as text (a colour
+#: alone would tell nothing to a screen reader). Moderators and admins get different words,
+#: as on the public decisions page, which signs every decision by role.
+STAFF_BADGES = {
+    Role.MODERATOR: _l("Equipo moderador"),
+    Role.ADMIN: _l("Administración"),
+}
+
+
+def staff_badge(user):
+    """Return the badge text of a moderator's or admin's comments, or None for a citizen."""
+    return STAFF_BADGES.get(user.role)
+
+
 class RoleUnchanged(DomainError):
     """The account already has that role."""
 

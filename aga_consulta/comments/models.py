@@ -1,6 +1,10 @@
 """Comment and comment report."""
 from enum import StrEnum
 
+from sqlalchemy import and_, exists
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import aliased
+
 from aga_consulta.extensions import check_in, db
 from aga_consulta.timeutil import utcnow
 
@@ -62,10 +66,27 @@ class Comment(db.Model):
         viewonly=True,
     )
 
-    @property
+    @hybrid_property
     def is_visible(self):
-        """Published comments are shown publicly; hidden ones only to their author and moderators."""
-        return self.status == CommentStatus.PUBLISHED
+        """Whether the public sees it: published, and a reply only while its comment is published too."""
+        # The one rule of public visibility: every page, count, tally figure and public export
+        # asks this (in SQL, `Comment.is_visible`), so that a reply left under a hidden comment
+        # is no more public than the thread it belongs to. Hidden ones are shown only to their
+        # author and to moderators.
+        if self.status != CommentStatus.PUBLISHED:
+            return False
+        return self.parent_id is None or self.parent.status == CommentStatus.PUBLISHED
+
+    @is_visible.inplace.expression
+    @classmethod
+    def _is_visible_expression(cls):
+        # NOT EXISTS rather than a join: usable as a bare WHERE or CASE condition in any query
+        # over comments, correlated on the parent's primary key (no row for a top-level one).
+        parent = aliased(cls, name="thread_parent")
+        return and_(
+            cls.status == CommentStatus.PUBLISHED,
+            ~exists().where(parent.id == cls.parent_id, parent.status != CommentStatus.PUBLISHED),
+        )
 
 
 class CommentReport(db.Model):

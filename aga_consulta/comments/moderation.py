@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from aga_consulta.accounts.permissions import ensure_moderator
 from aga_consulta.audit import record
@@ -31,12 +32,44 @@ def has_pending_reports(comment):
     return unreviewed_report_count(comment) > 0
 
 
-def unreviewed_report_count(comment):
-    """Return how many reports of the comment arrived after the last moderator decision."""
-    query = select(func.count(CommentReport.id)).where(CommentReport.comment_id == comment.id)
+def _unreviewed(query, comment):
     if comment.moderated_at is not None:
         query = query.where(CommentReport.created_at > comment.moderated_at)
-    return db.session.scalar(query)
+    return query
+
+
+def unreviewed_report_count(comment):
+    """Return how many reports of the comment arrived after the last moderator decision (all of them: the queue's)."""
+    return db.session.scalar(_unreviewed(
+        select(func.count(CommentReport.id)).where(CommentReport.comment_id == comment.id), comment))
+
+
+def report_counts(report, min_account_age):
+    """True when the report counts toward auto-hide: its author could not have been created for it.
+
+    Any one is enough, each judged at the time of the report (or of the reported comment), so
+    that the answer never changes afterwards: an e-mail confirmed before the report, an account
+    at least `min_account_age` (a timedelta) old when reporting, or a vote or comment (any
+    consultation) before the reported comment was posted. Other reports are kept and reach
+    the queue like any other; they only do not hide a comment by themselves.
+    """
+    # Participation must predate the comment, not just the report: an account made for the
+    # attack could otherwise vote once and then report. Accounts prepared in advance are
+    # what the account age already stops for a while; the confirmed e-mail costs a mailbox.
+    reporter, at = report.reporter, report.created_at
+    if reporter.email_confirmed_at is not None and reporter.email_confirmed_at <= at:
+        return True
+    if reporter.created_at <= at - min_account_age:
+        return True
+    return reporter.first_participated_at is not None and reporter.first_participated_at < report.comment.created_at
+
+
+def counted_report_count(comment, min_account_age):
+    """Return how many unreviewed reports of the comment count toward auto-hide (`report_counts`)."""
+    reports = db.session.scalars(_unreviewed(
+        select(CommentReport).where(CommentReport.comment_id == comment.id)
+        .options(joinedload(CommentReport.reporter)), comment))
+    return sum(1 for report in reports if report_counts(report, min_account_age))
 
 
 def _comment_state(comment):
@@ -106,11 +139,13 @@ def restore_comment(actor, comment, reason, now=None):
 
 @dataclass
 class QueueItem:
-    """A comment in the moderation queue with its reports."""
+    """A comment in the moderation queue with its reports (and those that do not count toward auto-hide)."""
 
     comment: Comment
     reports: list
     pending: bool
+    #: Ids of the reports that `report_counts` leaves out (none when the queue was not asked).
+    uncounted: frozenset = frozenset()
 
     @property
     def can_hide(self):
@@ -123,11 +158,12 @@ class QueueItem:
         return can_restore(self.comment, self.pending)
 
 
-def comment_queue(pending_only=True, page=1, per_page=50):
+def comment_queue(pending_only=True, page=1, per_page=50, min_account_age=None):
     """Return one page (a Pagination of QueueItem) of reported or moderated comments.
 
     Those awaiting review come first. With `pending_only`, only comments with unreviewed
-    reports or hidden pending review.
+    reports or hidden pending review. Every report is listed; with `min_account_age`, the
+    items also say which ones do not count toward auto-hide (`report_counts`).
     """
     pending = or_(
         Comment.auto_hidden_at.is_not(None),
@@ -151,9 +187,14 @@ def comment_queue(pending_only=True, page=1, per_page=50):
             select(CommentReport).where(CommentReport.comment_id.in_(ids)).order_by(CommentReport.created_at)
         ):
             reports.setdefault(report.comment_id, []).append(report)
-    result.items = [QueueItem(comment, reports.get(comment.id, []), _is_pending(comment, reports.get(comment.id, [])))
-                    for comment in result.items]
+    result.items = [_queue_item(comment, reports.get(comment.id, []), min_account_age) for comment in result.items]
     return result
+
+
+def _queue_item(comment, reports, min_account_age):
+    uncounted = frozenset() if min_account_age is None else frozenset(
+        report.id for report in reports if not report_counts(report, min_account_age))
+    return QueueItem(comment, reports, _is_pending(comment, reports), uncounted)
 
 
 def _is_pending(comment, reports):
@@ -169,7 +210,10 @@ def pending_comment_count():
 
 
 def auto_hide_if_reported(comment, reports_since_review, threshold, now):
-    """Hide a published comment pending review once `threshold` unreviewed reports arrive.
+    """Hide a published comment pending review once `threshold` unreviewed reports that count arrive.
+
+    `reports_since_review` is `counted_report_count`: reports from accounts that could have
+    been made for the purpose are not in it.
 
     Called by the reporting service inside its transaction; the audit entry's actor is the
     system. Returns True when the comment was hidden.

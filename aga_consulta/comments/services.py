@@ -1,11 +1,12 @@
 """Commenting, replying and reporting."""
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from aga_consulta.comments.models import Comment, CommentReport, CommentStatus
-from aga_consulta.comments.moderation import auto_hide_if_reported, unreviewed_report_count
+from aga_consulta.accounts.models import User, participation_values
+from aga_consulta.comments.models import Comment, CommentReport
+from aga_consulta.comments.moderation import auto_hide_if_reported, counted_report_count
 from aga_consulta.consultations.services import ensure_can_participate
 from aga_consulta.errors import DomainError, NotAllowed, ValidationFailed
 from aga_consulta.extensions import db
@@ -27,12 +28,14 @@ class AlreadyReported(DomainError):
 def add_comment(author, proposal, body, parent=None, now=None):
     """Publish a comment on the proposal (a reply when `parent` is given) and return it.
 
-    A reply to a reply is attached to the top-level comment: one level of replies.
+    A reply to a reply is attached to the top-level comment: one level of replies. Nobody
+    replies inside a thread the public cannot see (its top-level comment hidden), whichever
+    of its comments `parent` names.
 
     :raises NotAllowed: the account is deactivated.
     :raises ConsultationClosed: outside the consultation's window.
     :raises ValidationFailed: the body's length is out of bounds, or the parent is not a
-        visible comment on the same proposal.
+        visible comment on the same proposal (a reply in a hidden thread is not visible).
     """
     now = now or utcnow()
     ensure_can_participate(author, proposal.consultation, now)
@@ -42,10 +45,13 @@ def add_comment(author, proposal, body, parent=None, now=None):
             _l("El comentario debe tener entre %(min)d y %(max)d caracteres.", min=BODY_MIN, max=BODY_MAX)
         )
     if parent is not None:
+        # is_visible covers the thread: a published reply under a hidden comment is refused
+        # here, before it could re-attach a new reply under the hidden one. The same message
+        # as for a missing comment, so that the answer does not tell which ids are hidden.
         if parent.proposal_id != proposal.id or not parent.is_visible:
             raise ValidationFailed(_l("Solo puedes responder a un comentario visible de esta propuesta."))
         if parent.parent_id is not None:
-            parent = db.session.get(Comment, parent.parent_id)
+            parent = parent.parent
     comment = Comment(
         proposal_id=proposal.id,
         consultation_id=proposal.consultation_id,
@@ -55,12 +61,20 @@ def add_comment(author, proposal, body, parent=None, now=None):
         created_at=now,
     )
     db.session.add(comment)
+    # The author's first participation, in the same transaction (a report's weight depends on it).
+    db.session.execute(
+        update(User).where(User.id == author.id).values(**participation_values(now))
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     return comment
 
 
 def report_comment(reporter, comment, reason, now=None):
-    """Record a report of an abusive comment; hide it once enough distinct citizens report it.
+    """Record a report of an abusive comment; hide it once enough distinct reports that count arrive.
+
+    Every report is stored and reaches the moderators' queue; only those of accounts that
+    could not have been made for the purpose count toward hiding (`moderation.report_counts`).
 
     :raises NotAllowed: the account is deactivated, or it is the reporter's own comment.
     :raises ConsultationClosed: outside the consultation's window.
@@ -84,9 +98,11 @@ def report_comment(reporter, comment, reason, now=None):
         db.session.rollback()
         raise AlreadyReported() from None
     # Hidden pending review (with a system entry in the audit log); reports that a
-    # moderator already reviewed do not count again.
+    # moderator already reviewed do not count again, nor do those of accounts that could
+    # have been made for the purpose (comments.moderation.report_counts).
     threshold = current_app.config["COMMENT_AUTOHIDE_REPORTS"]
-    auto_hide_if_reported(comment, unreviewed_report_count(comment), threshold, now)
+    min_account_age = current_app.config["REPORT_TRUST_MIN_ACCOUNT_AGE"]
+    auto_hide_if_reported(comment, counted_report_count(comment, min_account_age), threshold, now)
     db.session.commit()
     return report
 
@@ -94,14 +110,15 @@ def report_comment(reporter, comment, reason, now=None):
 def visible_thread(proposal_id, viewer=None):
     """Return the proposal's top-level comments with their replies, as (comment, [replies]).
 
-    Hidden comments are left out, except the viewer's own (marked hidden) and all of them
-    for a moderator.
+    Comments the public does not see (`Comment.is_visible`: hidden ones, and replies under a
+    hidden comment) are left out, except the viewer's own (marked hidden) and all of them for
+    a moderator. A reply whose comment is left out goes with it.
     """
     query = select(Comment).where(Comment.proposal_id == proposal_id).order_by(Comment.created_at, Comment.id)
     if viewer is None or not getattr(viewer, "is_authenticated", False):
-        query = query.where(Comment.status == CommentStatus.PUBLISHED)
+        query = query.where(Comment.is_visible)
     elif not viewer.is_moderator:
-        query = query.where((Comment.status == CommentStatus.PUBLISHED) | (Comment.user_id == viewer.id))
+        query = query.where(Comment.is_visible | (Comment.user_id == viewer.id))
     comments = list(db.session.scalars(query))
     top = [c for c in comments if c.parent_id is None]
     replies = {}
@@ -122,12 +139,13 @@ def reported_comment_ids(reporter_id, proposal_id):
     )
 
 
-def comment_counts_subquery(consultation_id, published_only=True):
-    """(proposal_id, n): comments per proposal; published only unless told otherwise."""
-    # Public counts never include hidden comments; the moderators' export counts them all.
+def comment_counts_subquery(consultation_id, public_only=True):
+    """(proposal_id, n): comments per proposal; those the public sees unless told otherwise."""
+    # Public counts include only what the public pages show (Comment.is_visible); the
+    # moderators' export counts every comment received.
     where = [Comment.consultation_id == consultation_id]
-    if published_only:
-        where.append(Comment.status == CommentStatus.PUBLISHED)
+    if public_only:
+        where.append(Comment.is_visible)
     return (
         select(Comment.proposal_id, func.count().label("n"))
         .where(*where)

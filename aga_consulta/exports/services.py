@@ -201,11 +201,11 @@ def _proposal_codes(consultation):
         ("code", "title", "scope", "department_code", "department", "theme", "proposer", "status",
          "status_reason", "votes", "comments"))
 def proposal_rows(run):
-    """Proposals with their active votes and comments: published ones for the public (the counts
+    """Proposals with their active votes and comments: visible ones for the public (the counts
     the public pages show), every one received, hidden ones included, for moderators."""
     consultation = run.consultation
     votes = vote_counts_subquery(consultation.id)
-    comments = comment_counts_subquery(consultation.id, published_only=run.audience == "public")
+    comments = comment_counts_subquery(consultation.id, public_only=run.audience == "public")
     statement = (
         run.select(
             code=Proposal.code, title=Proposal.title, scope=Proposal.scope,

@@ -1,5 +1,5 @@
 """Moderation pages: every route needs a moderator or an admin (the public selection log is in portal)."""
-from flask import Blueprint, abort, flash, render_template, request
+from flask import Blueprint, abort, current_app, flash, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -281,7 +281,8 @@ def render_queue(status=200):
     if not form.validate():
         abort(400)
     page = form.page.data or 1
-    queue = comment_moderation.comment_queue(pending_only=form.state.data != "all", page=page, per_page=QUEUE_PER_PAGE)
+    queue = comment_moderation.comment_queue(pending_only=form.state.data != "all", page=page, per_page=QUEUE_PER_PAGE,
+                                             min_account_age=current_app.config["REPORT_TRUST_MIN_ACCOUNT_AGE"])
     pages = max(1, queue.pages)
     if page > pages:
         abort(404)

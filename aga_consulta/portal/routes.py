@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
+from aga_consulta.accounts import roles as staff_roles
 from aga_consulta.comments.forms import CommentForm, ReportForm
 from aga_consulta.comments.services import reported_comment_ids, visible_thread
 from aga_consulta.consultations import services as consultations
@@ -146,6 +147,7 @@ def proposal(proposal_id):
         comment_form=comment_form,
         report_form=ReportForm(formdata=None),
         reply_to=request.args.get("reply_to", type=int),
+        staff_badge=staff_roles.staff_badge,
     )
 
 

@@ -1,11 +1,11 @@
-"""Live counts per proposal (active votes, published comments), for listings and pages.
+"""Live counts per proposal (active votes, public comments), for listings and pages.
 
 One grouped count per table, joined to the proposals: the consultation page, the
 moderators' dashboard, the tally's ranking and the proposals export all count this way.
 """
 from sqlalchemy import func, select
 
-from aga_consulta.comments.models import Comment, CommentStatus
+from aga_consulta.comments.models import Comment
 from aga_consulta.comments.services import comment_counts_subquery
 from aga_consulta.extensions import db
 from aga_consulta.proposals.models import Proposal, Theme
@@ -16,7 +16,7 @@ from aga_consulta.voting.services import vote_counts_subquery
 def proposals_with_counts(consultation, *, scope=None, department=None, theme=None, status=None):
     """Return (query, votes, comments): the filtered proposals with their live counts.
 
-    The query selects (proposal, active votes, published comments); `votes` and `comments`
+    The query selects (proposal, active votes, public comments); `votes` and `comments`
     are its count columns, for ordering. Filters are exact matches on validated values.
     """
     vote_counts = vote_counts_subquery(consultation.id)
@@ -47,11 +47,11 @@ def filtered(query, consultation, *, scope, department, theme, status):
 
 
 def proposal_counts(proposal_id):
-    """Return (active votes, published comments) of one proposal."""
+    """Return (active votes, comments the public sees) of one proposal."""
     votes = db.session.scalar(
         select(func.count(Vote.id)).where(Vote.proposal_id == proposal_id, Vote.withdrawn_at.is_(None))
     )
     comments = db.session.scalar(
-        select(func.count(Comment.id)).where(Comment.proposal_id == proposal_id, Comment.status == CommentStatus.PUBLISHED)
+        select(func.count(Comment.id)).where(Comment.proposal_id == proposal_id, Comment.is_visible)
     )
     return votes, comments

@@ -2,9 +2,10 @@
 
 Definitions (the contract's): a participant is a distinct citizen with at least one active
 (not withdrawn) vote or one comment (any status) in the consultation; `votes` counts active
-votes; `comments.received` counts every comment, replies and hidden ones included, and
-`published` the visible ones. Per proposal, `comments` counts published comments only, like
-every public page, so that a hidden comment never shows up in a public count.
+votes; `comments.received` counts every comment, replies and hidden ones included,
+`published` the ones the public sees (`Comment.is_visible`: a reply under a hidden comment is
+not one of them) and `hidden` the rest. Per proposal, `comments` counts the visible ones only,
+like every public page, so that a hidden comment never shows up in a public count.
 
 No function here loads the votes or comments themselves: every figure is a COUNT, SUM or
 GROUP BY in the database, so the cost does not depend on Python walking the rows.
@@ -16,7 +17,7 @@ from flask import current_app
 from sqlalchemy import case, func, literal, select, text, union_all
 
 from aga_consulta.accounts.models import User
-from aga_consulta.comments.models import Comment, CommentStatus
+from aga_consulta.comments.models import Comment
 from aga_consulta.extensions import db
 from aga_consulta.proposals.models import SCOPES, Proposal
 from aga_consulta.comments.services import comment_counts_subquery
@@ -98,15 +99,16 @@ def participation_by_department(consultation):
 
 
 def comment_totals(consultation):
-    """Return {received, published, hidden}: every comment and reply, by status."""
-    received, published, hidden = db.session.execute(
+    """Return {received, published, hidden}: every comment and reply; those the public sees; the rest."""
+    received, published = db.session.execute(
         select(
             func.count(Comment.id),
-            func.coalesce(func.sum(case((Comment.status == CommentStatus.PUBLISHED, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((Comment.status == CommentStatus.HIDDEN, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Comment.is_visible, 1), else_=0)), 0),
         ).where(Comment.consultation_id == consultation.id)
     ).one()
-    return {"received": int(received), "published": int(published), "hidden": int(hidden)}
+    # Hidden is what the public does not see, a reply under a hidden comment included: the
+    # three figures stay received = published + hidden, as the results page presents them.
+    return {"received": int(received), "published": int(published), "hidden": int(received) - int(published)}
 
 
 def proposal_totals(consultation):
@@ -128,7 +130,7 @@ def proposal_totals(consultation):
 
 
 def ranking(consultation):
-    """Return every proposal with its active votes and published comments: votes, then comments, then code."""
+    """Return every proposal with its active votes and public comments: votes, then comments, then code."""
     votes = vote_counts_subquery(consultation.id)
     comments = comment_counts_subquery(consultation.id)
     vote_n = func.coalesce(votes.c.n, 0)

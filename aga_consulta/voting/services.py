@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from aga_consulta.accounts.models import User
+from aga_consulta.accounts.models import User, participation_values
 from aga_consulta.consultations.services import ensure_can_participate
 from aga_consulta.errors import DomainError
 from aga_consulta.extensions import db
@@ -41,7 +41,12 @@ def _lock_citizen(citizen, now):
     # SQLite it takes the database write lock (waiting up to busy_timeout). Either way the
     # count and insert below run with no other vote of this citizen in between, which is
     # what keeps a cap exact under parallel requests.
-    db.session.execute(update(User).where(User.id == citizen.id).values(last_vote_at=now))
+    # It also keeps the citizen's first participation (a report's weight depends on it); the
+    # session's copy is refreshed at commit, so no synchronisation is asked for.
+    db.session.execute(
+        update(User).where(User.id == citizen.id).values(last_vote_at=now, **participation_values(now))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def active_vote_count(citizen_id, consultation_id):

@@ -98,9 +98,9 @@ def test_enough_distinct_reports_hide_the_comment_pending_review(factory, settin
     author, _, proposal, _ = setting
     comment = services.add_comment(author, proposal, "Comentario ofensivo")
     for _ in range(2):
-        services.report_comment(factory.user(), comment, "Ofensivo")
+        services.report_comment(factory.reporter(), comment, "Ofensivo")
     assert comment.status == "published"
-    services.report_comment(factory.user(), comment, "Ofensivo")
+    services.report_comment(factory.reporter(), comment, "Ofensivo")
     assert comment.status == "hidden"
     assert "3 reportes" in comment.moderation_reason
 
@@ -114,3 +114,19 @@ def test_visible_thread_hides_hidden_comments_from_the_public(setting):
     assert public == [shown.id]
     as_author = [c.id for c, _ in services.visible_thread(proposal.id, other)]
     assert as_author == [shown.id, hidden.id]
+
+
+def test_a_hidden_comment_takes_its_replies_out_of_the_public_thread(factory, setting):
+    author, other, proposal, _ = setting
+    top = services.add_comment(author, proposal, "Principal")
+    reply = services.add_comment(other, proposal, "Respuesta", parent=top)
+    top.status = "hidden"
+    assert services.visible_thread(proposal.id) == []
+    assert not reply.is_visible
+    # The hidden comment's author sees it, marked, but not the replies the public no longer sees.
+    assert services.visible_thread(proposal.id, author) == [(top, [])]
+    moderator = factory.user(role="moderator")
+    assert services.visible_thread(proposal.id, moderator) == [(top, [reply])]
+    with pytest.raises(ValidationFailed):
+        services.add_comment(author, proposal, "Respondo", parent=reply)
+    assert count(Comment) == 2

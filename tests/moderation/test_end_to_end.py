@@ -22,7 +22,7 @@ def test_a_moderator_from_the_cli_runs_the_selection_and_finds_it_all_in_the_log
     first = factory.proposal(consultation, code="SN-01", scope="subnational", department="76", title="Agua potable")
     second = factory.proposal(consultation, code="N-01", title="Datos abiertos")
     factory.user(email="autora@example.co", name="Autora")
-    reporters = [factory.user(email=f"reporta{n}@example.co") for n in range(3)]
+    reporters = [factory.reporter(email=f"reporta{n}@example.co") for n in range(3)]
 
     # Citizens vote, comment and report through the forms.
     citizen = app.test_client()

@@ -145,7 +145,7 @@ class TestComments:
         proposal = factory.proposal(factory.consultation(slug="plan"))
         comment = add_comment(author, proposal, "Texto que molesta")
         for _ in range(3):
-            report_comment(factory.user(name="Reportante <b>x</b>"), comment, "Es ofensivo <script>alert(1)</script>")
+            report_comment(factory.reporter(name="Reportante <b>x</b>"), comment, "Es ofensivo <script>alert(1)</script>")
         return comment
 
     def test_queue_shows_auto_hidden_pending_review_with_reports(self, client, reported, moderator):
