@@ -1,6 +1,8 @@
 """Account operations: registration, authentication, roles, session rotation."""
 import logging
+import unicodedata
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -32,8 +34,29 @@ class WeakPassword(ValidationFailed):
 
 
 def normalize_email(email):
-    """Return the canonical form of an e-mail address (trimmed, lower-case)."""
-    return (email or "").strip().lower()
+    """Return the one stored form of an e-mail address: the key every lookup compares."""
+    # email_validator's normalisation: the local part in NFC, the domain through IDNA (which
+    # also folds case and fullwidth letters), so that `ana@bücher.co`, `ana@xn--bcher-kva.co`
+    # and `ana@ｂücher.co` are one account. The local part is lower-cased, as it always was;
+    # the domain is kept in its ASCII (punycode) form, because relays without SMTPUTF8 need
+    # it and every address stored before this rule is lower-case ASCII, which maps to itself.
+    text = unicodedata.normalize("NFC", (email or "").strip())
+    try:
+        address = validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        # Not an address a form accepts (a typo at login, the seed's reserved domain): still
+        # one key for it, so that it finds itself.
+        return text.lower()
+    local_part = unicodedata.normalize("NFC", address.local_part.lower())
+    return f"{local_part}@{address.ascii_domain}"
+
+
+def check_email(email):
+    """Raise ValidationFailed unless `email` is an address the registration form would accept."""
+    try:
+        validate_email(unicodedata.normalize("NFC", (email or "").strip()), check_deliverability=False)
+    except EmailNotValidError:
+        raise ValidationFailed(_l("Escribe un correo electrónico válido, por ejemplo nombre@dominio.co.")) from None
 
 
 def hash_password(password):
