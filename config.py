@@ -112,10 +112,24 @@ SETTINGS = (
     Setting("REPORT_RATE_LIMIT", str, "20 per hour"),
     #: Password-reset requests per client address.
     Setting("RESET_RATE_LIMIT", str, "5 per minute; 30 per hour"),
-    #: Reset mails per e-mail address (beyond it: the same answer, no mail), against mail bombing.
+    #: Reset requests per e-mail address from any client, account or not (beyond it: 429), against
+    #: mail bombing.
     Setting("RESET_EMAIL_RATE_LIMIT", str, "3 per hour"),
+    #: Visits to a password-reset link (valid or not) per client address.
+    Setting("RESET_TOKEN_RATE_LIMIT", str, "10 per minute; 60 per hour"),
     #: Confirmation mails a logged-in citizen may ask for.
     Setting("CONFIRM_RESEND_RATE_LIMIT", str, "3 per hour"),
+    # Failed logins per e-mail address, from any client, account or not (accounts/throttle.py):
+    # after LOGIN_LOCK_AFTER of them each further one locks the address for LOGIN_LOCK_SECONDS,
+    # doubled each time up to LOGIN_LOCK_MAX_SECONDS; the count lasts LOGIN_FAILURE_WINDOW
+    # seconds from the first failure, and a right password or a password reset forgets it.
+    Setting("LOGIN_LOCK_AFTER", int, 5),
+    Setting("LOGIN_LOCK_SECONDS", int, 60),
+    Setting("LOGIN_LOCK_MAX_SECONDS", int, 3600),
+    Setting("LOGIN_FAILURE_WINDOW", int, 24 * 3600),
+    #: Failed logins across all accounts; beyond it every login waits for the window to end
+    #: (a brake on credential stuffing: many accounts, one guess each).
+    Setting("LOGIN_FAILURE_RATE_LIMIT", str, "50 per 5 minutes; 300 per hour"),
     #: Results page and public CSVs per client, one budget for both: each computes the whole
     #: tally, so a loop of anonymous requests must not be able to keep the database busy.
     Setting("RESULTS_RATE_LIMIT", str, "60 per minute"),
@@ -237,6 +251,10 @@ class TestingConfig(Config):
     REPORT_RATE_LIMIT = "10000 per minute"
     RESET_RATE_LIMIT = "10000 per minute"
     RESET_EMAIL_RATE_LIMIT = "10000 per minute"
+    RESET_TOKEN_RATE_LIMIT = "10000 per minute"
+    LOGIN_FAILURE_RATE_LIMIT = "10000 per minute"
+    # Per-address login locks stay on but out of reach; throttle tests lower the threshold.
+    LOGIN_LOCK_AFTER = 10000
     CONFIRM_RESEND_RATE_LIMIT = "10000 per minute"
     RESULTS_RATE_LIMIT = "10000 per minute"
     MAIL_BACKEND = "file"

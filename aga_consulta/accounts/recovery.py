@@ -17,11 +17,12 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from sqlalchemy import func, update
 
 from aga_consulta import mail
+from aga_consulta.accounts import throttle
 from aga_consulta.accounts.models import User, new_session_token
 from aga_consulta.accounts.passwords import password_problem
 from aga_consulta.accounts.services import WeakPassword, get_user_by_email, hash_password, normalize_email
 from aga_consulta.errors import DomainError
-from aga_consulta.extensions import db, limiter
+from aga_consulta.extensions import db
 from aga_consulta.timeutil import utcnow
 
 log = logging.getLogger("aga_consulta.accounts")
@@ -135,6 +136,8 @@ def reset_password(token, new_password, now=None):
         raise InvalidLink()
     db.session.commit()
     db.session.refresh(user)
+    # The link proved the mailbox: a login lock on the address ends with it.
+    throttle.forget_login_failures(user.email)
     log.info("password reset ok user_id=%s", user.id)
     return user
 
@@ -148,36 +151,26 @@ def _duration(seconds):
     return format_timedelta(timedelta(seconds=seconds), threshold=1)
 
 
-def _address_quota_left(email):
-    # Per-address cap on reset mails, on the rate limiter's storage (Redis in production),
-    # so that nobody can flood someone's mailbox from many addresses.
-    from limits import parse_many
-
-    digest = hashlib.sha256(email.encode()).hexdigest()[:32]
-    try:
-        return all(
-            limiter.limiter.hit(item, "reset-mail", digest)
-            for item in parse_many(current_app.config["RESET_EMAIL_RATE_LIMIT"])
-        )
-    except Exception:  # noqa: BLE001  (storage trouble must not block recovery)
-        log.exception("reset mail quota unavailable; sending anyway")
-        return True
-
-
 def request_password_reset(email, link_for, now=None):
     """Mail a reset link if `email` belongs to an active account; return whether a mail went out.
 
     The caller shows the same answer either way (no account enumeration). `link_for(token)`
     turns a token into the absolute URL of the reset page, or None when no trustworthy URL
     can be built (then nothing is sent).
+
+    :raises throttle.ResetsExceeded: RESET_EMAIL_RATE_LIMIT requests for this address, from
+        any client, counted before the lookup so that an unknown address is refused alike.
     """
     email = normalize_email(email)
+    # Per address, on the rate limiter's storage (Redis in production): nobody can flood
+    # someone's mailbox from many client addresses.
+    wait = throttle.spend("reset-mail", email, current_app.config["RESET_EMAIL_RATE_LIMIT"])
+    if wait:
+        log.warning("password reset throttled for an address")
+        raise throttle.ResetsExceeded(wait)
     user = get_user_by_email(email)
     if user is None or not user.active:
         log.info("password reset requested for no active account")
-        return False
-    if not _address_quota_left(email):
-        log.warning("password reset mail throttled user_id=%s", user.id)
         return False
     # In the background: a registered address must not answer slower than an unknown one.
     return _mail_link(

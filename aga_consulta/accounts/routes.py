@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from aga_consulta.accounts import recovery, services
+from aga_consulta.accounts import recovery, services, throttle
 from aga_consulta.accounts.forms import (
     ConfirmEmailForm,
     ForgotPasswordForm,
@@ -51,6 +51,14 @@ def _no_store(response):
     # the link does not travel on as the Referer of the page's own stylesheet request.
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _throttled(template, form, error, **context):
+    """The form again, with the refusal and when to try again: 429 with Retry-After."""
+    form.form_errors.append(error.message)
+    response = current_app.make_response((render_template(template, form=form, **context), error.status))
+    response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 
@@ -105,7 +113,10 @@ def login():
         return redirect(_next_target() or url_for("portal.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data, remote_addr=request.remote_addr)
+        try:
+            user = services.authenticate(form.email.data, form.password.data, remote_addr=request.remote_addr)
+        except throttle.TooManyAttempts as error:
+            return _throttled("accounts/login.html", form, error, next=_next_target())
         if user is not None:
             _start_session(user, remember=form.remember.data)
             log.info("login ok user_id=%s", user.id)
@@ -148,7 +159,10 @@ def forgot_password():
     """Ask for a reset link; the answer never says whether the e-mail has an account."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        recovery.request_password_reset(form.email.data, _link_for("accounts.reset_password"))
+        try:
+            recovery.request_password_reset(form.email.data, _link_for("accounts.reset_password"))
+        except throttle.TooManyAttempts as error:
+            return _throttled("accounts/forgot_password.html", form, error)
         flash(_("Si hay una cuenta activa con ese correo, te enviamos un enlace para elegir una nueva contraseña. Revisa tu bandeja de entrada y la de correo no deseado."), "info")
         return redirect(url_for("accounts.login"), code=303)
     status = 400 if request.method == "POST" else 200
@@ -164,6 +178,7 @@ def _invalid_link(error, retry_endpoint):
 
 
 @bp.route("/auth/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RESET_TOKEN_RATE_LIMIT"])
 def reset_password(token):
     """Choose a new password through a mailed link; all other sessions end."""
     try:

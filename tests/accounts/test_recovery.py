@@ -6,7 +6,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.security import check_password_hash
 
-from aga_consulta.accounts import recovery
+from aga_consulta.accounts import recovery, throttle
 from aga_consulta.accounts.models import User
 from aga_consulta.accounts.services import WeakPassword, authenticate
 from aga_consulta.comments.models import Comment
@@ -208,12 +208,19 @@ class TestRequestPasswordReset:
         assert recovery.request_password_reset("ana@example.co", link_for) is False
         assert outbox.messages() == []
 
-    def test_mails_per_address_are_capped(self, factory, outbox, config):
+    def test_requests_per_address_are_capped_account_or_not(self, factory, outbox, config):
         factory.user(email="ana@example.co")
         config(RESET_EMAIL_RATE_LIMIT="2 per hour")
-        sent = [recovery.request_password_reset("ana@example.co", link_for) for _ in range(4)]
-        assert sent == [True, True, False, False]
+        sent = [recovery.request_password_reset("ana@example.co", link_for) for _ in range(2)]
+        assert sent == [True, True]
+        with pytest.raises(throttle.ResetsExceeded) as refused:
+            recovery.request_password_reset(" ANA@example.co", link_for)
+        assert 3500 < refused.value.retry_after <= 3600
         assert len(outbox.messages()) == 2
+        # An unknown address is counted and refused alike: the refusal reveals no account.
+        assert [recovery.request_password_reset("nadie@example.co", link_for) for _ in range(2)] == [False, False]
+        with pytest.raises(throttle.ResetsExceeded):
+            recovery.request_password_reset("nadie@example.co", link_for)
 
     def test_no_trustworthy_link_means_no_mail(self, factory, outbox):
         factory.user(email="ana@example.co")
