@@ -107,6 +107,9 @@ SETTINGS = (
     Setting("RATELIMIT_KEY_PREFIX", str, "aga"),
     Setting("LOGIN_RATE_LIMIT", str, "10 per minute; 60 per hour"),
     Setting("REGISTER_RATE_LIMIT", str, "10 per minute; 100 per day"),
+    #: Registration mails per e-mail address (a confirmation link, or the notice to an existing
+    #: account's owner); beyond it the same answer, no mail.
+    Setting("REGISTER_EMAIL_RATE_LIMIT", str, "3 per day"),
     Setting("VOTE_RATE_LIMIT", str, "60 per minute"),
     Setting("COMMENT_RATE_LIMIT", str, "10 per minute; 100 per day"),
     Setting("REPORT_RATE_LIMIT", str, "20 per hour"),
@@ -246,6 +249,7 @@ class TestingConfig(Config):
     # Limits stay on (the code path is exercised) but high; rate-limit tests lower them.
     LOGIN_RATE_LIMIT = "10000 per minute"
     REGISTER_RATE_LIMIT = "10000 per minute"
+    REGISTER_EMAIL_RATE_LIMIT = "10000 per minute"
     VOTE_RATE_LIMIT = "10000 per minute"
     COMMENT_RATE_LIMIT = "10000 per minute"
     REPORT_RATE_LIMIT = "10000 per minute"

@@ -246,10 +246,41 @@ def confirm_email(token, now=None):
     return user, True
 
 
-def send_confirmation(user, link_for, now=None):
+def send_confirmation(user, link_for, now=None, background=False):
     """Mail `user` a link that confirms the address; return whether it went out."""
     return _mail_link(
         user, "confirmation", link_for(make_confirmation_token(user, now)), _("Confirma tu correo electrónico"),
         _("Para votar y comentar en la consulta ciudadana, confirma que este es tu correo abriendo este enlace:"),
         [_("El enlace vence en %(duration)s. Si no creaste una cuenta, ignora este mensaje.", duration=_duration(current_app.config["EMAIL_CONFIRMATION_MAX_AGE"]))],
+        background=background,
+    )
+
+
+def mail_after_registration(email, new_user, confirmation_link_for, login_url, reset_url, now=None):
+    """Mail the one message a registration with confirmation on sends; return whether it went out.
+
+    A new account (`new_user`) gets its confirmation link; an address that already has an
+    account (`new_user` None) gets a notice that someone tried to register with it, with
+    the way to log in or to reset the password. Both go in the background and spend the
+    same per-address quota (REGISTER_EMAIL_RATE_LIMIT), so that the answer, and its time,
+    are the same in both cases and nobody can flood a mailbox through the form.
+    """
+    email = normalize_email(email)
+    if throttle.spend("register-mail", email, current_app.config["REGISTER_EMAIL_RATE_LIMIT"]):
+        log.warning("registration mail throttled for an address")
+        return False
+    if new_user is not None:
+        return send_confirmation(new_user, confirmation_link_for, now, background=True)
+    owner = get_user_by_email(email)
+    if owner is None or not owner.active:
+        log.info("registration notice for no active account")
+        return False
+    if reset_url is None:
+        login_url = None  # no trustworthy address for the links: no mail (logged)
+    return _mail_link(
+        owner, "registration notice", login_url, _("Intento de registro con tu correo"),
+        _("Alguien intentó crear una cuenta en la consulta ciudadana con este correo, pero ya tienes una. Si fuiste tú, no necesitas otra: inicia sesión aquí:"),
+        [_("Si olvidaste tu contraseña, pide un enlace para cambiarla aquí:") + "\n" + (reset_url or ""),
+         _("Si no fuiste tú, ignora este mensaje: tu cuenta no cambió y nadie puede usar tu correo para crear otra.")],
+        background=True,
     )

@@ -31,6 +31,7 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_OPTIONS": {},
     "LOGIN_RATE_LIMIT": "10 per minute; 60 per hour",
     "REGISTER_RATE_LIMIT": "10 per minute; 100 per day",
+    "REGISTER_EMAIL_RATE_LIMIT": "3 per day",
     "VOTE_RATE_LIMIT": "60 per minute",
     "COMMENT_RATE_LIMIT": "10 per minute; 100 per day",
     "REPORT_RATE_LIMIT": "20 per hour",
