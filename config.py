@@ -106,7 +106,13 @@ SETTINGS = (
     Setting("RATELIMIT_ENABLED", bool, True),
     Setting("RATELIMIT_KEY_PREFIX", str, "aga"),
     Setting("LOGIN_RATE_LIMIT", str, "10 per minute; 60 per hour"),
-    Setting("REGISTER_RATE_LIMIT", str, "10 per minute; 100 per day"),
+    #: Registrations answered as accepted per client address (accounts it may open); a form
+    #: refused for bad input does not count. Tight against throwaway accounts, but shared
+    #: addresses (carrier NAT, an event's wifi) share it too: raise it for an in-person event.
+    Setting("REGISTER_RATE_LIMIT", str, "5 per hour; 30 per day"),
+    #: Every registration form sent per client address, refused ones included (each valid
+    #: one costs a password hash).
+    Setting("REGISTER_ATTEMPT_RATE_LIMIT", str, "10 per minute; 100 per day"),
     #: Registration mails per e-mail address (a confirmation link, or the notice to an existing
     #: account's owner); beyond it the same answer, no mail.
     Setting("REGISTER_EMAIL_RATE_LIMIT", str, "3 per day"),
@@ -249,6 +255,7 @@ class TestingConfig(Config):
     # Limits stay on (the code path is exercised) but high; rate-limit tests lower them.
     LOGIN_RATE_LIMIT = "10000 per minute"
     REGISTER_RATE_LIMIT = "10000 per minute"
+    REGISTER_ATTEMPT_RATE_LIMIT = "10000 per minute"
     REGISTER_EMAIL_RATE_LIMIT = "10000 per minute"
     VOTE_RATE_LIMIT = "10000 per minute"
     COMMENT_RATE_LIMIT = "10000 per minute"
@@ -267,11 +274,13 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Production: PostgreSQL, Redis, secure cookies, SMTP; refuses a default secret."""
+    """Production: PostgreSQL, Redis, secure cookies, SMTP, e-mail confirmation; refuses a default secret."""
 
     environment = "production"
     IS_PRODUCTION = True
-    env_defaults = {"SESSION_COOKIE_SECURE": True, "MAIL_BACKEND": "smtp"}
+    # Confirmation on: an account then needs a mailbox of its own (throwaway accounts cost
+    # more), and registration answers a taken address as a new one.
+    env_defaults = {"SESSION_COOKIE_SECURE": True, "MAIL_BACKEND": "smtp", "EMAIL_CONFIRMATION_REQUIRED": True}
 
 
 CONFIGS = {

@@ -68,6 +68,9 @@ BENCH_LIMITS = {
     "REPORT_RATE_LIMIT": "1000000 per minute",
     "LOGIN_LOCK_AFTER": "1000000",
     "LOGIN_FAILURE_RATE_LIMIT": "1000000 per minute",
+    "REGISTER_ATTEMPT_RATE_LIMIT": "1000000 per minute",
+    # Simulated citizens have no mailbox: they take part without confirming.
+    "EMAIL_CONFIRMATION_REQUIRED": "0",
 }
 
 

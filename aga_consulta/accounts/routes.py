@@ -71,8 +71,15 @@ def _start_session(user, remember=False):
     login_user(user, remember=remember)
 
 
+def _accepted(response):
+    # A registration counts toward the accounts one address may open only when answered as
+    # accepted (302: a new account, or, with confirmation on, a taken address answered alike).
+    return response.status_code == 302
+
+
 @bp.route("/auth/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_ATTEMPT_RATE_LIMIT"], methods=["POST"], scope="attempts")
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"], deduct_when=_accepted)
 def register():
     """Create a citizen account and log the person in."""
     if current_user.is_authenticated:

@@ -30,7 +30,8 @@ DEFAULTS = {
     "RATELIMIT_KEY_PREFIX": "aga",
     "RATELIMIT_STORAGE_OPTIONS": {},
     "LOGIN_RATE_LIMIT": "10 per minute; 60 per hour",
-    "REGISTER_RATE_LIMIT": "10 per minute; 100 per day",
+    "REGISTER_RATE_LIMIT": "5 per hour; 30 per day",
+    "REGISTER_ATTEMPT_RATE_LIMIT": "10 per minute; 100 per day",
     "REGISTER_EMAIL_RATE_LIMIT": "3 per day",
     "VOTE_RATE_LIMIT": "60 per minute",
     "COMMENT_RATE_LIMIT": "10 per minute; 100 per day",
@@ -87,7 +88,8 @@ def test_every_default_in_development():
 def test_production_defaults_differ_only_where_declared():
     production = load(ProductionConfig, {})
     changed = {key: value for key, value in production.items() if DEFAULTS[key] != value}
-    assert changed == {"SESSION_COOKIE_SECURE": True, "REMEMBER_COOKIE_SECURE": True, "MAIL_BACKEND": "smtp"}
+    assert changed == {"SESSION_COOKIE_SECURE": True, "REMEMBER_COOKIE_SECURE": True, "MAIL_BACKEND": "smtp",
+                       "EMAIL_CONFIRMATION_REQUIRED": True}
     assert set(production) == set(DEFAULTS)
 
 
