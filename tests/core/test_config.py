@@ -43,7 +43,7 @@ DEFAULTS = {
     "LOGIN_LOCK_SECONDS": 60,
     "LOGIN_LOCK_MAX_SECONDS": 3600,
     "LOGIN_FAILURE_WINDOW": 24 * 3600,
-    "LOGIN_FAILURE_RATE_LIMIT": "50 per 5 minutes; 300 per hour",
+    "LOGIN_FAILURE_RATE_LIMIT": "500 per 5 minutes; 3000 per hour",
     "CONFIRM_RESEND_RATE_LIMIT": "3 per hour",
     "RESULTS_RATE_LIMIT": "60 per minute",
     "PROXY_FIX_X_FOR": 0,
