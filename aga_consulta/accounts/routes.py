@@ -81,7 +81,7 @@ def _accepted(response):
 @limiter.limit(lambda: current_app.config["REGISTER_ATTEMPT_RATE_LIMIT"], methods=["POST"], scope="attempts")
 @limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"], deduct_when=_accepted)
 def register():
-    """Create a citizen account and log the person in."""
+    """Create a citizen account; log the person in, or, with confirmation on, mail the next step."""
     if current_user.is_authenticated:
         return redirect(url_for("portal.index"))
     form = RegistrationForm()
@@ -113,11 +113,9 @@ def register():
 
 
 def _registration_mailed(email, user):
-    """The one answer to a registration with confirmation on, whether the address was new or not.
-
-    Nobody is logged in (an address with an account could not be): the mail carries the
-    next step, a confirmation link for a new account, a notice to the existing owner.
-    """
+    """The one answer to a registration with confirmation on, whether the address was new or not."""
+    # Nobody is logged in (an address with an account could not be): the mail carries the
+    # next step, a confirmation link for a new account, a notice to the existing owner.
     recovery.mail_after_registration(
         email, user, _link_for("accounts.confirm_email"),
         _absolute_url("accounts.login"), _absolute_url("accounts.forgot_password"),

@@ -284,6 +284,36 @@ class TestEmailConfirmation:
         assert recovery.confirmation_pending(reload(user)) is False
 
 
+class TestMailAfterRegistration:
+    LOGIN, RESET = "https://consulta.example/auth/login", "https://consulta.example/auth/password/forgot"
+
+    def confirm_link(self, token):
+        return f"https://consulta.example/auth/email/confirm/{token}"
+
+    def test_a_new_account_gets_its_link_an_existing_owner_a_notice(self, factory, outbox):
+        newcomer, owner = factory.user(email="nueva@example.co"), factory.user(email="ana@example.co", name="Ana Pérez")
+        assert recovery.mail_after_registration("nueva@example.co", newcomer, self.confirm_link, self.LOGIN, self.RESET)
+        assert recovery.mail_after_registration(" ANA@example.co", None, self.confirm_link, self.LOGIN, self.RESET)
+        confirmation, notice = outbox.messages()
+        assert confirmation["Subject"] == "Confirma tu correo electrónico"
+        assert notice["To"] == owner.email and notice["Subject"] == "Intento de registro con tu correo"
+        body = outbox.text(notice)
+        assert "Hola, Ana Pérez:" in body and self.LOGIN in body and self.RESET in body
+
+    def test_no_mail_for_a_closed_account_past_the_quota_or_without_trustworthy_links(self, factory, outbox, config):
+        closed = factory.user(email="cerrada@example.co")
+        closed.active = False
+        db.session.commit()
+        factory.user(email="ana@example.co")
+        assert not recovery.mail_after_registration(closed.email, None, self.confirm_link, self.LOGIN, self.RESET)
+        assert not recovery.mail_after_registration("ana@example.co", None, self.confirm_link, None, None)
+        config(REGISTER_EMAIL_RATE_LIMIT="1 per day")
+        sent = [recovery.mail_after_registration("ana@example.co", None, self.confirm_link, self.LOGIN, self.RESET)
+                for _ in range(2)]
+        assert sent == [True, False]
+        assert len(outbox.messages()) == 1
+
+
 class TestParticipationNeedsConfirmation:
     def test_off_by_default_unconfirmed_citizens_take_part(self, factory):
         user = factory.user()
