@@ -23,7 +23,7 @@ import time
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import format_time, format_timedelta, gettext as _
+from flask_babel import format_time, format_timedelta, lazy_gettext as _l
 from limits import parse_many
 
 from aga_consulta.errors import DomainError
@@ -52,51 +52,38 @@ class TooManyAttempts(DomainError):
     status = 429
     #: Logged with the refusal; never the address.
     reason = "throttled"
+    #: The refusal, saying when to try again (%(wait)s, %(at)s filled in when raised).
+    text = _l("Hiciste demasiados intentos. Podrás intentarlo de nuevo en %(wait)s (a partir de %(at)s).")
 
     def __init__(self, retry_after):
         self.retry_after = max(1, math.ceil(retry_after))
-        super().__init__(self.describe(**_wait_and_time(self.retry_after)))
-
-    def describe(self, wait, at):
-        """The refusal in the visitor's language, saying when to try again."""
-        return _("Hiciste demasiados intentos. Podrás intentarlo de nuevo en %(wait)s (a partir de %(at)s).",
-                 wait=wait, at=at)
+        super().__init__(str(self.text) % _wait_and_time(self.retry_after))
 
 
 class LoginLocked(TooManyAttempts):
     """Too many failed logins with this e-mail address (whether or not it has an account)."""
 
     reason = "locked"
-
-    def describe(self, wait, at):
-        """Say what happened, when to try again, and the way out (a reset link)."""
-        return _("Hubo demasiados intentos fallidos de iniciar sesión con este correo. Por seguridad, podrás "
-                 "intentarlo de nuevo en %(wait)s (a partir de %(at)s). Si olvidaste tu contraseña, pide un "
-                 "enlace para cambiarla: al usarlo, el bloqueo termina.", wait=wait, at=at)
+    text = _l("Hubo demasiados intentos fallidos de iniciar sesión con este correo. Por seguridad, podrás "
+              "intentarlo de nuevo en %(wait)s (a partir de %(at)s). Si olvidaste tu contraseña, pide un "
+              "enlace para cambiarla: al usarlo, el bloqueo termina.")
 
 
 class LoginsPaused(TooManyAttempts):
     """Too many failed logins across the whole site: every login waits."""
 
     reason = "site-wide"
-
-    def describe(self, wait, at):
-        """Say that the pause is site-wide and when it ends."""
-        return _("Hay demasiados intentos fallidos de iniciar sesión en todo el sitio y, por seguridad, el inicio "
-                 "de sesión está en pausa. Podrás intentarlo de nuevo en %(wait)s (a partir de %(at)s). Las "
-                 "sesiones abiertas siguen funcionando.", wait=wait, at=at)
+    text = _l("Hay demasiados intentos fallidos de iniciar sesión en todo el sitio y, por seguridad, el inicio "
+              "de sesión está en pausa. Podrás intentarlo de nuevo en %(wait)s (a partir de %(at)s). Las "
+              "sesiones abiertas siguen funcionando.")
 
 
 class ResetsExceeded(TooManyAttempts):
     """Too many password-reset links asked for one e-mail address."""
 
     reason = "reset-quota"
-
-    def describe(self, wait, at):
-        """Point at the links already sent, and say when another may be asked for."""
-        return _("Ya se pidieron varios enlaces para cambiar la contraseña de este correo. Revisa tu bandeja de "
-                 "entrada y la de correo no deseado; podrás pedir otro en %(wait)s (a partir de %(at)s).",
-                 wait=wait, at=at)
+    text = _l("Ya se pidieron varios enlaces para cambiar la contraseña de este correo. Revisa tu bandeja de "
+              "entrada y la de correo no deseado; podrás pedir otro en %(wait)s (a partir de %(at)s).")
 
 
 def _digest(email):
