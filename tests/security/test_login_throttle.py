@@ -19,17 +19,9 @@ PAUSED = "demasiados intentos fallidos de iniciar sesión en todo el sitio"
 
 
 @pytest.fixture
-def settings(app):
-    """Set configuration keys for one test; every change is undone afterwards."""
-    saved = {}
-
-    def set_(**values):
-        for key, value in values.items():
-            saved.setdefault(key, app.config.get(key))
-            app.config[key] = value
-
-    yield set_
-    app.config.update(saved)
+def settings(app, monkeypatch):
+    """Set configuration keys for one test; monkeypatch undoes every change afterwards."""
+    return lambda **values: [monkeypatch.setitem(app.config, key, value) for key, value in values.items()]
 
 
 @pytest.fixture

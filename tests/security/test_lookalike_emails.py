@@ -38,17 +38,11 @@ def _stored_emails():
 
 
 @pytest.fixture
-def outbox(app, tmp_path):
+def outbox(app, tmp_path, monkeypatch):
     """Mail goes to a fresh directory; returns a function listing the recipients so far."""
-    previous = app.config["MAIL_OUTBOX_DIR"]
-    app.config["MAIL_OUTBOX_DIR"] = str(tmp_path)
-
-    def recipients():
-        return [BytesParser(policy=policy.default).parsebytes(path.read_bytes())["To"]
-                for path in sorted(Path(tmp_path).glob("*.eml"))]
-
-    yield recipients
-    app.config["MAIL_OUTBOX_DIR"] = previous
+    monkeypatch.setitem(app.config, "MAIL_OUTBOX_DIR", str(tmp_path))
+    return lambda: [BytesParser(policy=policy.default).parsebytes(path.read_bytes())["To"]
+                    for path in sorted(Path(tmp_path).glob("*.eml"))]
 
 
 class TestLookAlikeEmailsAreOneAccount:

@@ -30,25 +30,18 @@ def _form(email, name="Persona Nueva"):
 
 
 @pytest.fixture
-def confirmation_on(app):
-    previous = app.config["EMAIL_CONFIRMATION_REQUIRED"], app.config.get("REGISTER_EMAIL_RATE_LIMIT")
-    app.config["EMAIL_CONFIRMATION_REQUIRED"] = True
-    yield app.config
-    app.config["EMAIL_CONFIRMATION_REQUIRED"], app.config["REGISTER_EMAIL_RATE_LIMIT"] = previous
+def confirmation_on(app, monkeypatch):
+    """E-mail confirmation on (the production default) for this test."""
+    monkeypatch.setitem(app.config, "EMAIL_CONFIRMATION_REQUIRED", True)
+    return lambda key, value: monkeypatch.setitem(app.config, key, value)
 
 
 @pytest.fixture
-def outbox(app, tmp_path):
+def outbox(app, tmp_path, monkeypatch):
     """Mail goes to a fresh directory; returns a function reading the messages so far."""
-    previous = app.config["MAIL_OUTBOX_DIR"]
-    app.config["MAIL_OUTBOX_DIR"] = str(tmp_path)
-
-    def messages():
-        return [BytesParser(policy=policy.default).parsebytes(path.read_bytes())
-                for path in sorted(Path(tmp_path).glob("*.eml"))]
-
-    yield messages
-    app.config["MAIL_OUTBOX_DIR"] = previous
+    monkeypatch.setitem(app.config, "MAIL_OUTBOX_DIR", str(tmp_path))
+    return lambda: [BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+                    for path in sorted(Path(tmp_path).glob("*.eml"))]
 
 
 def _answer(app, email):
@@ -110,7 +103,7 @@ class TestRegistrationDoesNotRevealAccounts:
         assert [m["To"] for m in outbox()] == ["otra-nueva@example.co"]
 
     def test_repeated_attempts_keep_the_answer_and_stop_mailing_the_owner(self, app, factory, confirmation_on, outbox):
-        confirmation_on["REGISTER_EMAIL_RATE_LIMIT"] = "2 per day"
+        confirmation_on("REGISTER_EMAIL_RATE_LIMIT", "2 per day")
         factory.user(email="existe@example.co")
         answers = [_answer(app, "existe@example.co") for _ in range(4)]
         assert all(answer == answers[0] for answer in answers) and answers[0]["status"] == 302

@@ -21,13 +21,12 @@ def _form(email, password=PASSWORD):
 
 
 @pytest.fixture
-def production_register_limits(app):
+def production_register_limits(app, monkeypatch):
     """The production registration limits (their defaults in config.py), for this test."""
     production = get_config("production", environ={})
-    saved = {key: app.config.get(key) for key in ("REGISTER_RATE_LIMIT", "REGISTER_ATTEMPT_RATE_LIMIT")}
-    app.config.update({key: getattr(production, key, saved[key]) for key in saved})
-    yield production
-    app.config.update(saved)
+    for key in ("REGISTER_RATE_LIMIT", "REGISTER_ATTEMPT_RATE_LIMIT"):
+        monkeypatch.setitem(app.config, key, getattr(production, key, app.config.get(key)))
+    return production
 
 
 def test_production_requires_a_confirmed_email_by_default_and_development_does_not():
