@@ -106,16 +106,40 @@ SETTINGS = (
     Setting("RATELIMIT_ENABLED", bool, True),
     Setting("RATELIMIT_KEY_PREFIX", str, "aga"),
     Setting("LOGIN_RATE_LIMIT", str, "10 per minute; 60 per hour"),
-    Setting("REGISTER_RATE_LIMIT", str, "10 per minute; 100 per day"),
+    #: Registrations answered as accepted per client address (accounts it may open); a form
+    #: refused for bad input does not count. Tight against throwaway accounts, but shared
+    #: addresses (carrier NAT, an event's wifi) share it too: raise it for an in-person event.
+    Setting("REGISTER_RATE_LIMIT", str, "5 per hour; 30 per day"),
+    #: Every registration form sent per client address, refused ones included (each valid
+    #: one costs a password hash).
+    Setting("REGISTER_ATTEMPT_RATE_LIMIT", str, "10 per minute; 100 per day"),
+    #: Registration mails per e-mail address (a confirmation link, or the notice to an existing
+    #: account's owner); beyond it the same answer, no mail.
+    Setting("REGISTER_EMAIL_RATE_LIMIT", str, "3 per day"),
     Setting("VOTE_RATE_LIMIT", str, "60 per minute"),
     Setting("COMMENT_RATE_LIMIT", str, "10 per minute; 100 per day"),
     Setting("REPORT_RATE_LIMIT", str, "20 per hour"),
     #: Password-reset requests per client address.
     Setting("RESET_RATE_LIMIT", str, "5 per minute; 30 per hour"),
-    #: Reset mails per e-mail address (beyond it: the same answer, no mail), against mail bombing.
+    #: Reset requests per e-mail address from any client, account or not (beyond it: 429), against
+    #: mail bombing.
     Setting("RESET_EMAIL_RATE_LIMIT", str, "3 per hour"),
+    #: Visits to a password-reset link (valid or not) per client address.
+    Setting("RESET_TOKEN_RATE_LIMIT", str, "10 per minute; 60 per hour"),
     #: Confirmation mails a logged-in citizen may ask for.
     Setting("CONFIRM_RESEND_RATE_LIMIT", str, "3 per hour"),
+    # Failed logins per e-mail address, from any client, account or not (accounts/throttle.py):
+    # after LOGIN_LOCK_AFTER of them each further one locks the address for LOGIN_LOCK_SECONDS,
+    # doubled each time up to LOGIN_LOCK_MAX_SECONDS; the count lasts LOGIN_FAILURE_WINDOW
+    # seconds from the first failure, and a right password or a password reset forgets it.
+    Setting("LOGIN_LOCK_AFTER", int, 5),
+    Setting("LOGIN_LOCK_SECONDS", int, 60),
+    Setting("LOGIN_LOCK_MAX_SECONDS", int, 3600),
+    Setting("LOGIN_FAILURE_WINDOW", int, 24 * 3600),
+    #: Failed logins across all accounts; beyond it every login waits for the window to end
+    #: (a brake on credential stuffing: many accounts, one guess each). Sized above the
+    #: national peak of docs/deployment.md (about 5 logins a second, one in ten failing).
+    Setting("LOGIN_FAILURE_RATE_LIMIT", str, "500 per 5 minutes; 3000 per hour"),
     #: Results page and public CSVs per client, one budget for both: each computes the whole
     #: tally, so a loop of anonymous requests must not be able to keep the database busy.
     Setting("RESULTS_RATE_LIMIT", str, "60 per minute"),
@@ -236,11 +260,17 @@ class TestingConfig(Config):
     # Limits stay on (the code path is exercised) but high; rate-limit tests lower them.
     LOGIN_RATE_LIMIT = "10000 per minute"
     REGISTER_RATE_LIMIT = "10000 per minute"
+    REGISTER_ATTEMPT_RATE_LIMIT = "10000 per minute"
+    REGISTER_EMAIL_RATE_LIMIT = "10000 per minute"
     VOTE_RATE_LIMIT = "10000 per minute"
     COMMENT_RATE_LIMIT = "10000 per minute"
     REPORT_RATE_LIMIT = "10000 per minute"
     RESET_RATE_LIMIT = "10000 per minute"
     RESET_EMAIL_RATE_LIMIT = "10000 per minute"
+    RESET_TOKEN_RATE_LIMIT = "10000 per minute"
+    LOGIN_FAILURE_RATE_LIMIT = "10000 per minute"
+    # Per-address login locks stay on but out of reach; throttle tests lower the threshold.
+    LOGIN_LOCK_AFTER = 10000
     CONFIRM_RESEND_RATE_LIMIT = "10000 per minute"
     RESULTS_RATE_LIMIT = "10000 per minute"
     MAIL_BACKEND = "file"
@@ -249,11 +279,13 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Production: PostgreSQL, Redis, secure cookies, SMTP; refuses a default secret."""
+    """Production: PostgreSQL, Redis, secure cookies, SMTP, e-mail confirmation; refuses a default secret."""
 
     environment = "production"
     IS_PRODUCTION = True
-    env_defaults = {"SESSION_COOKIE_SECURE": True, "MAIL_BACKEND": "smtp"}
+    # Confirmation on: an account then needs a mailbox of its own (throwaway accounts cost
+    # more), and registration answers a taken address as a new one.
+    env_defaults = {"SESSION_COOKIE_SECURE": True, "MAIL_BACKEND": "smtp", "EMAIL_CONFIRMATION_REQUIRED": True}
 
 
 CONFIGS = {

@@ -45,6 +45,11 @@ def _read_password(password_stdin):
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_create(email, name, role, department, password_stdin):
     """Create an account with a role (the password is prompted for, or read from stdin)."""
+    try:
+        # The same address rule as the registration form, before the password prompt.
+        accounts.check_email(email)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
     password = _read_password(password_stdin)
     try:
         user = accounts.register_citizen(
@@ -62,7 +67,7 @@ def users_create(email, name, role, department, password_stdin):
 @click.argument("email")
 @click.argument("role", type=click.Choice([role.value for role in ROLES]))
 def users_set_role(email, role):
-    """Change the role of the account with EMAIL."""
+    """Change the role of the account with EMAIL (compared in its normalised form)."""
     user = accounts.get_user_by_email(email)
     if user is None:
         raise click.ClickException(f"No account with e-mail {email}.")

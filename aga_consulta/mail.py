@@ -44,7 +44,9 @@ def init_app(app):
         if backend in LOCAL_BACKENDS:
             raise RuntimeError(f"Production refuses MAIL_BACKEND={backend!r}: set MAIL_BACKEND=smtp and MAIL_SERVER.")
         if not app.config.get("PUBLIC_BASE_URL"):
-            app.logger.warning("PUBLIC_BASE_URL is not set: password-reset and confirmation mails are not sent.")
+            app.logger.warning("PUBLIC_BASE_URL is not set: password-reset and confirmation mails are not sent%s.",
+                               " (with EMAIL_CONFIRMATION_REQUIRED on, nobody can confirm an address and take part)"
+                               if app.config.get("EMAIL_CONFIRMATION_REQUIRED") else "")
 
 
 def build_message(to, subject, body, *, sender=None):

@@ -66,6 +66,11 @@ BENCH_LIMITS = {
     "VOTE_RATE_LIMIT": "1000000 per minute",
     "COMMENT_RATE_LIMIT": "1000000 per minute",
     "REPORT_RATE_LIMIT": "1000000 per minute",
+    "LOGIN_LOCK_AFTER": "1000000",
+    "LOGIN_FAILURE_RATE_LIMIT": "1000000 per minute",
+    "REGISTER_ATTEMPT_RATE_LIMIT": "1000000 per minute",
+    # Simulated citizens have no mailbox: they take part without confirming.
+    "EMAIL_CONFIRMATION_REQUIRED": "0",
 }
 
 

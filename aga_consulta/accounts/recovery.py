@@ -17,11 +17,12 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from sqlalchemy import func, update
 
 from aga_consulta import mail
+from aga_consulta.accounts import throttle
 from aga_consulta.accounts.models import User, new_session_token
 from aga_consulta.accounts.passwords import password_problem
 from aga_consulta.accounts.services import WeakPassword, get_user_by_email, hash_password, normalize_email
 from aga_consulta.errors import DomainError
-from aga_consulta.extensions import db, limiter
+from aga_consulta.extensions import db
 from aga_consulta.timeutil import utcnow
 
 log = logging.getLogger("aga_consulta.accounts")
@@ -135,6 +136,8 @@ def reset_password(token, new_password, now=None):
         raise InvalidLink()
     db.session.commit()
     db.session.refresh(user)
+    # The link proved the mailbox: a login lock on the address ends with it.
+    throttle.forget_login_failures(user.email)
     log.info("password reset ok user_id=%s", user.id)
     return user
 
@@ -148,36 +151,26 @@ def _duration(seconds):
     return format_timedelta(timedelta(seconds=seconds), threshold=1)
 
 
-def _address_quota_left(email):
-    # Per-address cap on reset mails, on the rate limiter's storage (Redis in production),
-    # so that nobody can flood someone's mailbox from many addresses.
-    from limits import parse_many
-
-    digest = hashlib.sha256(email.encode()).hexdigest()[:32]
-    try:
-        return all(
-            limiter.limiter.hit(item, "reset-mail", digest)
-            for item in parse_many(current_app.config["RESET_EMAIL_RATE_LIMIT"])
-        )
-    except Exception:  # noqa: BLE001  (storage trouble must not block recovery)
-        log.exception("reset mail quota unavailable; sending anyway")
-        return True
-
-
 def request_password_reset(email, link_for, now=None):
     """Mail a reset link if `email` belongs to an active account; return whether a mail went out.
 
     The caller shows the same answer either way (no account enumeration). `link_for(token)`
     turns a token into the absolute URL of the reset page, or None when no trustworthy URL
     can be built (then nothing is sent).
+
+    :raises throttle.ResetsExceeded: RESET_EMAIL_RATE_LIMIT requests for this address, from
+        any client, counted before the lookup so that an unknown address is refused alike.
     """
     email = normalize_email(email)
+    # Per address, on the rate limiter's storage (Redis in production): nobody can flood
+    # someone's mailbox from many client addresses.
+    wait = throttle.spend("reset-mail", email, current_app.config["RESET_EMAIL_RATE_LIMIT"])
+    if wait:
+        log.warning("password reset throttled for an address")
+        raise throttle.ResetsExceeded(wait)
     user = get_user_by_email(email)
     if user is None or not user.active:
         log.info("password reset requested for no active account")
-        return False
-    if not _address_quota_left(email):
-        log.warning("password reset mail throttled user_id=%s", user.id)
         return False
     # In the background: a registered address must not answer slower than an unknown one.
     return _mail_link(
@@ -253,10 +246,41 @@ def confirm_email(token, now=None):
     return user, True
 
 
-def send_confirmation(user, link_for, now=None):
+def send_confirmation(user, link_for, now=None, background=False):
     """Mail `user` a link that confirms the address; return whether it went out."""
     return _mail_link(
         user, "confirmation", link_for(make_confirmation_token(user, now)), _("Confirma tu correo electrónico"),
         _("Para votar y comentar en la consulta ciudadana, confirma que este es tu correo abriendo este enlace:"),
         [_("El enlace vence en %(duration)s. Si no creaste una cuenta, ignora este mensaje.", duration=_duration(current_app.config["EMAIL_CONFIRMATION_MAX_AGE"]))],
+        background=background,
+    )
+
+
+def mail_after_registration(email, new_user, confirmation_link_for, login_url, reset_url, now=None):
+    """Mail the one message a registration with confirmation on sends; return whether it went out.
+
+    A new account (`new_user`) gets its confirmation link; an address that already has an
+    account (`new_user` None) gets a notice that someone tried to register with it, with
+    the way to log in or to reset the password. Both go in the background and spend the
+    same per-address quota (REGISTER_EMAIL_RATE_LIMIT), so that the answer, and its time,
+    are the same in both cases and nobody can flood a mailbox through the form.
+    """
+    email = normalize_email(email)
+    if throttle.spend("register-mail", email, current_app.config["REGISTER_EMAIL_RATE_LIMIT"]):
+        log.warning("registration mail throttled for an address")
+        return False
+    if new_user is not None:
+        return send_confirmation(new_user, confirmation_link_for, now, background=True)
+    owner = get_user_by_email(email)
+    if owner is None or not owner.active:
+        log.info("registration notice for no active account")
+        return False
+    if reset_url is None:
+        login_url = None  # no trustworthy address for the links: no mail (logged)
+    return _mail_link(
+        owner, "registration notice", login_url, _("Intento de registro con tu correo"),
+        _("Alguien intentó crear una cuenta en la consulta ciudadana con este correo, pero ya tienes una. Si fuiste tú, no necesitas otra: inicia sesión aquí:"),
+        [_("Si olvidaste tu contraseña, pide un enlace para cambiarla aquí:") + "\n" + (reset_url or ""),
+         _("Si no fuiste tú, ignora este mensaje: tu cuenta no cambió y nadie puede usar tu correo para crear otra.")],
+        background=True,
     )

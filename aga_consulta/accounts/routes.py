@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from aga_consulta.accounts import recovery, services
+from aga_consulta.accounts import recovery, services, throttle
 from aga_consulta.accounts.forms import (
     ConfirmEmailForm,
     ForgotPasswordForm,
@@ -29,21 +29,21 @@ def _next_target():
     return target if is_safe_next(target) else None
 
 
+def _absolute_url(endpoint, **values):
+    """Return the absolute URL of `endpoint` for a mail, or None when none can be trusted."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base + url_for(endpoint, **values)
+    # Without a configured address the link would point at whatever Host header the
+    # request carried (reset-link poisoning): acceptable on a developer's machine only.
+    if current_app.config["IS_PRODUCTION"]:
+        return None
+    return url_for(endpoint, _external=True, **values)
+
+
 def _link_for(endpoint):
     """Return a function turning a token into the absolute URL of `endpoint` for a mail."""
-
-    def build(token):
-        path = url_for(endpoint, token=token)
-        base = current_app.config.get("PUBLIC_BASE_URL")
-        if base:
-            return base + path
-        # Without a configured address the link would point at whatever Host header the
-        # request carried (reset-link poisoning): acceptable on a developer's machine only.
-        if current_app.config["IS_PRODUCTION"]:
-            return None
-        return url_for(endpoint, token=token, _external=True)
-
-    return build
+    return lambda token: _absolute_url(endpoint, token=token)
 
 
 def _no_store(response):
@@ -51,6 +51,14 @@ def _no_store(response):
     # the link does not travel on as the Referer of the page's own stylesheet request.
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _throttled(template, form, error, **context):
+    """The form again, with the refusal and when to try again: 429 with Retry-After."""
+    form.form_errors.append(error.message)
+    response = current_app.make_response((render_template(template, form=form, **context), error.status))
+    response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 
@@ -63,10 +71,17 @@ def _start_session(user, remember=False):
     login_user(user, remember=remember)
 
 
+def _accepted(response):
+    # A registration counts toward the accounts one address may open only when answered as
+    # accepted (302: a new account, or, with confirmation on, a taken address answered alike).
+    return response.status_code == 302
+
+
 @bp.route("/auth/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_ATTEMPT_RATE_LIMIT"], methods=["POST"], scope="attempts")
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"], deduct_when=_accepted)
 def register():
-    """Create a citizen account and log the person in."""
+    """Create a citizen account; log the person in, or, with confirmation on, mail the next step."""
     if current_user.is_authenticated:
         return redirect(url_for("portal.index"))
     form = RegistrationForm()
@@ -80,21 +95,34 @@ def register():
                 accepted_terms=form.accept_terms.data,
             )
         except services.EmailTaken as error:
+            if recovery.confirmation_required():
+                return _registration_mailed(form.email.data, None)
+            # Without confirmation a new account is logged in at once, which an address
+            # with an account cannot imitate: the neutral refusal is the best answer left.
             form.email.errors.append(error.message)
         except DomainError as error:
             form.form_errors.append(error.message)
         else:
-            _start_session(user)
             if recovery.confirmation_required():
-                if recovery.send_confirmation(user, _link_for("accounts.confirm_email")):
-                    flash(_("¡Bienvenida o bienvenido, %(name)s! Te enviamos un correo para confirmar tu dirección: ábrelo para poder votar y comentar.", name=user.name), "success")
-                else:
-                    flash(_("¡Bienvenida o bienvenido, %(name)s! No pudimos enviarte el correo de confirmación; pide otro enlace en «Confirmar correo».", name=user.name), "error")
-            else:
-                flash(_("¡Bienvenida o bienvenido, %(name)s! Ya puedes votar y comentar.", name=user.name), "success")
+                return _registration_mailed(form.email.data, user)
+            _start_session(user)
+            flash(_("¡Bienvenida o bienvenido, %(name)s! Ya puedes votar y comentar.", name=user.name), "success")
             return redirect(_next_target() or url_for("portal.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/register.html", form=form, next=_next_target()), status
+
+
+def _registration_mailed(email, user):
+    """The one answer to a registration with confirmation on, whether the address was new or not."""
+    # Nobody is logged in (an address with an account could not be): the mail carries the
+    # next step, a confirmation link for a new account, a notice to the existing owner.
+    recovery.mail_after_registration(
+        email, user, _link_for("accounts.confirm_email"),
+        _absolute_url("accounts.login"), _absolute_url("accounts.forgot_password"),
+    )
+    flash(_("Te enviamos un correo a %(email)s con el siguiente paso. Ábrelo para confirmar tu dirección y luego inicia sesión para votar y comentar. Si no lo ves en unos minutos, revisa la carpeta de correo no deseado.",
+            email=services.normalize_email(email)), "info")
+    return redirect(url_for("accounts.login", next=_next_target()))
 
 
 @bp.route("/auth/login", methods=["GET", "POST"])
@@ -105,7 +133,10 @@ def login():
         return redirect(_next_target() or url_for("portal.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data, remote_addr=request.remote_addr)
+        try:
+            user = services.authenticate(form.email.data, form.password.data, remote_addr=request.remote_addr)
+        except throttle.TooManyAttempts as error:
+            return _throttled("accounts/login.html", form, error, next=_next_target())
         if user is not None:
             _start_session(user, remember=form.remember.data)
             log.info("login ok user_id=%s", user.id)
@@ -148,7 +179,10 @@ def forgot_password():
     """Ask for a reset link; the answer never says whether the e-mail has an account."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        recovery.request_password_reset(form.email.data, _link_for("accounts.reset_password"))
+        try:
+            recovery.request_password_reset(form.email.data, _link_for("accounts.reset_password"))
+        except throttle.TooManyAttempts as error:
+            return _throttled("accounts/forgot_password.html", form, error)
         flash(_("Si hay una cuenta activa con ese correo, te enviamos un enlace para elegir una nueva contraseña. Revisa tu bandeja de entrada y la de correo no deseado."), "info")
         return redirect(url_for("accounts.login"), code=303)
     status = 400 if request.method == "POST" else 200
@@ -164,6 +198,7 @@ def _invalid_link(error, retry_endpoint):
 
 
 @bp.route("/auth/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RESET_TOKEN_RATE_LIMIT"])
 def reset_password(token):
     """Choose a new password through a mailed link; all other sessions end."""
     try:
@@ -235,5 +270,6 @@ def confirm_email(token):
         except recovery.InvalidLink as error:
             return _invalid_link(error, "accounts.confirm_email_status")
         flash(_("¡Listo! Confirmaste tu correo electrónico.") if newly else _("Tu correo ya está confirmado."), "success")
-        return redirect(url_for("portal.index"), code=303)
+        # Registration with confirmation on logs nobody in: the next step is the login.
+        return redirect(url_for("portal.index" if current_user.is_authenticated else "accounts.login"), code=303)
     return _no_store(current_app.make_response((render_template("accounts/confirm_email.html", form=form, token=token), 200)))

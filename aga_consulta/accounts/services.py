@@ -1,12 +1,15 @@
 """Account operations: registration, authentication, roles, session rotation."""
 import logging
+import unicodedata
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from aga_consulta.accounts import throttle
 from aga_consulta.accounts.models import ROLES, Role, User, new_session_token
 from aga_consulta.accounts.passwords import password_problem
 from aga_consulta.errors import DomainError, ValidationFailed
@@ -32,8 +35,29 @@ class WeakPassword(ValidationFailed):
 
 
 def normalize_email(email):
-    """Return the canonical form of an e-mail address (trimmed, lower-case)."""
-    return (email or "").strip().lower()
+    """Return the one stored form of an e-mail address: the key every lookup compares."""
+    # email_validator's normalisation: the local part in NFC, the domain through IDNA (which
+    # also folds case and fullwidth letters), so that `ana@bücher.co`, `ana@xn--bcher-kva.co`
+    # and `ana@ｂücher.co` are one account. The local part is lower-cased, as it always was;
+    # the domain is kept in its ASCII (punycode) form, because relays without SMTPUTF8 need
+    # it and every address stored before this rule is lower-case ASCII, which maps to itself.
+    text = unicodedata.normalize("NFC", (email or "").strip())
+    try:
+        address = validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        # Not an address a form accepts (a typo at login, the seed's reserved domain): still
+        # one key for it, so that it finds itself.
+        return text.lower()
+    local_part = unicodedata.normalize("NFC", address.local_part.lower())
+    return f"{local_part}@{address.ascii_domain}"
+
+
+def check_email(email):
+    """Raise ValidationFailed unless `email` is an address the registration form would accept."""
+    try:
+        validate_email(unicodedata.normalize("NFC", (email or "").strip()), check_deliverability=False)
+    except EmailNotValidError:
+        raise ValidationFailed(_l("Escribe un correo electrónico válido, por ejemplo nombre@dominio.co.")) from None
 
 
 def hash_password(password):
@@ -88,20 +112,37 @@ def authenticate(email, password, remote_addr=None):
     """Return the active user with this e-mail and password, or None (same cost either way).
 
     A failure is logged with the client's address and the account tried (its id, never the
-    e-mail typed or the password), so that attacks on one account can be traced.
+    e-mail typed or the password), so that attacks on one account can be traced. Failures
+    are counted per e-mail address, known or not (`throttle`): enough of them lock it.
+
+    :raises throttle.TooManyAttempts: the address is locked, or every login pauses; the
+        password is not even checked.
     """
-    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    email = normalize_email(email)
+    try:
+        throttle.check_login(email)
+    except throttle.TooManyAttempts as error:
+        log.warning("login refused ip=%s reason=%s retry_after=%s", remote_addr, error.reason, error.retry_after)
+        raise
+    user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
-        log.warning("login failed ip=%s user_id=unknown", remote_addr)
-        return None
+        return _login_failed(email, remote_addr, "unknown", "unknown")
     if not check_password_hash(user.password_hash, password or ""):
-        log.warning("login failed ip=%s user_id=%s reason=password", remote_addr, user.id)
-        return None
+        return _login_failed(email, remote_addr, user.id, "password")
     if not user.active:
-        log.warning("login failed ip=%s user_id=%s reason=inactive", remote_addr, user.id)
-        return None
+        return _login_failed(email, remote_addr, user.id, "inactive")
+    throttle.forget_login_failures(email)
     return user
+
+
+def _login_failed(email, remote_addr, user_id, reason):
+    # Every kind of failure counts alike, so that the lock reveals nothing about the account.
+    log.warning("login failed ip=%s user_id=%s reason=%s", remote_addr, user_id, reason)
+    seconds = throttle.login_failed(email)
+    if seconds:
+        log.warning("login locked ip=%s user_id=%s seconds=%s", remote_addr, user_id, seconds)
+    return None
 
 
 def rotate_session_token(user):

@@ -6,7 +6,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.security import check_password_hash
 
-from aga_consulta.accounts import recovery
+from aga_consulta.accounts import recovery, throttle
 from aga_consulta.accounts.models import User
 from aga_consulta.accounts.services import WeakPassword, authenticate
 from aga_consulta.comments.models import Comment
@@ -208,12 +208,19 @@ class TestRequestPasswordReset:
         assert recovery.request_password_reset("ana@example.co", link_for) is False
         assert outbox.messages() == []
 
-    def test_mails_per_address_are_capped(self, factory, outbox, config):
+    def test_requests_per_address_are_capped_account_or_not(self, factory, outbox, config):
         factory.user(email="ana@example.co")
         config(RESET_EMAIL_RATE_LIMIT="2 per hour")
-        sent = [recovery.request_password_reset("ana@example.co", link_for) for _ in range(4)]
-        assert sent == [True, True, False, False]
+        sent = [recovery.request_password_reset("ana@example.co", link_for) for _ in range(2)]
+        assert sent == [True, True]
+        with pytest.raises(throttle.ResetsExceeded) as refused:
+            recovery.request_password_reset(" ANA@example.co", link_for)
+        assert 3500 < refused.value.retry_after <= 3600
         assert len(outbox.messages()) == 2
+        # An unknown address is counted and refused alike: the refusal reveals no account.
+        assert [recovery.request_password_reset("nadie@example.co", link_for) for _ in range(2)] == [False, False]
+        with pytest.raises(throttle.ResetsExceeded):
+            recovery.request_password_reset("nadie@example.co", link_for)
 
     def test_no_trustworthy_link_means_no_mail(self, factory, outbox):
         factory.user(email="ana@example.co")
@@ -275,6 +282,36 @@ class TestEmailConfirmation:
         assert recovery.confirmation_pending(user) is True
         recovery.confirm_email(recovery.make_confirmation_token(user))
         assert recovery.confirmation_pending(reload(user)) is False
+
+
+class TestMailAfterRegistration:
+    LOGIN, RESET = "https://consulta.example/auth/login", "https://consulta.example/auth/password/forgot"
+
+    def confirm_link(self, token):
+        return f"https://consulta.example/auth/email/confirm/{token}"
+
+    def test_a_new_account_gets_its_link_an_existing_owner_a_notice(self, factory, outbox):
+        newcomer, owner = factory.user(email="nueva@example.co"), factory.user(email="ana@example.co", name="Ana Pérez")
+        assert recovery.mail_after_registration("nueva@example.co", newcomer, self.confirm_link, self.LOGIN, self.RESET)
+        assert recovery.mail_after_registration(" ANA@example.co", None, self.confirm_link, self.LOGIN, self.RESET)
+        confirmation, notice = outbox.messages()
+        assert confirmation["Subject"] == "Confirma tu correo electrónico"
+        assert notice["To"] == owner.email and notice["Subject"] == "Intento de registro con tu correo"
+        body = outbox.text(notice)
+        assert "Hola, Ana Pérez:" in body and self.LOGIN in body and self.RESET in body
+
+    def test_no_mail_for_a_closed_account_past_the_quota_or_without_trustworthy_links(self, factory, outbox, config):
+        closed = factory.user(email="cerrada@example.co")
+        closed.active = False
+        db.session.commit()
+        factory.user(email="ana@example.co")
+        assert not recovery.mail_after_registration(closed.email, None, self.confirm_link, self.LOGIN, self.RESET)
+        assert not recovery.mail_after_registration("ana@example.co", None, self.confirm_link, None, None)
+        config(REGISTER_EMAIL_RATE_LIMIT="1 per day")
+        sent = [recovery.mail_after_registration("ana@example.co", None, self.confirm_link, self.LOGIN, self.RESET)
+                for _ in range(2)]
+        assert sent == [True, False]
+        assert len(outbox.messages()) == 1
 
 
 class TestParticipationNeedsConfirmation:

@@ -30,6 +30,28 @@ def test_email_is_unique_case_insensitively():
     assert count(User) == 1
 
 
+@pytest.mark.parametrize("spelling, stored", [
+    ("  Ana@Example.CO ", "ana@example.co"),
+    ("ana@ｅｘａｍｐｌｅ.ｃｏ", "ana@example.co"),
+    ("ana@Bücher.co", "ana@xn--bcher-kva.co"),
+    ("ana@xn--bcher-kva.co", "ana@xn--bcher-kva.co"),
+    ("Jose\u0301@example.co", "jos\u00e9@example.co"),
+    # Not addresses a form accepts: trimmed, NFC and lower-cased all the same.
+    ("Moderacion@Referencia.invalid", "moderacion@referencia.invalid"),
+    (" sin-arroba ", "sin-arroba"),
+    (None, ""),
+])
+def test_normalize_email_gives_one_form_per_mailbox(spelling, stored):
+    assert services.normalize_email(spelling) == stored
+
+
+def test_check_email_refuses_what_the_form_refuses():
+    services.check_email("ana@bücher.co")
+    for bad in ("ana@localhost", "ana", "ana@referencia.invalid", ""):
+        with pytest.raises(ValidationFailed):
+            services.check_email(bad)
+
+
 @pytest.mark.parametrize(
     "password, fragment",
     [

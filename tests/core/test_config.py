@@ -30,12 +30,20 @@ DEFAULTS = {
     "RATELIMIT_KEY_PREFIX": "aga",
     "RATELIMIT_STORAGE_OPTIONS": {},
     "LOGIN_RATE_LIMIT": "10 per minute; 60 per hour",
-    "REGISTER_RATE_LIMIT": "10 per minute; 100 per day",
+    "REGISTER_RATE_LIMIT": "5 per hour; 30 per day",
+    "REGISTER_ATTEMPT_RATE_LIMIT": "10 per minute; 100 per day",
+    "REGISTER_EMAIL_RATE_LIMIT": "3 per day",
     "VOTE_RATE_LIMIT": "60 per minute",
     "COMMENT_RATE_LIMIT": "10 per minute; 100 per day",
     "REPORT_RATE_LIMIT": "20 per hour",
     "RESET_RATE_LIMIT": "5 per minute; 30 per hour",
     "RESET_EMAIL_RATE_LIMIT": "3 per hour",
+    "RESET_TOKEN_RATE_LIMIT": "10 per minute; 60 per hour",
+    "LOGIN_LOCK_AFTER": 5,
+    "LOGIN_LOCK_SECONDS": 60,
+    "LOGIN_LOCK_MAX_SECONDS": 3600,
+    "LOGIN_FAILURE_WINDOW": 24 * 3600,
+    "LOGIN_FAILURE_RATE_LIMIT": "500 per 5 minutes; 3000 per hour",
     "CONFIRM_RESEND_RATE_LIMIT": "3 per hour",
     "RESULTS_RATE_LIMIT": "60 per minute",
     "PROXY_FIX_X_FOR": 0,
@@ -81,7 +89,8 @@ def test_every_default_in_development():
 def test_production_defaults_differ_only_where_declared():
     production = load(ProductionConfig, {})
     changed = {key: value for key, value in production.items() if DEFAULTS[key] != value}
-    assert changed == {"SESSION_COOKIE_SECURE": True, "REMEMBER_COOKIE_SECURE": True, "MAIL_BACKEND": "smtp"}
+    assert changed == {"SESSION_COOKIE_SECURE": True, "REMEMBER_COOKIE_SECURE": True, "MAIL_BACKEND": "smtp",
+                       "EMAIL_CONFIRMATION_REQUIRED": True}
     assert set(production) == set(DEFAULTS)
 
 
@@ -96,6 +105,7 @@ def test_testing_defaults_and_fixed_values():
         PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
         MAIL_BACKEND="file",
         MAIL_SMTP_IN_BACKGROUND=False,
+        LOGIN_LOCK_AFTER=10000,
         **{name: "10000 per minute" for name in DEFAULTS if name.endswith("_RATE_LIMIT")},
     )
     assert {key: getattr(testing, key) for key in DEFAULTS} == expected
@@ -215,7 +225,7 @@ def test_each_setting_declared_once_and_fixed_only_by_an_environment():
     assert [setting.name for setting in SETTINGS if hasattr(ProductionConfig, setting.key)] == []
     assert {setting.name for setting in SETTINGS if hasattr(TestingConfig, setting.key)} == {
         name for name in names if name.endswith("_RATE_LIMIT")
-    } | {"PASSWORD_HASH_METHOD", "MAIL_BACKEND", "MAIL_SMTP_IN_BACKGROUND"}
+    } | {"PASSWORD_HASH_METHOD", "MAIL_BACKEND", "MAIL_SMTP_IN_BACKGROUND", "LOGIN_LOCK_AFTER"}
 
 
 def test_every_key_the_code_reads_is_declared():

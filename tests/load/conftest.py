@@ -17,6 +17,11 @@ HIGH_LIMITS = {
     "VOTE_RATE_LIMIT": "10000 per minute",
     "COMMENT_RATE_LIMIT": "10000 per minute",
     "REPORT_RATE_LIMIT": "10000 per minute",
+    # The per-address login locks and the site-wide brake (accounts/throttle.py).
+    "LOGIN_LOCK_AFTER": "10000",
+    "LOGIN_FAILURE_RATE_LIMIT": "10000 per minute",
+    # Production confirms e-mail addresses; the tests' citizens come from the factory unconfirmed.
+    "EMAIL_CONFIRMATION_REQUIRED": "0",
 }
 
 
