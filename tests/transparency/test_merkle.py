@@ -10,7 +10,7 @@ from aga_consulta.transparency.merkle import (
     plan_nodes, root_of_leaf_hashes, root_plan, verify_consistency, verify_inclusion,
 )
 from tests.transparency.vector_cases import (
-    CONSISTENCY_FILES, INCLUSION_FILES, consistency_case, inclusion_case, tree,
+    CONSISTENCY_FILES, INCLUSION_FILES, VECTORS, consistency_case, inclusion_case, tree,
 )
 
 
@@ -71,6 +71,12 @@ def test_roots_of_the_reference_tree_for_every_size():
         assert MemoryTree(hashes).root() == expected, size
         assert MemoryTree.of_entries(inputs).root(size) == expected, size
         assert rfc_mth(hashes) == expected, size
+
+
+def test_every_proof_vector_file_is_run():
+    on_disk = {path for path in VECTORS.rglob("*.json")} - {VECTORS / "rfc6962-tree.json", VECTORS / "signed-note-kat.json"}
+    run = {case.values[0] for case in INCLUSION_FILES + CONSISTENCY_FILES}
+    assert run == on_disk and len(run) == 196
 
 
 @pytest.mark.parametrize("path", INCLUSION_FILES)

@@ -13,9 +13,10 @@ def _b64(value):
 
 
 def _cases(kind):
-    files = sorted((VECTORS / kind).glob("*/*.json"))
+    # Every file at any depth: inclusion/additional/ nests one folder more than the others.
+    files = sorted((VECTORS / kind).rglob("*.json"))
     assert files, f"no {kind} vectors found"
-    return [pytest.param(path, id=f"{path.parent.name}/{path.stem}") for path in files]
+    return [pytest.param(path, id=str(path.relative_to(VECTORS / kind).with_suffix(""))) for path in files]
 
 
 INCLUSION_FILES = _cases("inclusion")
