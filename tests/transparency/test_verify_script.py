@@ -9,7 +9,6 @@ import json
 import random
 import subprocess
 import sys
-from datetime import timedelta
 
 import pytest
 import rfc8785
