@@ -23,8 +23,11 @@ GENERATED = [
 
 
 def _listed(sql, column):
-    match = re.search(rf"\b{column}\s+IN\s*\(([^)]*)\)", sql)
-    return match and [value.strip().strip("'") for value in match.group(1).split(",")]
+    # SQLite keeps the CHECK as written, `status IN ('a', 'b')`; PostgreSQL stores its own
+    # rewrite, `(status)::text = ANY ((ARRAY['a'::character varying, ...])::text[])`.
+    match = (re.search(rf"\b{column}\s+IN\s*\(([^)]*)\)", sql)
+             or re.search(rf"\b{column}\)?(?:::[\w ]+)?\s*=\s*ANY\s*\(\(?ARRAY\[([^\]]*)\]", sql))
+    return match and [value.split("::")[0].strip().strip("'") for value in match.group(1).split(",")]
 
 
 @pytest.mark.parametrize("table, column, enum", GENERATED, ids=lambda v: getattr(v, "__name__", v))
