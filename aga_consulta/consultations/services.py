@@ -12,7 +12,7 @@ from aga_consulta.consultations.models import Consultation
 from aga_consulta.errors import ConsultationClosed, DomainError, EmailNotConfirmed, NotAllowed, ValidationFailed
 from aga_consulta.extensions import db
 from aga_consulta.text import clean_text, one_line
-from aga_consulta.timeutil import to_naive_utc, utcnow
+from aga_consulta.timeutil import DATE_RANGE_MESSAGE, in_date_range, to_naive_utc, utcnow
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX = 80
@@ -67,6 +67,8 @@ def _validated_fields(title, description, opens_at, closes_at, vote_cap):
         raise ValidationFailed(_l("La descripción es demasiado larga (máximo %(max)d caracteres).", max=DESCRIPTION_MAX))
     if opens_at is None or closes_at is None:
         raise ValidationFailed(_l("Indica la apertura y el cierre."))
+    if not (in_date_range(opens_at) and in_date_range(closes_at)):
+        raise ValidationFailed(DATE_RANGE_MESSAGE)
     opens_at, closes_at = to_naive_utc(opens_at), to_naive_utc(closes_at)
     if closes_at <= opens_at:
         raise ValidationFailed(_l("La fecha de cierre debe ser posterior a la de apertura."))
@@ -88,7 +90,8 @@ def create_consultation(*, slug, title, opens_at, closes_at, description="", vot
     `actor` is the admin creating it (audited); None for the reference seed and tests.
 
     :raises NotAllowed: the actor is not an admin.
-    :raises ValidationFailed: a bad slug, title, description, window or vote cap.
+    :raises ValidationFailed: a bad slug, title, description, window (years outside
+        timeutil.YEAR_MIN-YEAR_MAX included) or vote cap.
     :raises SlugTaken: the slug is in use.
     """
     if actor is not None:
@@ -117,7 +120,8 @@ def update_consultation(actor, consultation, *, title, opens_at, closes_at, desc
     The slug never changes: links and exports depend on it.
 
     :raises NotAllowed: the actor is not a moderator or admin.
-    :raises ValidationFailed: a bad title, window or vote cap.
+    :raises ValidationFailed: a bad title, window (years outside timeutil.YEAR_MIN-YEAR_MAX
+        included) or vote cap.
     """
     ensure_moderator(actor)
     fields = _validated_fields(title, description, opens_at, closes_at, vote_cap)

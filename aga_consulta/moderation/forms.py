@@ -27,6 +27,7 @@ from aga_consulta.proposals import services as proposals
 from aga_consulta.proposals.models import SCOPES, STATUSES
 from aga_consulta.text import REASON_MAX, REASON_MIN
 from aga_consulta.territory.divipola import department_choices
+from aga_consulta.timeutil import DATE_RANGE_MESSAGE, YEAR_MAX, YEAR_MIN, in_date_range
 
 ROLE_LABELS = {
     "citizen": _l("Ciudadanía"),
@@ -58,12 +59,36 @@ def site_timezone():
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
+def in_date_range_validator(form, field):
+    """Refuse a date or time outside the years the whole site accepts (timeutil.YEAR_MIN-YEAR_MAX)."""
+    if field.data is not None and not in_date_range(field.data):
+        raise ValidationError(DATE_RANGE_MESSAGE)
+
+
+class BoundedDateField(DateField):
+    """A date input bounded to the accepted years; a value that is not a date is not shown back."""
+
+    def __init__(self, label=None, validators=(), **kwargs):
+        kwargs.setdefault("render_kw", {"min": f"{YEAR_MIN}-01-01", "max": f"{YEAR_MAX}-12-31"})
+        super().__init__(label, validators=[*validators, in_date_range_validator], **kwargs)
+
+    def _value(self):
+        # Only a parsed date goes back into the page: a GET filter is a link anyone can
+        # craft, and echoing its raw text would put that text on a staff page.
+        return self.data.strftime(self.format[0]) if self.data else ""
+
+
 class LocalDateTimeField(DateTimeLocalField):
     """A datetime-local input read and shown in the site's time zone.
 
     Data coming from the database (naive UTC) is shown in local time; submitted values
-    come back as aware datetimes, which the services store as naive UTC.
+    come back as aware datetimes, which the services store as naive UTC. Bounded to the
+    accepted years, like every date the site takes in.
     """
+
+    def __init__(self, label=None, validators=(), **kwargs):
+        kwargs.setdefault("render_kw", {"min": f"{YEAR_MIN}-01-01T00:00", "max": f"{YEAR_MAX}-12-31T23:59"})
+        super().__init__(label, validators=[*validators, in_date_range_validator], **kwargs)
 
     def process_data(self, value):
         """Show a stored naive-UTC datetime in the site's time zone."""
@@ -167,8 +192,8 @@ class LogFilterForm(FlaskForm):
     action = SelectField(_l("Acción"), choices=[("", _l("Todas"))] + [(a, ACTION_LABELS[a]) for a in AUDIT_ACTIONS],
                          default="")
     actor = SelectField(_l("Persona"), choices=[], default="")
-    date_from = DateField(_l("Desde"), validators=[Optional()])
-    date_to = DateField(_l("Hasta (inclusive)"), validators=[Optional()])
+    date_from = BoundedDateField(_l("Desde"), validators=[Optional()])
+    date_to = BoundedDateField(_l("Hasta (inclusive)"), validators=[Optional()])
     page = IntegerField(_l("Página"), validators=[Optional(), NumberRange(min=1, max=100000)], default=1)
 
     def validate_date_to(self, field):
@@ -201,7 +226,9 @@ class ConsultationForm(FlaskForm):
     )
 
     def validate_closes_at(self, field):
-        """The window must not be empty."""
+        """The window must not be empty (said only once both ends are acceptable dates)."""
+        if field.errors or self.opens_at.errors:
+            return
         if field.data and self.opens_at.data and field.data <= self.opens_at.data:
             raise ValidationError(_l("La fecha de cierre debe ser posterior a la de apertura."))
 

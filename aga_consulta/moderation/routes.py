@@ -334,7 +334,9 @@ def log():
         (str(user.id), f"{user.name} ({ROLE_LABELS.get(user.role, user.role)})") for user in queries.audit_actors()
     ]
     if not form.validate():
-        abort(400)
+        # The filters come back with each problem beside its field, and no entries: a
+        # half-applied filter would list what the person did not ask for.
+        return render_template("moderation/log.html", form=form), 400
     tz = site_timezone()
     date_from = local_day_bounds(form.date_from.data, tz)[0] if form.date_from.data else None
     date_to = local_day_bounds(form.date_to.data, tz)[1] if form.date_to.data else None

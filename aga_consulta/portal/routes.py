@@ -21,7 +21,7 @@ from aga_consulta.security import is_safe_next
 from aga_consulta.tally.counts import proposal_counts
 from aga_consulta.timeutil import utcnow
 from aga_consulta.voting.forms import VoteForm
-from aga_consulta.voting.services import active_vote_count, has_active_vote, voted_proposal_ids
+from aga_consulta.voting.services import accepts_votes, active_vote_count, has_active_vote, voted_proposal_ids
 from aga_consulta.web import get_or_404, or_404
 
 bp = Blueprint("portal", __name__)
@@ -116,6 +116,7 @@ def consultation(slug):
         page_args=args,
         voted=voted,
         votes_used=used,
+        accepts_votes=accepts_votes,
     )
 
 
@@ -137,6 +138,7 @@ def proposal(proposal_id):
         proposal=proposal,
         consultation=proposal.consultation,
         is_open=proposal.consultation.is_open(),
+        accepts_votes=accepts_votes(proposal),
         votes=votes,
         comment_count=comments,
         thread=visible_thread(proposal.id, user),

@@ -5,14 +5,19 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from aga_consulta.accounts.permissions import ensure_moderator
 from aga_consulta.audit import record
 from aga_consulta.errors import ValidationFailed
 from aga_consulta.extensions import db
-from aga_consulta.proposals.models import Proposal
-from aga_consulta.proposals.services import FIELDS, DuplicateProposalCode, create_proposal, proposal_problems
+from aga_consulta.proposals.services import (
+    FIELDS,
+    DuplicateProposalCode,
+    code_key,
+    create_proposal,
+    proposal_problems,
+    taken_code,
+)
 from aga_consulta.timeutil import utcnow
 
 
@@ -117,9 +122,6 @@ def import_proposals_csv(actor, consultation, file, filename="", now=None):
     limit = current_app.config["PROPOSAL_IMPORT_MAX_BYTES"]
     data = file if isinstance(file, bytes) else file.read(limit + 1)
     header, rows = _parse_rows(_read_csv_text(data, report), report)
-    existing = {code.lower() for code in db.session.scalars(
-        select(Proposal.code).where(Proposal.consultation_id == consultation.id)
-    )}
     seen = {}
     cleaned_rows = []
     for number, cells in enumerate(rows, start=2):
@@ -131,9 +133,11 @@ def import_proposals_csv(actor, consultation, file, filename="", now=None):
             continue
         cleaned, problems = proposal_problems(dict(zip(header, cells)))
         row.problems.extend(problems)
-        key = cleaned.get("code", "").lower()
-        if key and key in existing:
-            row.problems.append(_l("El código %(code)s ya existe en esta consulta.", code=cleaned["code"]))
+        key = code_key(cleaned.get("code", ""))
+        taken = taken_code(consultation.id, cleaned["code"]) if key else None
+        if taken is not None:
+            # The very refusal the forms give: one rule for codes, whichever way they come in.
+            row.problems.append(DuplicateProposalCode(taken).message)
         if key and key in seen:
             row.problems.append(_l("El código %(code)s se repite (ya está en la fila %(row)d).", code=cleaned["code"], row=seen[key]))
         seen.setdefault(key, number)

@@ -6,12 +6,13 @@ the test factory) goes through `proposal_problems` and `create_proposal`.
 import re
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from aga_consulta.accounts.permissions import ensure_moderator
 from aga_consulta.audit import record
+from aga_consulta.consultations.models import Consultation
 from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.extensions import db
 from aga_consulta.proposals.models import Proposal, Theme
@@ -42,9 +43,56 @@ def with_consultation():
 
 
 class DuplicateProposalCode(DomainError):
-    """Another proposal of the consultation has this code."""
+    """Another proposal of the consultation has this code, in any mix of capitals."""
 
     message = _l("Ya existe una propuesta con ese código en esta consulta.")
+
+    def __init__(self, taken=None):
+        super().__init__(_l("Ya existe la propuesta %(code)s en esta consulta: los códigos no distinguen mayúsculas "
+                            "de minúsculas.", code=taken) if taken else None)
+
+
+def code_key(code):
+    """The form in which codes are compared: "P0" and "p0" are the same code in a consultation."""
+    # Codes are ASCII (CODE_RE), so Python's lower() and the databases' lower() agree.
+    return code.lower()
+
+
+def taken_code(consultation_id, code, *, except_id=None):
+    """Return the code of another proposal of the consultation equal to `code` but for case, or None.
+
+    The one check of code uniqueness: the forms' create and edit, the CSV import and the
+    seed all reach it (`except_id` is the proposal being edited).
+    """
+    query = select(Proposal.code).where(Proposal.consultation_id == consultation_id,
+                                        func.lower(Proposal.code) == code_key(code))
+    if except_id is not None:
+        query = query.where(Proposal.id != except_id)
+    return db.session.scalar(query.limit(1))
+
+
+def _claim_codes(consultation_id):
+    # Two moderators saving "P0" and "p0" at once would both pass taken_code, and the
+    # database's unique constraint is case-sensitive. This write makes them take turns (a
+    # row lock on PostgreSQL, the write lock on SQLite): the second waits for the first to
+    # commit, then reads its code and is refused.
+    db.session.execute(update(Consultation).where(Consultation.id == consultation_id)
+                       .values(title=Consultation.title).execution_options(synchronize_session=False))
+
+
+def ensure_code_free(consultation_id, code, *, except_id=None):
+    """Check that no other proposal of the consultation has `code`, ignoring case.
+
+    Call it in the transaction that stores the code: it holds the consultation's code
+    claim until that transaction ends.
+
+    :raises DuplicateProposalCode: the code is taken (the message names the taken one).
+    """
+    _claim_codes(consultation_id)
+    taken = taken_code(consultation_id, code, except_id=except_id)
+    if taken is not None:
+        db.session.rollback()
+        raise DuplicateProposalCode(taken)
 
 
 def code_order():
@@ -176,11 +224,12 @@ def create_proposal(consultation, values, *, actor=None, now=None, commit=True):
 
     :raises NotAllowed: the actor is not a moderator or admin.
     :raises ValidationFailed: a field breaks a rule (every problem is in the message).
-    :raises DuplicateProposalCode: the code is taken in this consultation.
+    :raises DuplicateProposalCode: the code is taken in this consultation, in any case.
     """
     if actor is not None:
         ensure_moderator(actor)
     cleaned = validated(values)
+    ensure_code_free(consultation.id, cleaned["code"])
     cleaned["theme"] = resolve_theme(cleaned["theme"])
     proposal = Proposal(consultation_id=consultation.id, **cleaned)
     db.session.add(proposal)
@@ -202,7 +251,7 @@ def update_proposal(actor, proposal, values, now=None):
 
     :raises NotAllowed: the actor is not a moderator or admin.
     :raises ValidationFailed: a field breaks a rule.
-    :raises DuplicateProposalCode: the new code is taken in this consultation.
+    :raises DuplicateProposalCode: the new code is taken in this consultation, in any case.
     """
     ensure_moderator(actor)
     cleaned = validated(values)
@@ -213,6 +262,8 @@ def update_proposal(actor, proposal, values, now=None):
     if not changed:
         db.session.rollback()
         return []
+    if "code" in changed:
+        ensure_code_free(proposal.consultation_id, cleaned["code"], except_id=proposal.id)
     for name in changed:
         setattr(proposal, name, theme if name == "theme" else cleaned[name])
     try:

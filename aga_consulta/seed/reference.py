@@ -91,11 +91,13 @@ def load_reference(reset=False, historical=False, now=None):
         shortlist_at = consultation.closes_at + timedelta(days=7)
         select_at = consultation.closes_at + timedelta(days=14)
     else:
-        # Open: the activity so far ends at loading time, and the committee's decisions
-        # are already on record so that the results page shows a complete selection.
-        activity_end = now - timedelta(minutes=1)
+        # Open: the committee's decisions are already on record so that the results page
+        # shows a complete selection. A selected or not selected proposal takes no more
+        # votes (voting.services), so the activity so far ends just before those decisions:
+        # no vote in the record could have been cast after them.
         shortlist_at = now - timedelta(days=2)
         select_at = now - timedelta(hours=6)
+        activity_end = select_at - timedelta(minutes=1)
     return load_participation(consultation, activity_end, shortlist_at, select_at)
 
 

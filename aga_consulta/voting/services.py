@@ -7,6 +7,7 @@ from aga_consulta.accounts.models import User, participation_values
 from aga_consulta.consultations.services import ensure_can_participate
 from aga_consulta.errors import DomainError
 from aga_consulta.extensions import db
+from aga_consulta.proposals.models import Proposal, ProposalStatus
 from aga_consulta.timeutil import utcnow
 from aga_consulta.voting.models import Vote
 
@@ -34,6 +35,34 @@ class NotVoted(DomainError):
 
     message = _l("No tenías un voto activo en esta propuesta.")
 
+
+class ProposalDecided(DomainError):
+    """The committee has answered the proposal (selected or not selected): it takes no more votes."""
+
+    message = _l("El comité ya decidió sobre esta propuesta: no recibe más votos. Los que recibió siguen contando.")
+
+
+#: The committee's answers. A vote is a citizen's say in which proposals the committee should
+#: select; once it has answered, a new vote would change nothing and would use up one of the
+#: citizen's capped votes. Withdrawing stays possible, so that vote can go to another proposal.
+DECIDED_STATUSES = frozenset({ProposalStatus.SELECTED, ProposalStatus.NOT_SELECTED})
+
+
+def accepts_votes(proposal):
+    """True unless the committee has decided the proposal (the pages show why not)."""
+    return proposal.status not in DECIDED_STATUSES
+
+
+def _ensure_undecided(proposal):
+    # Read from the database, not from the object the page loaded, under a share lock
+    # (PostgreSQL; SQLite already holds its write lock here): a decision being written is
+    # waited for and then seen, and one that starts later waits for this vote to commit.
+    # So no vote is ever stored after the decision that closed its proposal.
+    status = db.session.scalar(
+        select(Proposal.status).where(Proposal.id == proposal.id).with_for_update(read=True)
+    )
+    if status in DECIDED_STATUSES:
+        raise ProposalDecided()
 
 
 def _lock_citizen(citizen, now):
@@ -65,6 +94,7 @@ def cast_vote(citizen, proposal, now=None):
 
     :raises NotAllowed: the account is deactivated.
     :raises ConsultationClosed: outside the consultation's window.
+    :raises ProposalDecided: the committee has selected or not selected the proposal.
     :raises AlreadyVoted: an active vote exists (also when requests race).
     :raises VoteCapReached: the consultation's cap is reached.
     """
@@ -73,6 +103,7 @@ def cast_vote(citizen, proposal, now=None):
     ensure_can_participate(citizen, consultation, now)
     try:
         _lock_citizen(citizen, now)
+        _ensure_undecided(proposal)
         if consultation.vote_cap is not None:
             if active_vote_count(citizen.id, consultation.id) >= consultation.vote_cap:
                 raise VoteCapReached(consultation.vote_cap)
@@ -96,7 +127,7 @@ def cast_vote(citizen, proposal, now=None):
 
 
 def withdraw_vote(citizen, proposal, now=None):
-    """Withdraw the citizen's active vote for the proposal.
+    """Withdraw the citizen's active vote for the proposal (also from a decided one).
 
     :raises NotAllowed: the account is deactivated.
     :raises ConsultationClosed: outside the consultation's window.

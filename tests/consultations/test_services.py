@@ -8,6 +8,7 @@ import pytest
 from aga_consulta.consultations.models import Consultation
 from aga_consulta.consultations.services import SlugTaken
 from aga_consulta.errors import NotAllowed, ValidationFailed
+from aga_consulta.extensions import db
 from aga_consulta.consultations import services as consultations
 from tests.helpers import count
 from tests.helpers import audit_entries as entries
@@ -62,3 +63,50 @@ class TestConsultations:
             consultations.create_consultation(actor=admin, slug="tomada", title="Otra", opens_at=datetime(2026, 1, 1),
                                          closes_at=datetime(2026, 2, 1))
         assert entries() == []
+
+
+BOGOTA = ZoneInfo("America/Bogota")
+#: Out of the accepted years (timeutil.YEAR_MIN-YEAR_MAX), aware and naive: the service is
+#: also called from the CLI, the seed and tests, where no form stands in front of it.
+OUT_OF_RANGE = [
+    datetime(9999, 12, 31, 23, 59, tzinfo=BOGOTA),  # would overflow converting to UTC
+    datetime(9999, 12, 31, 23, 59),
+    datetime(1, 1, 1, 0, 0, tzinfo=BOGOTA),
+    datetime(1, 6, 15, 12, 0),
+    datetime(1999, 12, 31, 23, 59, tzinfo=BOGOTA),
+    datetime(2101, 1, 1, 0, 0, tzinfo=BOGOTA),
+]
+
+
+class TestDateRange:
+    @pytest.mark.parametrize("which", ["opens_at", "closes_at"])
+    @pytest.mark.parametrize("when", OUT_OF_RANGE)
+    def test_create_refuses_a_window_outside_the_accepted_years(self, admin, which, when):
+        values = dict(opens_at=datetime(2026, 1, 1, tzinfo=BOGOTA), closes_at=datetime(2026, 2, 1, tzinfo=BOGOTA))
+        values[which] = when
+        with pytest.raises(ValidationFailed) as refused:
+            consultations.create_consultation(actor=admin, slug="fuera", title="Título válido", **values)
+        assert str(refused.value.message) == "Indica una fecha entre los años 2000 y 2100."
+        assert count(Consultation) == 0 and entries() == []
+
+    @pytest.mark.parametrize("which", ["opens_at", "closes_at"])
+    @pytest.mark.parametrize("when", OUT_OF_RANGE)
+    def test_update_refuses_a_window_outside_the_accepted_years(self, factory, moderator, which, when):
+        consultation = factory.consultation()
+        before = (consultation.opens_at, consultation.closes_at)
+        values = dict(opens_at=consultation.opens_at, closes_at=consultation.closes_at)
+        values[which] = when
+        with pytest.raises(ValidationFailed) as refused:
+            consultations.update_consultation(moderator, consultation, title="Otro título", **values)
+        assert "entre los años 2000 y 2100" in str(refused.value.message)
+        db.session.rollback()
+        assert (consultation.opens_at, consultation.closes_at, consultation.title) == before + ("Consulta de prueba",)
+        assert entries("consultation.update") == []
+
+    def test_the_first_and_last_accepted_minutes(self, admin):
+        consultation = consultations.create_consultation(
+            actor=admin, slug="bordes", title="Título válido",
+            opens_at=datetime(2000, 1, 1, 0, 0, tzinfo=BOGOTA), closes_at=datetime(2100, 12, 31, 23, 59, tzinfo=BOGOTA),
+        )
+        # The last minute of 2100 in Bogotá is already 2101 in UTC: the bound is the year as entered.
+        assert (consultation.opens_at, consultation.closes_at) == (datetime(2000, 1, 1, 5, 0), datetime(2101, 1, 1, 4, 59))

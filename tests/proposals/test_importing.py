@@ -51,7 +51,7 @@ class TestImport:
         report = error.value.report
         assert [row.number for row in report.bad_rows] == [5, 6, 7, 8]
         problems = {row.number: " ".join(str(p) for p in row.problems) for row in report.rows}
-        assert "ya existe" in problems[5]
+        assert "Ya existe la propuesta EXISTE" in problems[5]
         assert "departamento" in problems[6]
         assert "se repite" in problems[7] and "fila 2" in problems[7]
         assert "celdas" in problems[8]
@@ -77,3 +77,13 @@ class TestImport:
         with pytest.raises(NotAllowed):
             importing.import_proposals_csv(factory.user(), factory.consultation(), GOOD_CSV.encode())
         assert count(Proposal) == 0
+
+    def test_a_code_differing_only_in_case_is_refused_with_the_forms_message(self, factory, moderator):
+        consultation = factory.consultation()
+        factory.proposal(consultation, code="P0")
+        with pytest.raises(importing.ImportRejected) as error:
+            importing.import_proposals_csv(moderator, consultation, (HEADER + "p0,Otra propuesta,national,,,,,,\n").encode())
+        (row,) = error.value.report.bad_rows
+        assert [str(p) for p in row.problems] == [
+            "Ya existe la propuesta P0 en esta consulta: los códigos no distinguen mayúsculas de minúsculas."]
+        assert count(Proposal) == 1 and entries() == []

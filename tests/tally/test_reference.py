@@ -128,3 +128,20 @@ def test_reference_reports_never_predate_their_reporters(runner):
     assert rows, "the reference consultation has reported comments"
     assert all(reporter_since <= reported_at and comment_at <= reported_at
                for reported_at, reporter_since, comment_at in rows)
+
+
+def test_no_reference_vote_postdates_the_decision_that_closed_its_proposal(runner):
+    """The open reference keeps the rule it shows: a selected or not selected proposal takes no more votes."""
+    from sqlalchemy import func, select
+
+    from aga_consulta.extensions import db
+
+    assert runner.invoke(args=["seed", "reference"]).exit_code == 0
+    decided = select(StatusDecision.proposal_id, func.min(StatusDecision.created_at).label("at")).where(
+        StatusDecision.to_status.in_(("selected", "not_selected"))).group_by(StatusDecision.proposal_id).subquery()
+    assert db.session.scalar(select(func.count()).select_from(decided)) == 10
+    late = db.session.scalar(
+        select(func.count()).select_from(Vote).join(decided, decided.c.proposal_id == Vote.proposal_id)
+        .where(Vote.cast_at >= decided.c.at)
+    )
+    assert late == 0

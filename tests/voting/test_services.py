@@ -132,3 +132,80 @@ def test_database_refuses_a_second_active_vote_directly(factory):
         db.session.commit()
     db.session.rollback()
     assert count(Vote) == 1
+
+
+def _decide(factory, proposal, status):
+    """Move a proposal through the workflow to `status` (selected or not_selected)."""
+    from aga_consulta.proposals.workflow import change_status
+
+    moderator = factory.user(role="moderator")
+    change_status(moderator, proposal, "shortlisted", "Pasa a la preselección")
+    change_status(moderator, proposal, status, "Decisión del comité")
+
+
+DECIDED = "El comité ya decidió sobre esta propuesta"
+
+
+@pytest.mark.parametrize("status", ["selected", "not_selected"])
+def test_a_decided_proposal_takes_no_votes_while_open(factory, status):
+    citizen = factory.user()
+    proposal = factory.proposal(factory.consultation())
+    _decide(factory, proposal, status)
+    assert not services.accepts_votes(proposal)
+    with pytest.raises(services.ProposalDecided) as refused:
+        services.cast_vote(citizen, proposal)
+    assert refused.value.status == 409 and DECIDED in str(refused.value.message)
+    assert count(Vote) == 0
+
+
+def test_votes_cast_before_the_decision_stay_and_may_be_withdrawn(factory):
+    ana, beto = factory.user(), factory.user()
+    consultation = factory.consultation(vote_cap=1)
+    proposal, other = factory.proposal(consultation), factory.proposal(consultation)
+    services.cast_vote(ana, proposal)
+    services.cast_vote(beto, proposal)
+    _decide(factory, proposal, "not_selected")
+    assert count(Vote, Vote.withdrawn_at.is_(None)) == 2
+    # A capped vote on a proposal the committee turned down can go to another one.
+    services.withdraw_vote(ana, proposal)
+    services.cast_vote(ana, other)
+    with pytest.raises(services.ProposalDecided):
+        services.cast_vote(ana, proposal)
+    assert services.has_active_vote(beto.id, proposal.id)
+
+
+def test_a_proposal_moved_back_to_the_shortlist_takes_votes_again(factory):
+    from aga_consulta.proposals.workflow import change_status
+
+    proposal = factory.proposal(factory.consultation())
+    _decide(factory, proposal, "selected")
+    change_status(factory.user(role="moderator"), proposal, "shortlisted", "Se revisa de nuevo")
+    assert services.accepts_votes(proposal)
+    services.cast_vote(factory.user(), proposal)
+    assert count(Vote) == 1
+
+
+def test_a_closed_consultation_says_it_is_closed_before_the_proposal_is_decided(factory):
+    proposal = factory.proposal(factory.consultation())
+    _decide(factory, proposal, "selected")
+    proposal.consultation.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    with pytest.raises(ConsultationClosed):
+        services.cast_vote(factory.user(), proposal)
+
+
+def test_a_decision_committed_after_the_proposal_was_read_is_seen(app, factory):
+    """The race window pinned: the page loaded the proposal undecided, the committee decided, then the vote came."""
+    from aga_consulta.accounts.models import User
+    from aga_consulta.proposals.models import Proposal
+
+    citizen = factory.user()
+    proposal = factory.proposal(factory.consultation())
+    stale = db.session.get(Proposal, proposal.id)
+    with app.app_context():  # another request, its own session
+        _decide(factory, db.session.get(Proposal, proposal.id), "selected")
+        db.session.remove()
+    assert stale.status == "received"  # this session still holds what it read before
+    with pytest.raises(services.ProposalDecided):
+        services.cast_vote(db.session.get(User, citizen.id), stale)
+    assert count(Vote) == 0
