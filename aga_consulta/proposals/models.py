@@ -43,6 +43,8 @@ class Proposal(db.Model):
     __tablename__ = "proposals"
     __table_args__ = (
         db.UniqueConstraint("consultation_id", "code", name="uq_proposals_consultation_code"),
+        # Codes differ by more than case (migration 0005); the services give the message.
+        db.Index("uq_proposals_consultation_lower_code", "consultation_id", db.text("lower(code)"), unique=True),
         check_in("scope", Scope, name="scope_valid"),
         check_in("status", ProposalStatus, name="status_valid"),
         # A department exactly when subnational; a municipality only with a department.

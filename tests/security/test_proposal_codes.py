@@ -68,3 +68,17 @@ def test_the_edit_form_may_change_the_case_of_the_proposals_own_code(client, pla
     response = client.post(f"/moderation/proposals/{proposal.id}/edit", data=dict(FIELDS, code="p0"))
     assert response.status_code == 303
     assert codes() == ["p0"] and len(audit_entries("proposal.update")) == 1
+
+
+def test_the_database_itself_refuses_a_code_differing_only_in_case(factory):
+    """Migration 0005's index: a write that skips the services is refused too."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    proposal = factory.proposal(factory.consultation(), code="P0")
+    with pytest.raises(IntegrityError):
+        db.session.execute(text(
+            "INSERT INTO proposals (consultation_id, code, title, summary, body, scope, proposer, status,"
+            " status_reason, created_at) SELECT consultation_id, 'p0', title, summary, body, scope, proposer,"
+            " status, status_reason, created_at FROM proposals WHERE id = :id"), {"id": proposal.id})
+    db.session.rollback()
