@@ -87,6 +87,7 @@ def _register_blueprints(app):
     from aga_consulta.exports import routes as exports
     from aga_consulta.moderation import routes as moderation
     from aga_consulta.portal.routes import bp as portal_bp
+    from aga_consulta.processes.routes import bp as processes_bp
     from aga_consulta.tally.routes import bp as tally_bp
     from aga_consulta.voting.routes import bp as voting_bp
 
@@ -95,6 +96,7 @@ def _register_blueprints(app):
         accounts_bp, voting_bp, comments_bp,
         moderation.bp,  # /moderation/*
         tally_bp,  # the public results page
+        processes_bp,  # co-creation processes: timeline and results sheet
         exports.bp, exports.moderator_bp,  # open data, and the full set under /moderation/
     ):
         app.register_blueprint(blueprint)

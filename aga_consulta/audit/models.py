@@ -17,6 +17,7 @@ AUDIT_ACTIONS = (
     "consultation.update",
     "user.role",
     "export.download",
+    "process.create",
 )
 
 #: Who may appear as the actor of an audit entry ("system": the application itself).

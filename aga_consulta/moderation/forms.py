@@ -47,6 +47,7 @@ ACTION_LABELS = {
     "consultation.update": _l("Consulta editada"),
     "user.role": _l("Cambio de rol"),
     "export.download": _l("Exportación descargada"),
+    "process.create": _l("Proceso de co-creación creado"),
 }
 
 STATUS_CHOICES = [(status, STATUS_LABELS[status]) for status in STATUSES]
