@@ -7,3 +7,4 @@ from aga_consulta.proposals.models import Proposal, StatusDecision, Theme  # noq
 from aga_consulta.territory.models import Department  # noqa: F401
 from aga_consulta.voting.models import Vote  # noqa: F401
 from aga_consulta.processes.models import Process, Step  # noqa: F401
+from aga_consulta.surveys.models import Answer, Option, Question, Response, Survey  # noqa: F401

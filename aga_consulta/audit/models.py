@@ -18,6 +18,7 @@ AUDIT_ACTIONS = (
     "user.role",
     "export.download",
     "process.create",
+    "survey.create",
 )
 
 #: Who may appear as the actor of an audit entry ("system": the application itself).

@@ -48,6 +48,7 @@ ACTION_LABELS = {
     "user.role": _l("Cambio de rol"),
     "export.download": _l("Exportación descargada"),
     "process.create": _l("Proceso de co-creación creado"),
+    "survey.create": _l("Encuesta creada"),
 }
 
 STATUS_CHOICES = [(status, STATUS_LABELS[status]) for status in STATUSES]

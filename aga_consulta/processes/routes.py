@@ -2,6 +2,7 @@
 from flask import Blueprint, Response, abort, render_template
 
 from aga_consulta.processes import csvfile, services
+from aga_consulta.surveys.services import csv_rows as survey_csv_rows
 from aga_consulta.processes.labels import METRIC_LABELS, STATE_LABELS, STEP_LABELS
 from aga_consulta.timeutil import utcnow
 from aga_consulta.web import or_404, results_limit
@@ -23,7 +24,7 @@ def show(slug):
     """Show a process's timeline (published in advance) and its results sheet."""
     process = or_404(services.get_by_slug(slug))
     tally = services.compute_process_tally(process)
-    return render_template("processes/show.html", process=process, tally=tally,
+    return render_template("processes/show.html", process=process, tally=tally, survey=services.process_survey(process),
                            sheet=services.results_sheet(process, tally), now=utcnow())
 
 
@@ -40,4 +41,7 @@ def export(slug, name):
     process = or_404(services.get_by_slug(slug))
     if name == "results_sheet":
         return _csv(process, name, ("step", "metric", "value"), services.results_sheet(process))
+    if name == "survey":
+        survey = services.process_survey(process)
+        return _csv(process, name, ("question", "option", "responses"), survey_csv_rows(survey) if survey else [])
     abort(404)

@@ -33,6 +33,8 @@ from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.extensions import db
 from aga_consulta.processes.models import CONSULTATION_KINDS, STEP_KINDS, Process, Step, StepKind
 from aga_consulta.proposals.models import SCOPES
+from aga_consulta.surveys.models import Response, Survey
+from aga_consulta.surveys.services import respondent_count, survey_of_step
 from aga_consulta.tally.services import compute_tally, participants_subquery
 from aga_consulta.text import clean_text, one_line
 from aga_consulta.timeutil import to_naive_utc, utcnow
@@ -168,10 +170,19 @@ def _call_figures(process, tally):
 def _account_ids(process, consultation):
     """Selects of the account ids that took part in some step (see distinct_people)."""
     selects = []
+    survey = process_survey(process)
+    if survey is not None:
+        selects.append(select(Response.user_id).where(Response.survey_id == survey.id))
     if consultation is not None:
         people = participants_subquery(consultation.id)
         selects.append(select(people.c.user_id))
     return selects
+
+
+def process_survey(process):
+    """Return the survey of the process's thematic-survey step, or None."""
+    step = step_of(process, StepKind.THEMATIC_SURVEY)
+    return survey_of_step(step.id) if step is not None else None
 
 
 def _unlinked_people(process):
@@ -191,10 +202,11 @@ def distinct_people(process, consultation=None):
 def compute_process_tally(process):
     """Return the contract's process tally dict (see the module docstring for each figure)."""
     consultation, tally = _consultation_figures(process)
+    survey = process_survey(process)
     selected = tally["selected"] if tally else {"total": 0, **_empty_scopes()}
     return {
         "process": process.slug,
-        "survey": {"respondents": 0},
+        "survey": {"respondents": respondent_count(survey.id) if survey is not None else 0},
         "workshops": {"sessions": 0, "participants": 0},
         "experts": {"sessions": 0, "participants": 0},
         "call": _call_figures(process, tally),

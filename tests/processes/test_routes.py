@@ -58,3 +58,17 @@ def test_tally_process_prints_the_contract_json(runner, process):
     assert table.exit_code == 0 and "distinct_people" in table.output
     missing = runner.invoke(args=["tally-process", "nada"])
     assert missing.exit_code != 0 and "No process" in missing.output
+
+
+def test_the_survey_csv_has_question_option_responses(client, factory, process):
+    from aga_consulta.surveys.services import submit_response
+    from tests.surveys.conftest import build_survey, good_answers
+
+    survey = build_survey(step=process.steps[0])
+    submit_response(factory.user(), survey, good_answers(survey, free_text="=HYPERLINK(1)"))
+    response = client.get("/processes/plan-v/export/survey.csv")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["question", "option", "responses"]
+    assert ["¿Qué tema es el más urgente?", "Datos abiertos", "1"] in rows
+    assert "HYPERLINK" not in response.get_data(as_text=True)
+    assert f'/surveys/{survey.id}' in client.get("/processes/plan-v").get_data(as_text=True)

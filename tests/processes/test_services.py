@@ -105,3 +105,21 @@ def test_a_process_without_a_consultation_step_has_zero_figures():
     tally = compute_process_tally(process)
     assert tally["consultation"]["slug"] is None and tally["distinct_people"] == 0
     assert [row[0] for row in results_sheet(process, tally)] == ["thematic_survey", "all"]
+
+
+def test_survey_respondents_count_once_and_people_count_once_across_steps(factory, process):
+    from tests.surveys.conftest import build_survey, good_answers
+    from aga_consulta.surveys.services import submit_response
+
+    survey = build_survey(step=process.steps[0])
+    consultation = process.steps[4].consultation
+    proposal = factory.proposal(consultation, code="N-1")
+    both, survey_only = factory.user(), factory.user()
+    for citizen in (both, survey_only):
+        submit_response(citizen, survey, good_answers(survey))
+    submit_response(both, survey, good_answers(survey))  # answering again: still one respondent
+    cast_vote(both, proposal)
+    tally = compute_process_tally(process)
+    assert tally["survey"] == {"respondents": 2}
+    assert tally["consultation"]["participants"] == 1
+    assert tally["distinct_people"] == 2
