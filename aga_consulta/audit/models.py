@@ -19,6 +19,10 @@ AUDIT_ACTIONS = (
     "export.download",
     "process.create",
     "survey.create",
+    "event.create",
+    "event.attendance",
+    "event.import",
+    "event.notes",
 )
 
 #: Who may appear as the actor of an audit entry ("system": the application itself).

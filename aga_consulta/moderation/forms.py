@@ -49,6 +49,10 @@ ACTION_LABELS = {
     "export.download": _l("Exportación descargada"),
     "process.create": _l("Proceso de co-creación creado"),
     "survey.create": _l("Encuesta creada"),
+    "event.create": _l("Taller o sesión creado"),
+    "event.attendance": _l("Asistencia registrada"),
+    "event.import": _l("Planilla de asistencia importada"),
+    "event.notes": _l("Relatoría publicada"),
 }
 
 STATUS_CHOICES = [(status, STATUS_LABELS[status]) for status in STATUSES]

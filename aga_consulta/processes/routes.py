@@ -25,6 +25,7 @@ def show(slug):
     process = or_404(services.get_by_slug(slug))
     tally = services.compute_process_tally(process)
     return render_template("processes/show.html", process=process, tally=tally, survey=services.process_survey(process),
+                           events=dict((step.id, events) for step, events in services.process_events(process)),
                            sheet=services.results_sheet(process, tally), now=utcnow())
 
 
@@ -44,4 +45,7 @@ def export(slug, name):
     if name == "survey":
         survey = services.process_survey(process)
         return _csv(process, name, ("question", "option", "responses"), survey_csv_rows(survey) if survey else [])
+    if name == "events":
+        return _csv(process, name, ("event", "step", "kind", "theme", "starts_at", "place", "attendees", "notes_published"),
+                    services.event_rows(process))
     abort(404)

@@ -30,6 +30,8 @@ from sqlalchemy.orm import selectinload
 from aga_consulta.accounts.permissions import ensure_admin
 from aga_consulta.audit import record
 from aga_consulta.errors import DomainError, ValidationFailed
+from aga_consulta.events.models import Attendance, Event
+from aga_consulta.events.services import attendance_by_event, attendee_count, events_of_step
 from aga_consulta.extensions import db
 from aga_consulta.processes.models import CONSULTATION_KINDS, STEP_KINDS, Process, Step, StepKind
 from aga_consulta.proposals.models import SCOPES
@@ -37,7 +39,7 @@ from aga_consulta.surveys.models import Response, Survey
 from aga_consulta.surveys.services import respondent_count, survey_of_step
 from aga_consulta.tally.services import compute_tally, participants_subquery
 from aga_consulta.text import clean_text, one_line
-from aga_consulta.timeutil import to_naive_utc, utcnow
+from aga_consulta.timeutil import isoformat_utc, to_naive_utc, utcnow
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX = 80
@@ -173,6 +175,8 @@ def _account_ids(process, consultation):
     survey = process_survey(process)
     if survey is not None:
         selects.append(select(Response.user_id).where(Response.survey_id == survey.id))
+    selects.append(select(Attendance.user_id).join(Event, Event.id == Attendance.event_id)
+                   .where(Event.step_id.in_(_step_ids(process)), Attendance.user_id.is_not(None)))
     if consultation is not None:
         people = participants_subquery(consultation.id)
         selects.append(select(people.c.user_id))
@@ -185,8 +189,23 @@ def process_survey(process):
     return survey_of_step(step.id) if step is not None else None
 
 
+def _step_ids(process):
+    return [step.id for step in process.steps]
+
+
 def _unlinked_people(process):
-    return 0
+    return db.session.scalar(
+        select(func.count()).select_from(Attendance).join(Event, Event.id == Attendance.event_id)
+        .where(Event.step_id.in_(_step_ids(process)), Attendance.user_id.is_(None))
+    )
+
+
+def event_figures(process, kind):
+    """Return {sessions, participants} of the process's step of this kind (zeros without one)."""
+    step = step_of(process, kind)
+    events = events_of_step(step.id) if step is not None else []
+    ids = [event.id for event in events]
+    return {"sessions": len(ids), "participants": attendee_count(ids) if ids else 0}
 
 
 def distinct_people(process, consultation=None):
@@ -207,8 +226,8 @@ def compute_process_tally(process):
     return {
         "process": process.slug,
         "survey": {"respondents": respondent_count(survey.id) if survey is not None else 0},
-        "workshops": {"sessions": 0, "participants": 0},
-        "experts": {"sessions": 0, "participants": 0},
+        "workshops": event_figures(process, StepKind.WORKSHOPS),
+        "experts": event_figures(process, StepKind.EXPERT_SESSIONS),
         "call": _call_figures(process, tally),
         "consultation": {"slug": consultation.slug if consultation else None,
                          "participants": tally["participants"] if tally else 0,
@@ -253,3 +272,20 @@ def format_table(tally):
         lines.append(f"{group:<18} {values}")
     lines.append(f"{'distinct_people':<18} {tally['distinct_people']}")
     return "\n".join(lines)
+
+
+def process_events(process):
+    """Return [(step, events)] of the process's workshop and expert-session steps."""
+    return [(step, events_of_step(step.id)) for step in process.steps
+            if step.kind in (StepKind.WORKSHOPS, StepKind.EXPERT_SESSIONS)]
+
+
+def event_rows(process):
+    """Return the public events CSV rows: one per event, attendees counted, no personal data."""
+    rows = []
+    for step, events in process_events(process):
+        counts = attendance_by_event([event.id for event in events])
+        rows += [(event.id, step.kind, event.kind, event.theme, isoformat_utc(event.starts_at),
+                  event.place or event.link, int(counts.get(event.id, 0)), event.notes_published_at is not None)
+                 for event in events]
+    return rows

@@ -72,3 +72,18 @@ def test_the_survey_csv_has_question_option_responses(client, factory, process):
     assert ["¿Qué tema es el más urgente?", "Datos abiertos", "1"] in rows
     assert "HYPERLINK" not in response.get_data(as_text=True)
     assert f'/surveys/{survey.id}' in client.get("/processes/plan-v").get_data(as_text=True)
+
+
+def test_the_events_csv_lists_each_event_with_its_attendees(client, process, moderator):
+    from datetime import timedelta
+    from aga_consulta.events.services import create_event, record_attendance
+    from aga_consulta.timeutil import utcnow
+
+    start = utcnow() - timedelta(days=30)
+    event = create_event(kind="workshop", theme="@Mesa de datos", starts_at=start, ends_at=start + timedelta(hours=2),
+                         place="Cali", step=process.steps[1])
+    record_attendance(moderator, event, department="76", sector="academia")
+    rows = list(csv.reader(io.StringIO(client.get("/processes/plan-v/export/events.csv").get_data(as_text=True))))
+    assert rows[0][:4] == ["event", "step", "kind", "theme"]
+    assert rows[1][1:4] == ["workshops", "workshop", "'@Mesa de datos"] and rows[1][6] == "1"
+    assert f"/events/{event.id}" in client.get("/processes/plan-v").get_data(as_text=True)

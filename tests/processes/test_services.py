@@ -123,3 +123,24 @@ def test_survey_respondents_count_once_and_people_count_once_across_steps(factor
     assert tally["survey"] == {"respondents": 2}
     assert tally["consultation"]["participants"] == 1
     assert tally["distinct_people"] == 2
+
+
+def test_workshop_and_expert_figures_come_from_attendance(factory, process, moderator):
+    from aga_consulta.events.services import create_event, record_attendance
+
+    start = utcnow() - timedelta(days=30)
+    def event(step, kind, theme):
+        return create_event(kind=kind, theme=theme, starts_at=start, ends_at=start + timedelta(hours=2),
+                            place="Bogotá", step=step)
+    first = event(process.steps[1], "workshop", "Mesa de datos")
+    second = event(process.steps[1], "workshop", "Mesa de justicia")
+    expert = event(process.steps[2], "expert_session", "Conversación técnica")
+    citizen = factory.user()
+    for workshop_event in (first, second):
+        record_attendance(moderator, workshop_event, department="11", sector="academia", email=citizen.email)
+    record_attendance(moderator, first, department="76", sector="civil_society")
+    record_attendance(moderator, expert, department="11", sector="academia")
+    tally = compute_process_tally(process)
+    assert tally["workshops"] == {"sessions": 2, "participants": 2}
+    assert tally["experts"] == {"sessions": 1, "participants": 1}
+    assert tally["distinct_people"] == 3  # the linked citizen once, two unlinked rows
