@@ -87,6 +87,9 @@ def _register_blueprints(app):
     from aga_consulta.exports import routes as exports
     from aga_consulta.moderation import routes as moderation
     from aga_consulta.portal.routes import bp as portal_bp
+    from aga_consulta.processes.routes import bp as processes_bp
+    from aga_consulta.surveys.routes import bp as surveys_bp
+    from aga_consulta.events.routes import bp as events_bp
     from aga_consulta.tally.routes import bp as tally_bp
     from aga_consulta.voting.routes import bp as voting_bp
 
@@ -95,6 +98,9 @@ def _register_blueprints(app):
         accounts_bp, voting_bp, comments_bp,
         moderation.bp,  # /moderation/*
         tally_bp,  # the public results page
+        processes_bp,  # co-creation processes: timeline and results sheet
+        surveys_bp,  # questionnaires and their results
+        events_bp,  # workshops and expert sessions
         exports.bp, exports.moderator_bp,  # open data, and the full set under /moderation/
     ):
         app.register_blueprint(blueprint)

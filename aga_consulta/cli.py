@@ -108,9 +108,26 @@ def tally_command(slug, as_json):
     click.echo(json.dumps(tally, ensure_ascii=False, indent=2) if as_json else format_table(tally))
 
 
+@click.command("tally-process")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print the contract's JSON instead of a table.")
+def tally_process_command(slug, as_json):
+    """Print the results sheet of the co-creation process SLUG (a table, or JSON with --json)."""
+    import json
+
+    from aga_consulta.processes.services import compute_process_tally, format_table, get_by_slug
+
+    process = get_by_slug(slug)
+    if process is None:
+        raise click.ClickException(f"No process with slug {slug!r}.")
+    tally = compute_process_tally(process)
+    click.echo(json.dumps(tally, ensure_ascii=False, indent=2) if as_json else format_table(tally))
+
+
 def register(app):
     """Attach the command groups to the app."""
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(tally_command)
+    app.cli.add_command(tally_process_command)
     app.cli.add_command(export_command)

@@ -6,3 +6,6 @@ from aga_consulta.audit.models import AuditLogEntry  # noqa: F401
 from aga_consulta.proposals.models import Proposal, StatusDecision, Theme  # noqa: F401
 from aga_consulta.territory.models import Department  # noqa: F401
 from aga_consulta.voting.models import Vote  # noqa: F401
+from aga_consulta.processes.models import Process, Step  # noqa: F401
+from aga_consulta.surveys.models import Answer, Option, Question, Response, Survey  # noqa: F401
+from aga_consulta.events.models import Attendance, Event  # noqa: F401

@@ -17,6 +17,12 @@ AUDIT_ACTIONS = (
     "consultation.update",
     "user.role",
     "export.download",
+    "process.create",
+    "survey.create",
+    "event.create",
+    "event.attendance",
+    "event.import",
+    "event.notes",
 )
 
 #: Who may appear as the actor of an audit entry ("system": the application itself).

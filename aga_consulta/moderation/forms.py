@@ -48,6 +48,12 @@ ACTION_LABELS = {
     "consultation.update": _l("Consulta editada"),
     "user.role": _l("Cambio de rol"),
     "export.download": _l("Exportación descargada"),
+    "process.create": _l("Proceso de co-creación creado"),
+    "survey.create": _l("Encuesta creada"),
+    "event.create": _l("Taller o sesión creado"),
+    "event.attendance": _l("Asistencia registrada"),
+    "event.import": _l("Planilla de asistencia importada"),
+    "event.notes": _l("Relatoría publicada"),
 }
 
 STATUS_CHOICES = [(status, STATUS_LABELS[status]) for status in STATUSES]

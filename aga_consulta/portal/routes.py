@@ -14,6 +14,7 @@ from aga_consulta.consultations import services as consultations
 from aga_consulta.extensions import db
 from aga_consulta.portal import services
 from aga_consulta.portal.forms import LanguageForm, ProposalFilterForm
+from aga_consulta.processes import services as processes
 from aga_consulta.proposals import services as proposals
 from aga_consulta.proposals import workflow
 from aga_consulta.proposals.models import Proposal
@@ -30,7 +31,8 @@ bp = Blueprint("portal", __name__)
 @bp.route("/")
 def index():
     """List consultations, open ones first."""
-    return render_template("main/index.html", consultations=consultations.list_current(), now=utcnow())
+    return render_template("main/index.html", consultations=consultations.list_current(),
+                           processes=processes.list_processes(), now=utcnow())
 
 
 @bp.route("/language", methods=["POST"])

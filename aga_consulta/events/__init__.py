@@ -1,0 +1,1 @@
+"""Events: workshops and expert sessions, their attendance and their published notes."""

@@ -1,0 +1,95 @@
+"""The public event page, and the staff's attendance, sign-in sheet import and notes."""
+from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask_babel import gettext as _
+
+from aga_consulta.accounts.permissions import refuse_non_moderators
+from aga_consulta.errors import DomainError
+from aga_consulta.events import services
+from aga_consulta.events.labels import KIND_LABELS, SECTOR_LABELS
+from aga_consulta.events.models import Event
+from aga_consulta.territory.divipola import DEPARTMENTS
+from aga_consulta.web import current_actor, get_or_404, refuse, see_other
+
+bp = Blueprint("events", __name__)
+#: Largest sign-in sheet accepted, in bytes.
+SHEET_MAX_BYTES = 1024 * 1024
+
+
+@bp.app_context_processor
+def event_labels():
+    """Labels of event kinds and sectors."""
+    return {"event_kind_label": lambda kind: KIND_LABELS.get(kind, kind),
+            "sector_label": lambda sector: SECTOR_LABELS.get(sector, sector)}
+
+
+def _page(event, problems=(), status=200):
+    return render_template("events/show.html", event=event, by_sector=services.attendance_by_sector(event),
+                           attendees=services.attendee_count([event.id]), problems=problems,
+                           departments=sorted(DEPARTMENTS.items(), key=lambda item: item[1]),
+                           sectors=SECTOR_LABELS), status
+
+
+@bp.route("/events/<int:event_id>")
+def show(event_id):
+    """Show a workshop or expert session: theme, date, place, attendance, notes."""
+    return _page(get_or_404(Event, event_id))
+
+
+def _staff_event(event_id):
+    refusal = refuse_non_moderators()
+    if refusal is not None:
+        return None, refusal
+    return get_or_404(Event, event_id), None
+
+
+@bp.route("/events/<int:event_id>/attendance", methods=["POST"])
+def attendance(event_id):
+    """Record one attendee from the check-in list (staff)."""
+    event, refusal = _staff_event(event_id)
+    if refusal is not None:
+        return refusal
+    try:
+        services.record_attendance(current_actor(), event, department=request.form.get("department"),
+                                   sector=request.form.get("sector"), email=request.form.get("email"))
+    except DomainError as error:
+        return refuse(error, url_for(".show", event_id=event.id))
+    flash(_("Asistencia registrada."), "success")
+    return see_other(".show", event_id=event.id)
+
+
+@bp.route("/events/<int:event_id>/attendance/import", methods=["POST"])
+def import_sheet(event_id):
+    """Import a sign-in sheet (CSV): every row or none, with a row-by-row report (staff)."""
+    event, refusal = _staff_event(event_id)
+    if refusal is not None:
+        return refusal
+    upload = request.files.get("sheet")
+    data = upload.read(SHEET_MAX_BYTES + 1) if upload else b""
+    try:
+        if len(data) > SHEET_MAX_BYTES:
+            raise services.SheetInvalid([(1, _("El archivo es demasiado grande."))])
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise services.SheetInvalid([(1, _("El archivo debe estar en UTF-8."))]) from None
+        stored = services.import_sheet(current_actor(), event, text)
+    except services.SheetInvalid as error:
+        return _page(event, problems=error.problems, status=400)
+    except DomainError as error:
+        return refuse(error, url_for(".show", event_id=event.id))
+    flash(_("Planilla importada: %(n)d asistentes.", n=stored), "success")
+    return see_other(".show", event_id=event.id)
+
+
+@bp.route("/events/<int:event_id>/notes", methods=["POST"])
+def notes(event_id):
+    """Publish the event's notes, the relatoría (staff)."""
+    event, refusal = _staff_event(event_id)
+    if refusal is not None:
+        return refusal
+    try:
+        services.publish_notes(current_actor(), event, request.form.get("notes", ""))
+    except DomainError as error:
+        return refuse(error, url_for(".show", event_id=event.id))
+    flash(_("Relatoría publicada."), "success")
+    return see_other(".show", event_id=event.id)

@@ -1,0 +1,1 @@
+"""Co-creation processes: an action plan's ordered steps, their timeline and the results sheet."""

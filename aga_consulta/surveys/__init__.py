@@ -1,0 +1,1 @@
+"""Surveys: questionnaires with one changeable response per citizen, and their results."""
