@@ -4,13 +4,27 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from aga_consulta.accounts.names import name_problem
 from aga_consulta.accounts.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
+from aga_consulta.errors import ValidationFailed
 from aga_consulta.territory.divipola import department_choices
+from aga_consulta.text import clean_display_name
 
 
 def _no_nul(form, field):
     if field.data and "\x00" in field.data:
         raise ValidationError(_l("El texto contiene caracteres no válidos."))
+
+
+def _citizen_name(form, field):
+    # The service applies the same rules (accounts/names.py); checked here too, so that the
+    # message stands beside the field it is about.
+    try:
+        problem = name_problem(clean_display_name(field.data or ""))
+    except ValidationFailed:
+        return  # a NUL character: _no_nul says so
+    if problem:
+        raise ValidationError(problem)
 
 
 def _new_password_field(label):
@@ -36,7 +50,7 @@ class RegistrationForm(FlaskForm):
 
     name = StringField(
         _l("Nombre completo"),
-        validators=[DataRequired(_l("Escribe tu nombre.")), Length(min=2, max=120), _no_nul],
+        validators=[DataRequired(_l("Escribe tu nombre.")), Length(min=2, max=120), _no_nul, _citizen_name],
         render_kw={"autocomplete": "name"},
     )
     email = EmailField(

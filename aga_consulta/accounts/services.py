@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from aga_consulta.accounts.models import ROLES, Role, User, new_session_token
+from aga_consulta.accounts.names import checked_name
 from aga_consulta.accounts.passwords import password_problem
 from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.extensions import db
@@ -45,15 +46,14 @@ def register_citizen(*, name, email, password, department_code, accepted_terms, 
                      email_confirmed=False, now=None):
     """Create and return a citizen account (`email_confirmed` when an operator vouches for the address).
 
-    :raises ValidationFailed: missing consent, unknown department, bad name or role.
+    :raises InvalidName: the name breaks the rules of accounts/names.py (staff-sounding included).
+    :raises ValidationFailed: missing consent, unknown department, bad role.
     :raises WeakPassword: the password breaks the policy.
     :raises EmailTaken: the (normalised) e-mail is already registered.
     """
     if not accepted_terms:
         raise ValidationFailed(_l("Debes aceptar el tratamiento de datos personales para registrarte."))
-    name = " ".join((name or "").split())
-    if not 2 <= len(name) <= 120:
-        raise ValidationFailed(_l("El nombre debe tener entre 2 y 120 caracteres."))
+    name = checked_name(name, role=role)
     if department_code not in DEPARTMENTS:
         raise ValidationFailed(_l("Elige un departamento de la lista."))
     if role not in ROLES:
