@@ -2,9 +2,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from aga_consulta.accounts.names import name_problem
+from aga_consulta.accounts.names import PUBLIC_NAME_MAX, default_public_name, name_problem
 from aga_consulta.accounts.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 from aga_consulta.errors import ValidationFailed
 from aga_consulta.territory.divipola import department_choices
@@ -25,6 +25,27 @@ def _citizen_name(form, field):
         return  # a NUL character: _no_nul says so
     if problem:
         raise ValidationError(problem)
+
+
+def _citizen_public_name(form, field):
+    # Empty is allowed: the service then uses the default (first name and initial).
+    try:
+        cleaned = clean_display_name(field.data or "")
+    except ValidationFailed:
+        return
+    problem = cleaned and name_problem(cleaned, public=True)
+    if problem:
+        raise ValidationError(problem)
+
+
+def _public_name_field():
+    return StringField(
+        _l("Nombre público"),
+        description=_l("Así aparecerás junto a tus comentarios. Si lo dejas vacío usaremos tu primer nombre y la "
+                       "inicial de tu apellido (por ejemplo, «Ana T.»)."),
+        validators=[Optional(), Length(max=PUBLIC_NAME_MAX), _no_nul, _citizen_public_name],
+        render_kw={"autocomplete": "nickname", "maxlength": PUBLIC_NAME_MAX},
+    )
 
 
 def _new_password_field(label):
@@ -53,6 +74,7 @@ class RegistrationForm(FlaskForm):
         validators=[DataRequired(_l("Escribe tu nombre.")), Length(min=2, max=120), _no_nul, _citizen_name],
         render_kw={"autocomplete": "name"},
     )
+    public_name = _public_name_field()
     email = EmailField(
         _l("Correo electrónico"),
         validators=[
@@ -80,6 +102,16 @@ class RegistrationForm(FlaskForm):
         problem = password_problem(field.data or "", email=self.email.data or "", name=self.name.data or "")
         if problem:
             raise ValidationError(problem)
+
+    def validate(self, extra_validators=None):
+        """Validate, and suggest the default public name in the empty field (shown if the form comes back)."""
+        valid = super().validate(extra_validators)
+        if not (self.public_name.data or "").strip() and not self.name.errors:
+            try:
+                self.public_name.data = default_public_name(self.name.data or "")
+            except ValidationFailed:
+                pass
+        return valid
 
 
 class LoginForm(FlaskForm):

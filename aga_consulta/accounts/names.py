@@ -1,4 +1,5 @@
-"""The rules of people's names, and the words that only staff names may carry."""
+"""The rules of people's names: the legal name (private), the public name shown beside
+comments, its default, and the words that only staff names may carry."""
 import re
 
 from flask_babel import lazy_gettext as _l
@@ -9,12 +10,19 @@ from aga_consulta.text import clean_display_name, folded
 
 NAME_MIN = 2
 NAME_MAX = 120
+PUBLIC_NAME_MAX = 60
+
+#: Little words inside surnames that are no surname's initial
+#: ("Ana de la Torre" is "Ana T.", not "Ana D.").
+_PARTICLES = frozenset({
+    "de", "del", "la", "las", "los", "y", "e", "da", "das", "do", "dos", "di", "du", "le", "van", "von", "der", "den", "ter",
+})
 
 #: Stems that make a name look like the platform speaking, wherever they occur in a word
 #: (moderación, moderadora, administración, equipo, soporte, oficial and English forms).
 _RESERVED_STEMS = ("moderac", "moderad", "moderat", "admin", "oficial", "official", "equipo", "soporte", "support")
 #: Reserved only as whole words: as parts of words they occur in real surnames (Zuloaga).
-_RESERVED_WORDS = frozenset({"aga", "mod", "mods", "staff", "team"})
+_RESERVED_WORDS = frozenset({"aga", "staff", "team"})
 #: Cyrillic and Greek letters drawn like Latin ones, and digits and signs used as letters:
 #: "Аdmin" with a Cyrillic А, or "M0derador", would pass a plain comparison.
 _LOOKALIKES = str.maketrans({
@@ -31,6 +39,24 @@ class InvalidName(ValidationFailed):
     def __init__(self, message, field):
         super().__init__(message)
         self.field = field
+
+
+def default_public_name(name):
+    """The public name suggested for `name`: the first name and the initial of the first surname,
+    or the one name it has.
+
+    Colombian names run given names then two surnames: the surname is the second word of
+    two or three ("Ana Torres Pérez" -> "Ana T."), the second-to-last of four or more ("Ana
+    María Torres Pérez" -> "Ana T."); particles do not count ("Ana de la Torre" -> "Ana T.").
+    """
+    words = clean_display_name(name).split()
+    if not words:
+        return ""
+    first = words[0][:PUBLIC_NAME_MAX - 3]
+    others = [word for word in words[1:] if folded(word) not in _PARTICLES]
+    surname = others[-2] if len(others) >= 3 else others[0] if others else ""
+    initial = next((c for c in surname if c.isalpha()), "")
+    return f"{first} {initial.upper()}." if initial else first
 
 
 def _words(name):
@@ -62,11 +88,14 @@ def is_reserved(name):
     )
 
 
-def name_problem(name, *, role=Role.CITIZEN):
+def name_problem(name, *, role=Role.CITIZEN, public=False):
     """Return why the cleaned `name` is refused (a lazy string), or None.
 
-    Staff (moderators and admins) may carry reserved words; citizens may not.
+    `public`: the public name (shorter) rather than the legal one. Staff (moderators and
+    admins) may carry reserved words; citizens may not.
     """
+    if public and not NAME_MIN <= len(name) <= PUBLIC_NAME_MAX:
+        return _l("El nombre público debe tener entre %(min)d y %(max)d caracteres.", min=NAME_MIN, max=PUBLIC_NAME_MAX)
     if not NAME_MIN <= len(name) <= NAME_MAX:
         return _l("El nombre debe tener entre %(min)d y %(max)d caracteres.", min=NAME_MIN, max=NAME_MAX)
     if not any(character.isalpha() for character in name):
@@ -77,14 +106,19 @@ def name_problem(name, *, role=Role.CITIZEN):
     return None
 
 
-def checked_name(name, *, role=Role.CITIZEN):
-    """Return the name cleaned (text.clean_display_name) and checked.
+def checked_names(name, public_name, *, role=Role.CITIZEN):
+    """Return (legal name, public name), cleaned (text.clean_display_name) and checked; an
+    empty public name gets the default.
 
-    :raises InvalidName: why, with the field "name".
+    :raises InvalidName: why, with the field ("name" or "public_name").
     :raises ValidationFailed: a NUL character.
     """
     name = clean_display_name(name)
     problem = name_problem(name, role=role)
     if problem:
         raise InvalidName(problem, "name")
-    return name
+    public_name = clean_display_name(public_name) or default_public_name(name)
+    problem = name_problem(public_name, role=role, public=True)
+    if problem:
+        raise InvalidName(problem, "public_name")
+    return name, public_name

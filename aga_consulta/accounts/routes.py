@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from aga_consulta.accounts import recovery, services
+from aga_consulta.accounts.consent import POLICY_VERSION
 from aga_consulta.accounts.forms import (
     ConfirmEmailForm,
     ForgotPasswordForm,
@@ -78,6 +79,8 @@ def register():
                 password=form.password.data,
                 department_code=form.department.data,
                 accepted_terms=form.accept_terms.data,
+                public_name=form.public_name.data,
+                consent_version=POLICY_VERSION,
             )
         except services.EmailTaken as error:
             form.email.errors.append(error.message)
