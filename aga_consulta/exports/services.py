@@ -80,10 +80,18 @@ def pseudonym_key(config):
 
 
 class Pseudonymiser:
-    """Maps a user id to a stable pseudonym: HMAC-SHA256 of the id under the deployment's key."""
+    """Maps a user id to a pseudonym of one export of one consultation: HMAC-SHA256 of the id
+    under a key derived from the deployment's key, the consultation's id and the export's name.
 
-    def __init__(self, key):
-        self._key = key
+    One pseudonym per person across every file let a reader join them: comments.csv times
+    matched the public comment times, and votes.csv then named the commenters' votes. Under
+    a key per consultation and per export the same person's pseudonyms in votes.csv and
+    comments.csv, or in two consultations, are unrelated; within one export of one
+    consultation they stay stable from download to download.
+    """
+
+    def __init__(self, key, consultation_id, export_name):
+        self._key = hmac.digest(key, f"aga_consulta/exports/{consultation_id}/{export_name}".encode(), "sha256")
 
     def __call__(self, user_id):
         """Return the pseudonym of `user_id` (80 bits of the HMAC, hex)."""
@@ -91,9 +99,9 @@ class Pseudonymiser:
         return "p-" + hmac.digest(self._key, str(user_id).encode(), "sha256")[:10].hex()
 
 
-def pseudonymiser():
-    """Return the pseudonymiser of the current app."""
-    return Pseudonymiser(pseudonym_key(current_app.config))
+def pseudonymiser(consultation_id, export_name):
+    """Return the current app's pseudonymiser of export `export_name` of the consultation."""
+    return Pseudonymiser(pseudonym_key(current_app.config), consultation_id, export_name)
 
 
 def _in_declared_order(columns, named):
@@ -151,6 +159,10 @@ class Run:
         """SELECT the export's columns: each expression labelled with its column's name, in declared order."""
         return select(*(expression.label(name) for name, expression in zip(
             self.export.columns, _in_declared_order(self.export.columns, expressions))))
+
+    def pseudonymiser(self):
+        """The pseudonyms of this export of this consultation (see Pseudonymiser)."""
+        return pseudonymiser(self.consultation.id, self.export.name)
 
     def row(self, **values):
         """One row from values named by column (for rows computed in Python, not streamed)."""
@@ -232,7 +244,7 @@ def vote_rows(run):
         .where(Vote.consultation_id == run.consultation.id, Vote.withdrawn_at.is_(None))
         .order_by(Vote.id)
     )
-    return run.stream(statement, participant=pseudonymiser(),
+    return run.stream(statement, participant=run.pseudonymiser(),
                       proposal_code=_proposal_codes(run.consultation).__getitem__)
 
 
@@ -249,7 +261,7 @@ def comment_rows(run):
         .where(Comment.consultation_id == run.consultation.id)
         .order_by(Comment.id)
     )
-    return run.stream(statement, participant=pseudonymiser(),
+    return run.stream(statement, participant=run.pseudonymiser(),
                       proposal_code=_proposal_codes(run.consultation).__getitem__)
 
 
@@ -267,7 +279,7 @@ def participant_rows(run):
         .join(User, User.id == people.c.user_id)
         .order_by(people.c.user_id)
     )
-    return run.stream(statement, participant=pseudonymiser())
+    return run.stream(statement, participant=run.pseudonymiser())
 
 
 def summary_figures(tally):
