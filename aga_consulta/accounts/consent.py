@@ -8,6 +8,9 @@ new one and accept it again.
 """
 from datetime import date
 
+from aga_consulta.extensions import db
+from aga_consulta.timeutil import utcnow
+
 POLICY_VERSION = "1.0"
 POLICY_DATE = date(2026, 11, 30)
 
@@ -15,3 +18,15 @@ POLICY_DATE = date(2026, 11, 30)
 #: el tratamiento de mis datos personales según la Ley 1581 de 2012...") that every account
 #: created before migration 0004 ticked. Migration 0004 gives those accounts this version.
 PRE_POLICY_VERSION = "0"
+
+
+def renewal_pending(user):
+    """True when `user` accepted an older policy than the current one."""
+    return user.consent_version != POLICY_VERSION
+
+
+def renew_consent(user, now=None):
+    """Record that `user` accepted the current policy, now."""
+    user.consent_version = POLICY_VERSION
+    user.consented_at = now or utcnow()
+    db.session.commit()

@@ -80,3 +80,15 @@ def test_the_registration_page_says_what_is_public(client):
     assert 'name="public_name"' in html
     assert "Qué publicamos:" in html and "solo tu nombre público" in html
     assert "tu nombre completo, tu correo, tu contraseña ni por qué propuestas votaste" in html
+
+
+def test_the_legal_pages_exist_and_registration_and_every_footer_link_them(client):
+    for url, title in (("/privacidad", "Política de tratamiento de datos personales"), ("/terminos", "Términos de uso"),
+                       ("/accesibilidad", "Declaración de accesibilidad")):
+        response = client.get(url)
+        assert response.status_code == 200 and title in response.get_data(as_text=True)
+        for page in ("/", "/auth/register", "/no-existe"):
+            footer = client.get(page).get_data(as_text=True).split("<footer", 1)[1]
+            assert f'href="{url}"' in footer, (page, url)
+    consent = client.get("/auth/register").get_data(as_text=True).split('<label for="accept_terms">', 1)[1]
+    assert 'href="/privacidad"' in consent.split("</label>", 1)[0]
