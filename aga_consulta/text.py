@@ -86,6 +86,22 @@ def clean_reason(reason):
     return reason
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Return the CSV cell a spreadsheet will show as text: a leading `'` before a formula trigger.
+
+    Only text is neutralised. Numbers (counts, ids) are written by the program, never typed
+    by a person, and stay numeric so that spreadsheets can sum them; a negative count cannot
+    occur, and if one did it would be a number, not a formula.
+    """
+    if isinstance(value, str) and value[:1] in FORMULA_TRIGGERS:
+        return "'" + value
+    return value
+
+
 def slugify(text, max_length=60):
     """Return an ASCII slug of `text` (accents dropped), or '' when nothing is left."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

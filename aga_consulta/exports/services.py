@@ -29,6 +29,7 @@ from aga_consulta.proposals.services import code_order
 from aga_consulta.tally import services as tally_services
 from aga_consulta.voting.services import vote_counts_subquery
 from aga_consulta.territory.models import Department
+from aga_consulta.text import FORMULA_TRIGGERS, neutralise  # noqa: F401  (neutralise: part of this module's API)
 from aga_consulta.voting.models import Vote
 
 AUDIENCES = ("public", "moderator")
@@ -39,8 +40,6 @@ YIELD_PER = 5000
 #: Characters buffered before a chunk is handed to the response (or the file).
 CHUNK_CHARS = 64 * 1024
 
-#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _TRIGGER_SET = frozenset(FORMULA_TRIGGERS)
 
 
@@ -48,18 +47,6 @@ class UnknownExport(DomainError):
     """No export of that name for that audience."""
 
     status = 404
-
-
-def neutralise(value):
-    """Return the cell a spreadsheet will show as text: a leading `'` before a formula trigger.
-
-    Only text is neutralised. Numbers (counts, ids) are written by the program, never typed
-    by a person, and stay numeric so that spreadsheets can sum them; a negative count cannot
-    occur, and if one did it would be a number, not a formula.
-    """
-    if isinstance(value, str) and value[:1] in _TRIGGER_SET:
-        return "'" + value
-    return value
 
 
 def _neutralised(row):
