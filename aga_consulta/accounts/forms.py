@@ -178,3 +178,57 @@ class ConfirmEmailForm(FlaskForm):
 
 class ResendConfirmationForm(FlaskForm):
     """Empty form: the button that sends a new confirmation link."""
+
+
+class ProfileForm(FlaskForm):
+    """Correct my legal name, public name and department (the holder's right to rectify)."""
+
+    name = StringField(
+        _l("Nombre completo"),
+        description=_l("Privado: solo lo ves tú y el equipo de moderación."),
+        validators=[DataRequired(_l("Escribe tu nombre.")), Length(min=2, max=120), _no_nul],
+        render_kw={"autocomplete": "name"},
+    )
+    public_name = _public_name_field()
+    department = SelectField(
+        _l("Departamento de residencia"),
+        choices=[("", _l("Elige tu departamento"))] + department_choices(),
+        validators=[DataRequired(_l("Elige tu departamento de residencia."))],
+        validate_choice=True,
+    )
+
+    def __init__(self, *args, role="citizen", **kwargs):
+        super().__init__(*args, **kwargs)
+        #: Staff may keep names that sound like staff; citizens may not.
+        self.role = role
+
+    def validate_name(self, field):
+        """The rules of accounts/names.py for this account's role."""
+        self._check(field, public=False)
+
+    def validate_public_name(self, field):
+        """The same for the public name (empty: the default)."""
+        self._check(field, public=True)
+
+    def _check(self, field, public):
+        try:
+            cleaned = clean_display_name(field.data or "")
+        except ValidationFailed:
+            return
+        problem = (cleaned or not public) and name_problem(cleaned, role=self.role, public=public)
+        if problem:
+            raise ValidationError(problem)
+
+
+class DeleteAccountForm(FlaskForm):
+    """Delete my account: my password again, and a ticked confirmation."""
+
+    password = PasswordField(
+        _l("Tu contraseña"),
+        validators=[DataRequired(_l("Escribe tu contraseña.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    confirm = BooleanField(
+        _l("Entiendo que mi cuenta se elimina para siempre y que mis comentarios y votos se conservan sin mi nombre."),
+        validators=[DataRequired(_l("Marca la casilla para confirmar que quieres eliminar tu cuenta."))],
+    )

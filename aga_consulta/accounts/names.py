@@ -12,6 +12,10 @@ NAME_MIN = 2
 NAME_MAX = 120
 PUBLIC_NAME_MAX = 60
 
+#: Stored as the legal and the public name of an account its holder deleted (accounts/profile.py);
+#: pages show it translated (User.shown_name).
+DELETED_NAME = "Participante eliminado"
+
 #: Little words inside surnames that are no surname's initial
 #: ("Ana de la Torre" is "Ana T.", not "Ana D.").
 _PARTICLES = frozenset({
@@ -20,7 +24,10 @@ _PARTICLES = frozenset({
 
 #: Stems that make a name look like the platform speaking, wherever they occur in a word
 #: (moderación, moderadora, administración, equipo, soporte, oficial and English forms).
-_RESERVED_STEMS = ("moderac", "moderad", "moderat", "admin", "oficial", "official", "equipo", "soporte", "support")
+_RESERVED_STEMS = (
+    "moderac", "moderad", "moderat", "admin", "oficial", "official", "equipo", "soporte", "support",
+    "eliminad",  # "Participante eliminado" is what deleted accounts are shown as
+)
 #: Reserved only as whole words: as parts of words they occur in real surnames (Zuloaga).
 _RESERVED_WORDS = frozenset({"aga", "staff", "team"})
 #: Cyrillic and Greek letters drawn like Latin ones, and digits and signs used as letters:

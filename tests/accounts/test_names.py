@@ -10,7 +10,7 @@ from tests.helpers import PASSWORD, count
 RESERVED = [
     "Equipo de Moderación (oficial)", "Moderación", "MODERACION", "moderador", "Ana Moderadora",
     "Administración", "admin", "Sysadmin", "El Oficial", "Cuenta Oficial", "Equipo AGA", "AGA",
-    "Soporte técnico", "Support", "Staff", "Team Colombia", "a.g.a", "A G A", "a-d-m-i-n",
+    "Soporte técnico", "Support", "Staff", "Team Colombia", "Participante eliminado", "a.g.a", "A G A", "a-d-m-i-n",
     "ＡＤＭＩＮ", "Аdmin",  # fullwidth; Cyrillic А
     "M0derador", "Adm1n", "Mode ración", "Equi po", "Soporte\u200b",
 ]
