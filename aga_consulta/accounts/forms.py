@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
+from aga_consulta.accounts.models import Role
 from aga_consulta.accounts.names import PUBLIC_NAME_MAX, default_public_name, name_problem
 from aga_consulta.accounts.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 from aga_consulta.errors import ValidationFailed
@@ -16,35 +17,50 @@ def _no_nul(form, field):
         raise ValidationError(_l("El texto contiene caracteres no válidos."))
 
 
-def _citizen_name(form, field):
-    # The service applies the same rules (accounts/names.py); checked here too, so that the
-    # message stands beside the field it is about.
-    try:
-        problem = name_problem(clean_display_name(field.data or ""))
-    except ValidationFailed:
-        return  # a NUL character: _no_nul says so
-    if problem:
-        raise ValidationError(problem)
+def _name_rules(public):
+    """A field validator applying accounts/names.py to a legal or a public name.
+
+    The service applies the same rules; the form checks them too, so that the message stands
+    beside its field. The form's `role` (a citizen's unless set) decides whether words that
+    sound like staff pass.
+    """
+    def check(form, field):
+        try:
+            cleaned = clean_display_name(field.data or "")
+        except ValidationFailed:
+            return  # a NUL character: _no_nul says so
+        problem = name_problem(cleaned, role=getattr(form, "role", Role.CITIZEN), public=public)
+        if problem:
+            raise ValidationError(problem)
+    return check
 
 
-def _citizen_public_name(form, field):
-    # Empty is allowed: the service then uses the default (first name and initial).
-    try:
-        cleaned = clean_display_name(field.data or "")
-    except ValidationFailed:
-        return
-    problem = cleaned and name_problem(cleaned, public=True)
-    if problem:
-        raise ValidationError(problem)
+def _legal_name_field(description=None):
+    return StringField(
+        _l("Nombre completo"),
+        description=description,
+        validators=[DataRequired(_l("Escribe tu nombre.")), Length(min=2, max=120), _no_nul, _name_rules(public=False)],
+        render_kw={"autocomplete": "name"},
+    )
 
 
 def _public_name_field():
+    # Optional: empty, the service uses the default (first name and the surname's initial).
     return StringField(
         _l("Nombre público"),
         description=_l("Así aparecerás junto a tus comentarios. Si lo dejas vacío usaremos tu primer nombre y la "
                        "inicial de tu apellido (por ejemplo, «Ana T.»)."),
-        validators=[Optional(), Length(max=PUBLIC_NAME_MAX), _no_nul, _citizen_public_name],
+        validators=[Optional(), Length(max=PUBLIC_NAME_MAX), _no_nul, _name_rules(public=True)],
         render_kw={"autocomplete": "nickname", "maxlength": PUBLIC_NAME_MAX},
+    )
+
+
+def _department_field():
+    return SelectField(
+        _l("Departamento de residencia"),
+        choices=[("", _l("Elige tu departamento"))] + department_choices(),
+        validators=[DataRequired(_l("Elige tu departamento de residencia."))],
+        validate_choice=True,
     )
 
 
@@ -69,11 +85,7 @@ def _password_confirm_field():
 class RegistrationForm(FlaskForm):
     """New citizen account."""
 
-    name = StringField(
-        _l("Nombre completo"),
-        validators=[DataRequired(_l("Escribe tu nombre.")), Length(min=2, max=120), _no_nul, _citizen_name],
-        render_kw={"autocomplete": "name"},
-    )
+    name = _legal_name_field()
     public_name = _public_name_field()
     email = EmailField(
         _l("Correo electrónico"),
@@ -86,12 +98,7 @@ class RegistrationForm(FlaskForm):
     )
     password = _new_password_field(_l("Contraseña"))
     password_confirm = _password_confirm_field()
-    department = SelectField(
-        _l("Departamento de residencia"),
-        choices=[("", _l("Elige tu departamento"))] + department_choices(),
-        validators=[DataRequired(_l("Elige tu departamento de residencia."))],
-        validate_choice=True,
-    )
+    department = _department_field()
     accept_terms = BooleanField(
         _l("Autorizo el tratamiento de mis datos personales según la Ley 1581 de 2012 y la política de privacidad."),
         validators=[DataRequired(_l("Debes aceptar el tratamiento de datos personales para registrarte."))],
@@ -183,41 +190,14 @@ class ResendConfirmationForm(FlaskForm):
 class ProfileForm(FlaskForm):
     """Correct my legal name, public name and department (the holder's right to rectify)."""
 
-    name = StringField(
-        _l("Nombre completo"),
-        description=_l("Privado: solo lo ves tú y el equipo de moderación."),
-        validators=[DataRequired(_l("Escribe tu nombre.")), Length(min=2, max=120), _no_nul],
-        render_kw={"autocomplete": "name"},
-    )
+    name = _legal_name_field(description=_l("Privado: solo lo ves tú y el equipo de moderación."))
     public_name = _public_name_field()
-    department = SelectField(
-        _l("Departamento de residencia"),
-        choices=[("", _l("Elige tu departamento"))] + department_choices(),
-        validators=[DataRequired(_l("Elige tu departamento de residencia."))],
-        validate_choice=True,
-    )
+    department = _department_field()
 
-    def __init__(self, *args, role="citizen", **kwargs):
+    def __init__(self, *args, role=Role.CITIZEN, **kwargs):
         super().__init__(*args, **kwargs)
-        #: Staff may keep names that sound like staff; citizens may not.
+        #: The account's role: staff may keep names that sound like staff; citizens may not.
         self.role = role
-
-    def validate_name(self, field):
-        """The rules of accounts/names.py for this account's role."""
-        self._check(field, public=False)
-
-    def validate_public_name(self, field):
-        """The same for the public name (empty: the default)."""
-        self._check(field, public=True)
-
-    def _check(self, field, public):
-        try:
-            cleaned = clean_display_name(field.data or "")
-        except ValidationFailed:
-            return
-        problem = (cleaned or not public) and name_problem(cleaned, role=self.role, public=public)
-        if problem:
-            raise ValidationError(problem)
 
 
 class DeleteAccountForm(FlaskForm):

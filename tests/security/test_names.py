@@ -47,3 +47,17 @@ def test_a_citizen_account_from_the_command_line_is_held_to_the_same_rule(runner
                                  "--password-stdin"], input=PASSWORD + "\n")
     assert result.exit_code != 0 and "reservado" in result.output
     assert count(User) == 0
+
+
+def test_correcting_the_profile_holds_citizens_and_lets_staff_keep_their_names(app, factory):
+    from aga_consulta.accounts.models import User
+
+    factory.user(email="ana@example.co", name="Ana Torres")
+    factory.user(email="mora@example.co", name="Mora Ruiz", role="moderator")
+    change = {"name": "Equipo de Moderación\u202e", "public_name": "Moderación", "department": "11"}
+    for email, status in (("ana@example.co", 400), ("mora@example.co", 303)):
+        client = app.test_client()
+        login(client, email)
+        assert client.post("/me/profile", data=change).status_code == status, email
+    names = dict(db.session.execute(select(User.email, User.name)).all())
+    assert names == {"ana@example.co": "Ana Torres", "mora@example.co": "Equipo de Moderación"}
