@@ -194,6 +194,15 @@ SETTINGS = (
     Setting("EMAIL_CONFIRMATION_REQUIRED", bool, False),
     #: Seconds an e-mail confirmation link stays valid.
     Setting("EMAIL_CONFIRMATION_MAX_AGE", int, 3 * 24 * 3600),
+
+    # The entity responsible for personal data (Ley 1581 de 2012, art. 3 and 17), named in the
+    # privacy policy, the terms and the accessibility statement (/privacidad, /terminos,
+    # /accesibilidad). The defaults are placeholders that say so: a deployment sets its own.
+    Setting("DATA_CONTROLLER_NAME", str, "Entidad responsable de la consulta (sin configurar)"),
+    Setting("DATA_CONTROLLER_NIT", str, "000.000.000-0 (sin configurar)"),
+    Setting("DATA_CONTROLLER_ADDRESS", str, "Dirección sin configurar, Bogotá D.C., Colombia"),
+    #: Where holders send queries and claims about their data, and accessibility problems.
+    Setting("DATA_CONTROLLER_EMAIL", str, "datos.personales@example.gov.co"),
 )
 
 

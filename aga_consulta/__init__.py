@@ -85,6 +85,7 @@ def _register_blueprints(app):
     from aga_consulta.accounts.routes import bp as accounts_bp
     from aga_consulta.comments.routes import bp as comments_bp
     from aga_consulta.exports import routes as exports
+    from aga_consulta.legal.routes import bp as legal_bp
     from aga_consulta.moderation import routes as moderation
     from aga_consulta.portal.routes import bp as portal_bp
     from aga_consulta.processes.routes import bp as processes_bp
@@ -102,6 +103,7 @@ def _register_blueprints(app):
         surveys_bp,  # questionnaires and their results
         events_bp,  # workshops and expert sessions
         exports.bp, exports.moderator_bp,  # open data, and the full set under /moderation/
+        legal_bp,  # privacy policy, terms of use, accessibility statement
     ):
         app.register_blueprint(blueprint)
 

@@ -30,6 +30,25 @@ def current_language():
     return str(select_locale())[:2]
 
 
+def format_minute(value):
+    """A stored (naive UTC) time as the reader's local date and time to the minute, never the seconds.
+
+    Public pages show times this way: a comment's time to the second (or the microsecond, as
+    the <time> element carried) matched the moderators' comments.csv row by row, and with it
+    the pseudonym; to the minute, several comments share each time.
+    """
+    from babel.dates import get_datetime_format
+    from flask_babel import format_date, format_time, get_locale
+
+    pattern = get_datetime_format("medium", locale=get_locale())
+    return pattern.replace("{1}", format_date(value, "medium")).replace("{0}", format_time(value, "short"))
+
+
+def iso_minute(value):
+    """A stored (naive UTC) time as an HTML/ISO 8601 UTC time to the minute: 2026-11-30T19:48Z."""
+    return value.strftime("%Y-%m-%dT%H:%MZ")
+
+
 def register(app):
     """Expose the current language and locale-aware formatters to templates."""
     from flask_babel import format_date, format_datetime, format_decimal, format_percent
@@ -39,6 +58,8 @@ def register(app):
         format_date=format_date,
         format_decimal=format_decimal,
         format_percent=format_percent,
+        format_minute=format_minute,
+        iso_minute=iso_minute,
     )
 
     @app.context_processor

@@ -803,16 +803,19 @@ def add_synthetic_votes(database_url, total):
     import psycopg
     from sqlalchemy.engine import make_url
 
+    from aga_consulta.accounts.consent import POLICY_VERSION
+
     dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(dsn, autocommit=True) as conn:
         cid = conn.execute("SELECT id FROM consultations WHERE slug = %s", (SLUG,)).fetchone()[0]
         have = conn.execute("SELECT count(*) FROM votes WHERE withdrawn_at IS NULL").fetchone()[0]
         users = max(0, (total - have) // 3)
         conn.execute(
-            "INSERT INTO users (email, name, password_hash, department_code, role, active, session_token,"
-            " consented_at, created_at) SELECT 'synthetic-' || g || '@example.co', 'Persona sintética', 'x', '11',"
-            " 'citizen', true, md5('s' || g) || md5('t' || g), now(), now() FROM generate_series(1, %s) g",
-            (users,),
+            "INSERT INTO users (email, name, public_name, password_hash, department_code, role, active, session_token,"
+            " consented_at, consent_version, created_at) SELECT 'synthetic-' || g || '@example.co', 'Persona sintética',"
+            " 'Persona S.', 'x', '11', 'citizen', true, md5('s' || g) || md5('t' || g), now(), %s, now()"
+            " FROM generate_series(1, %s) g",
+            (POLICY_VERSION, users),
         )
         conn.execute(
             "INSERT INTO votes (user_id, proposal_id, consultation_id, cast_at)"

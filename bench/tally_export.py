@@ -83,6 +83,7 @@ def fresh_schema(app):
 
 def generate(args):
     """Return the rows to load, deterministic for a given seed: dict of table -> (columns, rows)."""
+    from aga_consulta.accounts.consent import POLICY_VERSION
     from aga_consulta.territory.divipola import DEPARTMENTS
 
     rng = random.Random(args.seed)
@@ -92,10 +93,10 @@ def generate(args):
     citizen_depts = rng.choices(codes, weights=dept_weights, k=args.citizens)
     registered = [OPENS - timedelta(days=60) + timedelta(seconds=i * 30) for i in range(args.citizens)]
     users = (
-        ("id", "email", "name", "password_hash", "department_code", "role", "active", "session_token",
-         "consented_at", "created_at"),
-        [(i, f"ciudadano{i}@bench.example.co", f"Ciudadano Sintético {i}", "pbkdf2:sha256:1$x$y",
-          citizen_depts[i - 1], "citizen", True, f"{i:040x}", registered[i - 1], registered[i - 1])
+        ("id", "email", "name", "public_name", "password_hash", "department_code", "role", "active",
+         "session_token", "consented_at", "consent_version", "created_at"),
+        [(i, f"ciudadano{i}@bench.example.co", f"Ciudadano Sintético {i}", f"Ciudadano {i}", "pbkdf2:sha256:1$x$y",
+          citizen_depts[i - 1], "citizen", True, f"{i:040x}", registered[i - 1], POLICY_VERSION, registered[i - 1])
          for i in range(1, args.citizens + 1)],
     )
     consultation = (

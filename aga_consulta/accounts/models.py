@@ -2,6 +2,7 @@
 import secrets
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import case, or_
 
@@ -33,11 +34,16 @@ class User(UserMixin, db.Model):
         check_in("role", Role, name="role_valid"),
         # Stored normalised so that the unique constraint is case-insensitive.
         db.CheckConstraint("email = lower(email)", name="email_lowercase"),
+        # A deleted account is anonymised and can never act again.
+        db.CheckConstraint("deleted_at IS NULL OR NOT active", name="deleted_inactive"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
     email = db.Column(db.String(254), nullable=False, unique=True)
+    #: The legal name: private (the person, moderators and admins see it; no public page does).
     name = db.Column(db.String(120), nullable=False)
+    #: The name the person chose to be shown beside their comments (accounts/names.py).
+    public_name = db.Column(db.String(60), nullable=False)
     password_hash = db.Column(db.String(255), nullable=False)
     department_code = db.Column(
         db.String(2), db.ForeignKey("departments.code"), nullable=False, index=True
@@ -47,8 +53,10 @@ class User(UserMixin, db.Model):
     active = db.Column(db.Boolean, nullable=False, default=True, server_default=db.true())
     #: Rotated at logout and password change, so that an old cookie stops working.
     session_token = db.Column(db.String(64), nullable=False, unique=True, default=new_session_token)
-    #: When the person accepted personal-data processing (Ley 1581 de 2012).
+    #: When the person accepted personal-data processing (Ley 1581 de 2012), and which version
+    #: of the privacy policy (accounts/consent.py; "0": the registration text before it).
     consented_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    consent_version = db.Column(db.String(16), nullable=False)
     email_confirmed_at = db.Column(db.DateTime)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     #: Touched by every vote: the row lock that serialises one citizen's votes.
@@ -56,6 +64,8 @@ class User(UserMixin, db.Model):
     #: The person's first vote or comment, in any consultation (set by those services through
     #: `participation_values`): whether a report's author took part before the comment existed.
     first_participated_at = db.Column(db.DateTime)
+    #: When the holder deleted the account: it is then anonymised (accounts/profile.py).
+    deleted_at = db.Column(db.DateTime)
 
     department = db.relationship("Department", lazy="joined")
 
@@ -67,6 +77,11 @@ class User(UserMixin, db.Model):
     def is_active(self):
         """Deactivated accounts are treated as logged out by Flask-Login."""
         return bool(self.active)
+
+    @property
+    def shown_name(self):
+        """The name public pages show: the public name, or "Participante eliminado" in the reader's language."""
+        return _l("Participante eliminado") if self.deleted_at is not None else self.public_name
 
     @property
     def is_moderator(self):

@@ -5,20 +5,24 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from aga_consulta.accounts import recovery, services, throttle
+from aga_consulta.accounts import profile, recovery, services, throttle
+from aga_consulta.accounts.consent import POLICY_VERSION
 from aga_consulta.accounts.forms import (
     ConfirmEmailForm,
+    DeleteAccountForm,
     ForgotPasswordForm,
     LoginForm,
     LogoutForm,
+    ProfileForm,
     RegistrationForm,
     ResendConfirmationForm,
     ResetPasswordForm,
 )
+from aga_consulta.accounts.names import InvalidName
 from aga_consulta.errors import DomainError
 from aga_consulta.extensions import limiter
 from aga_consulta.security import is_safe_next
-from aga_consulta.web import citizen_key
+from aga_consulta.web import citizen_key, current_actor
 
 bp = Blueprint("accounts", __name__)
 log = logging.getLogger("aga_consulta.accounts")
@@ -62,6 +66,15 @@ def _throttled(template, form, error, **context):
     return response
 
 
+def _end_session():
+    # Nothing of the session survives but the language the person chose.
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
 def _start_session(user, remember=False):
     # A fresh session at login: nothing an attacker planted before survives it.
     lang = session.get("lang")
@@ -93,6 +106,8 @@ def register():
                 password=form.password.data,
                 department_code=form.department.data,
                 accepted_terms=form.accept_terms.data,
+                public_name=form.public_name.data,
+                consent_version=POLICY_VERSION,
             )
         except services.EmailTaken as error:
             if recovery.confirmation_required():
@@ -154,11 +169,7 @@ def logout():
         return redirect(url_for("portal.index"))
     if current_user.is_authenticated:
         services.rotate_session_token(current_user._get_current_object())
-    logout_user()
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    _end_session()
     flash(_("Cerraste tu sesión."), "info")
     return redirect(url_for("portal.index"))
 
@@ -273,3 +284,48 @@ def confirm_email(token):
         # Registration with confirmation on logs nobody in: the next step is the login.
         return redirect(url_for("portal.index" if current_user.is_authenticated else "accounts.login"), code=303)
     return _no_store(current_app.make_response((render_template("accounts/confirm_email.html", form=form, token=token), 200)))
+
+
+@bp.route("/me/profile", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    """Correct my legal name, public name and department."""
+    user = current_actor()
+    form = ProfileForm(role=user.role, data={"name": user.name, "public_name": user.public_name,
+                                             "department": user.department_code})
+    if form.validate_on_submit():
+        try:
+            profile.update_profile(user, name=form.name.data, public_name=form.public_name.data,
+                                   department_code=form.department.data)
+        except InvalidName as error:
+            getattr(form, error.field).errors.append(error.message)
+        except DomainError as error:
+            form.form_errors.append(error.message)
+        else:
+            flash(_("Guardamos los cambios de tus datos."), "success")
+            return redirect(url_for("portal.me"), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/profile.html", form=form), status
+
+
+@bp.route("/me/delete", methods=["GET", "POST"])
+@login_required
+# The password is asked again: a stolen session must not be able to guess it here unlimited.
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=citizen_key, methods=["POST"])
+def delete_account():
+    """Delete my account: it is anonymised, my votes and comments stay without my name, and I am logged out."""
+    user = current_actor()
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            profile.delete_account(user, password=form.password.data, confirmed=form.confirm.data)
+        except profile.WrongPassword as error:
+            form.password.errors.append(error.message)
+        except DomainError as error:
+            form.form_errors.append(error.message)
+        else:
+            _end_session()
+            flash(_("Eliminamos tu cuenta. Tus comentarios siguen publicados como «Participante eliminado» y tus votos siguen contados, sin tu nombre."), "info")
+            return redirect(url_for("portal.index"), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/delete.html", form=form, is_staff=user.is_moderator), status

@@ -10,7 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from aga_consulta.accounts import throttle
+from aga_consulta.accounts.consent import POLICY_VERSION
 from aga_consulta.accounts.models import ROLES, Role, User, new_session_token
+from aga_consulta.accounts.names import checked_names
 from aga_consulta.accounts.passwords import password_problem
 from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.extensions import db
@@ -66,18 +68,20 @@ def hash_password(password):
 
 
 def register_citizen(*, name, email, password, department_code, accepted_terms, role=Role.CITIZEN,
-                     email_confirmed=False, now=None):
+                     email_confirmed=False, now=None, public_name=None, consent_version=POLICY_VERSION):
     """Create and return a citizen account (`email_confirmed` when an operator vouches for the address).
 
-    :raises ValidationFailed: missing consent, unknown department, bad name or role.
+    `public_name` is shown beside the person's comments (empty: the default of
+    accounts/names.py); `consent_version` is the privacy policy accepted with `accepted_terms`.
+
+    :raises InvalidName: a legal or public name breaks the rules of accounts/names.py.
+    :raises ValidationFailed: missing consent, unknown department, bad role.
     :raises WeakPassword: the password breaks the policy.
     :raises EmailTaken: the (normalised) e-mail is already registered.
     """
     if not accepted_terms:
         raise ValidationFailed(_l("Debes aceptar el tratamiento de datos personales para registrarte."))
-    name = " ".join((name or "").split())
-    if not 2 <= len(name) <= 120:
-        raise ValidationFailed(_l("El nombre debe tener entre 2 y 120 caracteres."))
+    name, public_name = checked_names(name, public_name, role=role)
     if department_code not in DEPARTMENTS:
         raise ValidationFailed(_l("Elige un departamento de la lista."))
     if role not in ROLES:
@@ -89,11 +93,13 @@ def register_citizen(*, name, email, password, department_code, accepted_terms, 
     now = now or utcnow()
     user = User(
         name=name,
+        public_name=public_name,
         email=email,
         password_hash=hash_password(password),
         department_code=department_code,
         role=role,
         consented_at=now,
+        consent_version=consent_version,
         created_at=now,
         email_confirmed_at=now if email_confirmed else None,
     )

@@ -29,6 +29,7 @@ from aga_consulta.proposals.services import code_order
 from aga_consulta.tally import services as tally_services
 from aga_consulta.voting.services import vote_counts_subquery
 from aga_consulta.territory.models import Department
+from aga_consulta.text import FORMULA_TRIGGERS, neutralise  # noqa: F401  (neutralise: part of this module's API)
 from aga_consulta.voting.models import Vote
 
 AUDIENCES = ("public", "moderator")
@@ -39,8 +40,6 @@ YIELD_PER = 5000
 #: Characters buffered before a chunk is handed to the response (or the file).
 CHUNK_CHARS = 64 * 1024
 
-#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _TRIGGER_SET = frozenset(FORMULA_TRIGGERS)
 
 
@@ -48,18 +47,6 @@ class UnknownExport(DomainError):
     """No export of that name for that audience."""
 
     status = 404
-
-
-def neutralise(value):
-    """Return the cell a spreadsheet will show as text: a leading `'` before a formula trigger.
-
-    Only text is neutralised. Numbers (counts, ids) are written by the program, never typed
-    by a person, and stay numeric so that spreadsheets can sum them; a negative count cannot
-    occur, and if one did it would be a number, not a formula.
-    """
-    if isinstance(value, str) and value[:1] in _TRIGGER_SET:
-        return "'" + value
-    return value
 
 
 def _neutralised(row):
@@ -80,10 +67,18 @@ def pseudonym_key(config):
 
 
 class Pseudonymiser:
-    """Maps a user id to a stable pseudonym: HMAC-SHA256 of the id under the deployment's key."""
+    """Maps a user id to a pseudonym of one export of one consultation: HMAC-SHA256 of the id
+    under a key derived from the deployment's key, the consultation's id and the export's name.
 
-    def __init__(self, key):
-        self._key = key
+    One pseudonym per person across every file let a reader join them: comments.csv times
+    matched the public comment times, and votes.csv then named the commenters' votes. Under
+    a key per consultation and per export the same person's pseudonyms in votes.csv and
+    comments.csv, or in two consultations, are unrelated; within one export of one
+    consultation they stay stable from download to download.
+    """
+
+    def __init__(self, key, consultation_id, export_name):
+        self._key = hmac.digest(key, f"aga_consulta/exports/{consultation_id}/{export_name}".encode(), "sha256")
 
     def __call__(self, user_id):
         """Return the pseudonym of `user_id` (80 bits of the HMAC, hex)."""
@@ -91,9 +86,9 @@ class Pseudonymiser:
         return "p-" + hmac.digest(self._key, str(user_id).encode(), "sha256")[:10].hex()
 
 
-def pseudonymiser():
-    """Return the pseudonymiser of the current app."""
-    return Pseudonymiser(pseudonym_key(current_app.config))
+def pseudonymiser(consultation_id, export_name):
+    """Return the current app's pseudonymiser of export `export_name` of the consultation."""
+    return Pseudonymiser(pseudonym_key(current_app.config), consultation_id, export_name)
 
 
 def _in_declared_order(columns, named):
@@ -151,6 +146,10 @@ class Run:
         """SELECT the export's columns: each expression labelled with its column's name, in declared order."""
         return select(*(expression.label(name) for name, expression in zip(
             self.export.columns, _in_declared_order(self.export.columns, expressions))))
+
+    def pseudonymiser(self):
+        """The pseudonyms of this export of this consultation (see Pseudonymiser)."""
+        return pseudonymiser(self.consultation.id, self.export.name)
 
     def row(self, **values):
         """One row from values named by column (for rows computed in Python, not streamed)."""
@@ -232,7 +231,7 @@ def vote_rows(run):
         .where(Vote.consultation_id == run.consultation.id, Vote.withdrawn_at.is_(None))
         .order_by(Vote.id)
     )
-    return run.stream(statement, participant=pseudonymiser(),
+    return run.stream(statement, participant=run.pseudonymiser(),
                       proposal_code=_proposal_codes(run.consultation).__getitem__)
 
 
@@ -249,7 +248,7 @@ def comment_rows(run):
         .where(Comment.consultation_id == run.consultation.id)
         .order_by(Comment.id)
     )
-    return run.stream(statement, participant=pseudonymiser(),
+    return run.stream(statement, participant=run.pseudonymiser(),
                       proposal_code=_proposal_codes(run.consultation).__getitem__)
 
 
@@ -267,7 +266,7 @@ def participant_rows(run):
         .join(User, User.id == people.c.user_id)
         .order_by(people.c.user_id)
     )
-    return run.stream(statement, participant=pseudonymiser())
+    return run.stream(statement, participant=run.pseudonymiser())
 
 
 def summary_figures(tally):

@@ -1,6 +1,7 @@
 """The public pages that bring several domains together: home, a consultation's proposals,
 a proposal with its votes and comments, the citizen's own page; plus the health check and
 the language switch."""
+import json
 import secrets
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
@@ -166,5 +167,28 @@ def decisions(slug):
 @bp.route("/me")
 @login_required
 def me():
-    """My participation: my votes and comments across consultations."""
+    """My participation: my votes and comments across consultations, my data and what I may do with it."""
     return render_template("accounts/me.html", **services.my_participation(current_user.id))
+
+
+def _my_download(body, mimetype, extension):
+    response = current_app.response_class(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="mis-datos.{extension}"'
+    # Personal data: no shared cache or browser history keeps a copy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/me/data.json")
+@login_required
+def my_data_json():
+    """Download everything the platform holds about me, as JSON."""
+    data = services.my_data(current_user)
+    return _my_download(json.dumps(data, ensure_ascii=False, indent=2) + "\n", "application/json", "json")
+
+
+@bp.route("/me/data.csv")
+@login_required
+def my_data_csv():
+    """Download the same, as CSV (one row per value)."""
+    return _my_download(services.my_data_csv(services.my_data(current_user)), "text/csv; charset=utf-8", "csv")

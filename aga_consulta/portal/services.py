@@ -1,14 +1,18 @@
 """Queries behind the public pages: the consultation's proposal list and a citizen's own record."""
+import csv
 import hashlib
+import io
 
 from sqlalchemy import func, select
 
-from aga_consulta.comments.models import Comment
+from aga_consulta.comments.models import Comment, CommentReport
 from aga_consulta.consultations.models import Consultation
 from aga_consulta.extensions import db
 from aga_consulta.proposals.models import Proposal
 from aga_consulta.proposals.services import code_order
 from aga_consulta.tally.counts import filtered, proposals_with_counts
+from aga_consulta.text import neutralise
+from aga_consulta.timeutil import isoformat_utc, utcnow
 from aga_consulta.voting.models import Vote
 
 
@@ -28,6 +32,89 @@ def my_participation(user_id):
         .order_by(Comment.created_at.desc())
     ).all()
     return {"votes": votes, "comments": comments}
+
+
+def _time(value):
+    return isoformat_utc(value) if value is not None else None
+
+
+def my_data(user):
+    """Everything the platform holds about `user` (the holder's right to know, Ley 1581 art. 8), as a dict.
+
+    The account's fields but the password hash and the session token (secrets, not data
+    about the person), the consent, every vote (withdrawn ones too: the database keeps
+    them), every comment with its status and moderation reason, and every report made.
+    """
+    department = user.department
+    account = {
+        "id": user.id, "email": user.email, "name": user.name, "public_name": user.public_name,
+        "department_code": user.department_code, "department": department.name if department else None,
+        "role": user.role, "active": bool(user.active), "created_at": _time(user.created_at),
+        "email_confirmed_at": _time(user.email_confirmed_at), "last_vote_at": _time(user.last_vote_at),
+    }
+    votes = db.session.execute(
+        select(Consultation.slug, Proposal.code, Vote.cast_at, Vote.withdrawn_at)
+        .join(Proposal, Proposal.id == Vote.proposal_id)
+        .join(Consultation, Consultation.id == Vote.consultation_id)
+        .where(Vote.user_id == user.id)
+        .order_by(Vote.cast_at, Vote.id)
+    ).all()
+    comments = db.session.execute(
+        select(Comment, Consultation.slug, Proposal.code)
+        .join(Proposal, Proposal.id == Comment.proposal_id)
+        .join(Consultation, Consultation.id == Comment.consultation_id)
+        .where(Comment.user_id == user.id)
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    reports = db.session.execute(
+        select(CommentReport, Proposal.code)
+        .join(Comment, Comment.id == CommentReport.comment_id)
+        .join(Proposal, Proposal.id == Comment.proposal_id)
+        .where(CommentReport.user_id == user.id)
+        .order_by(CommentReport.created_at, CommentReport.id)
+    ).all()
+    return {
+        "generated_at": _time(utcnow()),
+        "account": account,
+        "consent": {"policy_version": user.consent_version, "consented_at": _time(user.consented_at)},
+        "votes": [
+            {"consultation": slug, "proposal_code": code, "cast_at": _time(cast_at), "withdrawn_at": _time(withdrawn_at)}
+            for slug, code, cast_at, withdrawn_at in votes
+        ],
+        "comments": [
+            {"id": comment.id, "consultation": slug, "proposal_code": code, "parent_id": comment.parent_id,
+             "body": comment.body, "status": comment.status, "moderation_reason": comment.moderation_reason,
+             "created_at": _time(comment.created_at), "moderated_at": _time(comment.moderated_at)}
+            for comment, slug, code in comments
+        ],
+        "reports": [
+            {"comment_id": report.comment_id, "proposal_code": code, "reason": report.reason,
+             "created_at": _time(report.created_at)}
+            for report, code in reports
+        ],
+    }
+
+
+#: The columns of my data as CSV: one row per value, so that records of every kind fit one file.
+MY_DATA_COLUMNS = ("section", "item", "field", "value")
+
+
+def my_data_csv(data):
+    """The dict of `my_data` as CSV text: section (account, consent, votes...), item (its number
+    within the section, from 1), field, value; text cells neutralised against spreadsheet formulas."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(MY_DATA_COLUMNS)
+    for section, content in data.items():
+        if section == "generated_at":
+            writer.writerow(("generated_at", "", "", content))
+            continue
+        records = content if isinstance(content, list) else [content]
+        for number, record in enumerate(records, start=1):
+            for field, value in record.items():
+                value = "" if value is None else value
+                writer.writerow((section, number if isinstance(content, list) else "", field, neutralise(value)))
+    return buffer.getvalue()
 
 
 #: Sort orders of the consultation page.

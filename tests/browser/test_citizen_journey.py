@@ -60,8 +60,9 @@ def test_citizen_journey(app, factory, open_page, viewport, lang):
     page.get_by_label(tr("Contraseña"), exact=True).fill(PASSWORD)
     page.get_by_label(tr("Repite la contraseña")).fill(PASSWORD)
     page.get_by_label(tr("Departamento de residencia")).select_option("76")
-    page.get_by_label(tr("Autorizo el tratamiento de mis datos personales según la Ley 1581 de 2012 y la política"
-                         " de privacidad.")).check()
+    page.get_by_label(tr("Nombre público")).fill("Lucía G.")
+    # The consent's label links the policy and the terms: its name is not one plain msgid.
+    page.get_by_role("checkbox").check()
     page.get_by_role("button", name=tr("Crear cuenta")).click()
     expect(page.locator(".flash-success")).to_contain_text("Lucía Gómez")
     tab.check("registered")
@@ -113,7 +114,7 @@ def test_citizen_journey(app, factory, open_page, viewport, lang):
     # Reply to the neighbour's comment.
     neighbour = page.locator(f"ol.thread > li:has(#comment-{neighbour_comment_id})")
     neighbour.get_by_role("link", name=tr("Responder")).click()
-    reply_box = page.get_by_label(tr("Tu respuesta a %(name)s", name="Ana Pérez"))
+    reply_box = page.get_by_label(tr("Tu respuesta a %(name)s", name="Ana P."))  # her public name
     expect(reply_box).to_be_visible()
     tab.check("reply-form")
     my_reply = "De acuerdo, y que las actas de cada barrio queden publicadas."

@@ -74,6 +74,10 @@ DEFAULTS = {
     "PASSWORD_RESET_MAX_AGE": 3600,
     "EMAIL_CONFIRMATION_REQUIRED": False,
     "EMAIL_CONFIRMATION_MAX_AGE": 3 * 24 * 3600,
+    "DATA_CONTROLLER_NAME": "Entidad responsable de la consulta (sin configurar)",
+    "DATA_CONTROLLER_NIT": "000.000.000-0 (sin configurar)",
+    "DATA_CONTROLLER_ADDRESS": "Dirección sin configurar, Bogotá D.C., Colombia",
+    "DATA_CONTROLLER_EMAIL": "datos.personales@example.gov.co",
 }
 
 

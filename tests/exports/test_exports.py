@@ -249,18 +249,21 @@ def test_pseudonym_is_stable_and_not_the_id_or_email(app, client, data):
                                     "votes").get_data(as_text=True))
     second = rows_by_header(download(client, "moderator", "consulta-export", "votes").get_data(as_text=True))
     assert first == second
-    expected = Pseudonymiser(pseudonym_key(app.config))(ana.id)
+    votes = Pseudonymiser(pseudonym_key(app.config), data["consultation"].id, "votes")
+    expected = votes(ana.id)
     assert expected in {row["participant"] for row in first}
     assert expected not in (str(ana.id), ana.email)
     # Every citizen has one pseudonym, all different.
-    everyone = {Pseudonymiser(pseudonym_key(app.config))(c.id) for c in data["citizens"]}
+    everyone = {votes(c.id) for c in data["citizens"]}
     assert len(everyone) == 4
 
 
-def test_pseudonym_depends_on_the_key_only():
-    same = Pseudonymiser(b"clave-uno")
-    assert same(42) == Pseudonymiser(b"clave-uno")(42)
-    assert same(42) != Pseudonymiser(b"clave-dos")(42)
+def test_pseudonym_depends_on_the_key_the_consultation_and_the_export():
+    same = Pseudonymiser(b"clave-uno", 1, "votes")
+    assert same(42) == Pseudonymiser(b"clave-uno", 1, "votes")(42)
+    assert same(42) != Pseudonymiser(b"clave-dos", 1, "votes")(42)
+    assert same(42) != Pseudonymiser(b"clave-uno", 2, "votes")(42)
+    assert same(42) != Pseudonymiser(b"clave-uno", 1, "comments")(42)
     assert same(42) != same(43)
 
 
@@ -276,7 +279,7 @@ def test_pseudonyms_are_stable_across_app_instances(app, data):
     other = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                                              "SECRET_KEY": app.config["SECRET_KEY"]})
     with other.app_context():
-        assert services.pseudonymiser()(7) == Pseudonymiser(pseudonym_key(app.config))(7)
+        assert services.pseudonymiser(3, "votes")(7) == Pseudonymiser(pseudonym_key(app.config), 3, "votes")(7)
 
 
 def test_no_email_or_name_in_any_export(client, data):
@@ -295,7 +298,7 @@ def test_participants_export_matches_the_tally(client, data):
                                    "participants").get_data(as_text=True))
     tally = compute_tally(data["consultation"])
     assert len(rows) == tally["participants"] == 4  # the one who did nothing is absent
-    pseudonym = services.pseudonymiser()
+    pseudonym = services.pseudonymiser(data["consultation"].id, "participants")
     ana, beto, cata, dario = data["citizens"]
     by_person = {row["participant"]: row for row in rows}
     assert by_person[pseudonym(ana.id)]["votes"] == "2"
@@ -344,7 +347,7 @@ def test_participants_export_counts_voters_commenters_and_both_as_the_tally_does
     assert sum(int(row["comments"]) > 0 for row in rows) == tally["commenters"] == 2
     assert sum(int(row["votes"]) for row in rows) == tally["votes"] == 3
     assert sum(int(row["comments"]) for row in rows) == tally["comments"]["received"] == 3
-    pseudonym = services.pseudonymiser()
+    pseudonym = services.pseudonymiser(consultation.id, "participants")
     by_person = {row["participant"]: (row["department_code"], row["votes"], row["comments"]) for row in rows}
     assert by_person == {
         pseudonym(kinds_of_participant["voter"].id): ("05", "2", "0"),
@@ -372,7 +375,7 @@ def test_participants_export_of_the_reference_data_has_the_tallys_participants(r
 def test_withdrawn_votes_are_absent(client, data):
     rows = rows_by_header(download(as_moderator(client), "moderator", "consulta-export",
                                    "votes").get_data(as_text=True))
-    pseudonym = services.pseudonymiser()
+    pseudonym = services.pseudonymiser(data["consultation"].id, "votes")
     beto = data["citizens"][1]
     pairs = [(row["participant"], row["proposal_code"]) for row in rows]
     assert (pseudonym(beto.id), "N-01") not in pairs
