@@ -31,6 +31,11 @@ def create_app(config_name=None, overrides=None):
         DEFAULT_SECRET_KEY, "", None,
     ):
         raise RuntimeError("Production refuses to start without a SECRET_KEY of its own.")
+    if app.config["IS_PRODUCTION"]:
+        from aga_consulta.ledger.keys import signer
+
+        # Checkpoints signed with a key derived from SECRET_KEY would be worth no more than it.
+        signer(app.config)
     from aga_consulta import mail
 
     mail.init_app(app)

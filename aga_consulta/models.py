@@ -6,3 +6,4 @@ from aga_consulta.audit.models import AuditLogEntry  # noqa: F401
 from aga_consulta.proposals.models import Proposal, StatusDecision, Theme  # noqa: F401
 from aga_consulta.territory.models import Department  # noqa: F401
 from aga_consulta.voting.models import Vote  # noqa: F401
+from aga_consulta.ledger.models import TransparencyCheckpoint, TransparencyEntry, TransparencyNode  # noqa: F401

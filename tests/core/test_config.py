@@ -13,6 +13,7 @@ from flask import Flask
 
 import config
 from aga_consulta import create_app
+from tests.helpers import TEST_SIGNER_KEY
 from config import (
     CONFIGS, DEFAULT_SECRET_KEY, INSTANCE_DIR, SETTINGS, Config, ConfigError, DevelopmentConfig,
     ProductionConfig, TestingConfig, get_config, load,
@@ -57,6 +58,11 @@ DEFAULTS = {
     "COMMENT_AUTOHIDE_REPORTS": 3,
     "REPORT_TRUST_MIN_ACCOUNT_AGE": timedelta(hours=72),
     "PSEUDONYM_KEY": None,
+    "TRANSPARENCY_SIGNER_KEY": None,
+    "TRANSPARENCY_PSEUDONYM_KEY": None,
+    "LOG_ORIGIN": "",
+    "TRANSPARENCY_MMD": 10,
+    "TRANSPARENCY_AUTO_INTEGRATE": True,
     "PROPOSAL_IMPORT_MAX_BYTES": 512 * 1024,
     "PROPOSAL_IMPORT_MAX_ROWS": 2000,
     "MAIL_BACKEND": "file",
@@ -202,7 +208,8 @@ def test_unknown_environment():
 
 def test_production_is_an_attribute_not_a_class_name():
     assert [name for name, cls in CONFIGS.items() if cls.IS_PRODUCTION] == ["production"]
-    app = create_app("production", overrides={"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app("production", overrides={"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                                                    "TRANSPARENCY_SIGNER_KEY": TEST_SIGNER_KEY})
     assert app.config["IS_PRODUCTION"] is True
     assert "AGA_CONFIG_NAME" not in app.config
     # The production checks follow the attribute, whatever the environment's name.
@@ -248,3 +255,9 @@ def test_the_readme_lists_every_variable_once():
 def test_the_module_reads_the_environment_only_through_the_table():
     source = Path(config.__file__).read_text(encoding="utf-8")
     assert re.findall(r"environ\.get\(\"([A-Z_]+)\"", source) == ["AGA_CONFIG"]
+
+
+def test_production_refuses_to_start_without_a_signer_key(monkeypatch):
+    monkeypatch.delenv("TRANSPARENCY_SIGNER_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="TRANSPARENCY_SIGNER_KEY"):
+        create_app("production", overrides={"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
