@@ -286,6 +286,8 @@ class TestingConfig(Config):
     LOGIN_LOCK_AFTER = 10000
     CONFIRM_RESEND_RATE_LIMIT = "10000 per minute"
     RESULTS_RATE_LIMIT = "10000 per minute"
+    # Tests integrate when they mean to: a run after some request would make counts drift.
+    TRANSPARENCY_AUTO_INTEGRATE = False
     MAIL_BACKEND = "file"
     # Synchronous, so that tests see the outcome; tests/accounts/test_mail.py covers the thread.
     MAIL_SMTP_IN_BACKGROUND = False

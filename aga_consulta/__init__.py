@@ -59,6 +59,9 @@ def create_app(config_name=None, overrides=None):
     register_security(app)
     i18n.register(app)
     cli.register(app)
+    from aga_consulta.ledger.sequencer import register as register_sequencer
+
+    register_sequencer(app)
     return app
 
 

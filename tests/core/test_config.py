@@ -112,6 +112,7 @@ def test_testing_defaults_and_fixed_values():
         MAIL_BACKEND="file",
         MAIL_SMTP_IN_BACKGROUND=False,
         LOGIN_LOCK_AFTER=10000,
+        TRANSPARENCY_AUTO_INTEGRATE=False,
         **{name: "10000 per minute" for name in DEFAULTS if name.endswith("_RATE_LIMIT")},
     )
     assert {key: getattr(testing, key) for key in DEFAULTS} == expected
@@ -232,7 +233,8 @@ def test_each_setting_declared_once_and_fixed_only_by_an_environment():
     assert [setting.name for setting in SETTINGS if hasattr(ProductionConfig, setting.key)] == []
     assert {setting.name for setting in SETTINGS if hasattr(TestingConfig, setting.key)} == {
         name for name in names if name.endswith("_RATE_LIMIT")
-    } | {"PASSWORD_HASH_METHOD", "MAIL_BACKEND", "MAIL_SMTP_IN_BACKGROUND", "LOGIN_LOCK_AFTER"}
+    } | {"PASSWORD_HASH_METHOD", "MAIL_BACKEND", "MAIL_SMTP_IN_BACKGROUND", "LOGIN_LOCK_AFTER",
+          "TRANSPARENCY_AUTO_INTEGRATE"}
 
 
 def test_every_key_the_code_reads_is_declared():
