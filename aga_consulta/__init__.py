@@ -93,6 +93,7 @@ def _register_blueprints(app):
     from aga_consulta.accounts.routes import bp as accounts_bp
     from aga_consulta.comments.routes import bp as comments_bp
     from aga_consulta.exports import routes as exports
+    from aga_consulta.ledger import routes as transparency
     from aga_consulta.moderation import routes as moderation
     from aga_consulta.portal.routes import bp as portal_bp
     from aga_consulta.tally.routes import bp as tally_bp
@@ -104,6 +105,7 @@ def _register_blueprints(app):
         moderation.bp,  # /moderation/*
         tally_bp,  # the public results page
         exports.bp, exports.moderator_bp,  # open data, and the full set under /moderation/
+        transparency.bp,  # the log's checkpoints, entries, proofs, key and verifier
     ):
         app.register_blueprint(blueprint)
 

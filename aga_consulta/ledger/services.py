@@ -269,3 +269,13 @@ def receipts(user_id, consultations, proposal_codes):
             items.append((row.created_at, row.id, item))
     items.sort(key=lambda t: (t[0], t[1]), reverse=True)
     return [item for _, _, item in items]
+
+
+def log_by_slug(slug):
+    """Return (id, slug) of the consultation whose log is named by `slug`, or None."""
+    if not slug or len(slug) > 80:
+        return None
+    consultations = db.metadata.tables["consultations"]
+    return db.session.execute(
+        select(consultations.c.id, consultations.c.slug).where(consultations.c.slug == slug)
+    ).one_or_none()
