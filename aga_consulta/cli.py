@@ -169,5 +169,5 @@ def bundle_command(slug, out):
     if consultation is None:
         raise click.ClickException(f"No consultation with slug {slug!r}.")
     with open(out, "wb") as stream:
-        manifest = write_consultation_bundle(consultation, stream)
+        manifest = write_consultation_bundle(consultation, stream, integrate=True)
     click.echo(f"{out}\t{manifest['checkpoint']['tree_size']} entries")

@@ -53,16 +53,18 @@ def _generated_at(consultation, size, now):
     return (last or consultation.created_at).replace(microsecond=0)
 
 
-def write_consultation_bundle(consultation, out, now=None):
+def write_consultation_bundle(consultation, out, now=None, integrate=False):
     """Write the bundle of `consultation` into `out` (a seekable binary file); return its manifest.
 
-    The log is integrated first, so that the CSVs (computed now) and the checkpoint describe
-    the same acts; on an open consultation an act committed between the two would make the
-    bundle disagree with itself, so the bundle of an open consultation is a snapshot to
-    verify soon, that of a closed one is final.
+    With `integrate` (the command line) the log is integrated first, so that the CSVs
+    (computed now) and the checkpoint describe the same acts; a download (a GET, which
+    changes nothing) takes the latest checkpoint as the sequencer left it. On an open
+    consultation an act not yet integrated makes the bundle disagree with itself: the bundle
+    of an open consultation is a snapshot, that of a closed one is final.
     """
     now = now or utcnow()
-    ledger.integrate(consultation.id)
+    if integrate:
+        ledger.integrate(consultation.id)
     checkpoint = ledger.latest_checkpoint(consultation.id)
     if checkpoint is None:
         raise LookupError(f"the log of {consultation.slug} has no checkpoint yet")

@@ -45,6 +45,7 @@ def consultation(factory, moderator):
 
 
 def test_the_bundle_verifies_to_the_tally(client, consultation, tmp_path, runner):
+    ledger.integrate(consultation.id)  # a download changes nothing: the sequencer has run
     response = client.get("/consultations/con-paquete/export/bundle.zip")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     path = tmp_path / "bundle.zip"
@@ -88,6 +89,7 @@ def test_a_vote_deleted_behind_the_apps_back_is_caught(client, consultation, tmp
 
 
 def test_a_byte_changed_in_the_bundle_is_caught(client, consultation, tmp_path):
+    ledger.integrate(consultation.id)
     data = client.get("/consultations/con-paquete/export/bundle.zip").data
     source = zipfile.ZipFile(io.BytesIO(data))
     path = tmp_path / "tampered.zip"
@@ -103,9 +105,16 @@ def test_a_byte_changed_in_the_bundle_is_caught(client, consultation, tmp_path):
 
 def test_a_closed_consultations_bundle_is_reproducible(client, factory):
     consultation = factory.consultation(slug="cerrada", state="closed")
+    ledger.integrate(consultation.id)
     first = client.get("/consultations/cerrada/export/bundle.zip").data
     second = client.get("/consultations/cerrada/export/bundle.zip").data
     assert first == second
+
+
+def test_downloading_a_bundle_changes_nothing(client, factory):
+    consultation = factory.consultation(slug="sin-integrar")
+    assert client.get("/consultations/sin-integrar/export/bundle.zip").status_code == 404  # no checkpoint yet
+    assert ledger.latest_checkpoint(consultation.id) is None
 
 
 def test_unknown_consultation_bundle_is_404(client):
