@@ -10,6 +10,8 @@ import logging
 import threading
 import time
 
+from sqlalchemy.exc import OperationalError
+
 from aga_consulta.ledger import keys, services
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,9 @@ def register(app):
         try:
             with app.app_context():
                 services.integrate_if_due()
+        except OperationalError as error:
+            # The database is away (the error pages say so already): one line, no traceback.
+            log.warning("the transparency sequencer could not reach the database: %s", error.__class__.__name__)
         except Exception:  # noqa: BLE001 - the sequencer never breaks a response
             log.exception("the transparency sequencer failed; the next run carries on")
 
