@@ -165,6 +165,19 @@ SETTINGS = (
             convert=lambda hours: timedelta(hours=hours)),
     #: Key for participant pseudonyms in exports; unset, one is derived from SECRET_KEY.
     Setting("PSEUDONYM_KEY", str, None),
+    #: The transparency log (docs/transparency.md). The Ed25519 signer key of checkpoints and
+    #: promises (`flask transparency keygen`), as text or the path of a file holding it; unset,
+    #: development and testing derive one from SECRET_KEY (with a warning), production refuses to start.
+    Setting("TRANSPARENCY_SIGNER_KEY", str, None),
+    #: Key of the log's participant pseudonyms; unset, derived from SECRET_KEY. Never change it
+    #: (nor SECRET_KEY, when unset) while a log exists: entries are fixed.
+    Setting("TRANSPARENCY_PSEUDONYM_KEY", str, None),
+    #: The log's name: checkpoint origins are `<LOG_ORIGIN>/<slug>`; unset, PUBLIC_BASE_URL's host + /transparency.
+    Setting("LOG_ORIGIN", str, ""),
+    #: Maximum merge delay, in seconds: entries are integrated into the published tree within it.
+    Setting("TRANSPARENCY_MMD", int, 10),
+    #: Whether the site integrates by itself after requests (off: only `flask transparency integrate`).
+    Setting("TRANSPARENCY_AUTO_INTEGRATE", bool, True),
     #: Largest proposals CSV a moderator may import, in bytes, and its most rows.
     Setting("PROPOSAL_IMPORT_MAX_BYTES", int, 512 * 1024),
     Setting("PROPOSAL_IMPORT_MAX_ROWS", int, 2000),
@@ -282,6 +295,8 @@ class TestingConfig(Config):
     LOGIN_LOCK_AFTER = 10000
     CONFIRM_RESEND_RATE_LIMIT = "10000 per minute"
     RESULTS_RATE_LIMIT = "10000 per minute"
+    # Tests integrate when they mean to: a run after some request would make counts drift.
+    TRANSPARENCY_AUTO_INTEGRATE = False
     MAIL_BACKEND = "file"
     # Synchronous, so that tests see the outcome; tests/accounts/test_mail.py covers the thread.
     MAIL_SMTP_IN_BACKGROUND = False

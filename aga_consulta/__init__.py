@@ -31,6 +31,11 @@ def create_app(config_name=None, overrides=None):
         DEFAULT_SECRET_KEY, "", None,
     ):
         raise RuntimeError("Production refuses to start without a SECRET_KEY of its own.")
+    if app.config["IS_PRODUCTION"]:
+        from aga_consulta.ledger.keys import signer
+
+        # Checkpoints signed with a key derived from SECRET_KEY would be worth no more than it.
+        signer(app.config)
     from aga_consulta import mail
 
     mail.init_app(app)
@@ -54,6 +59,9 @@ def create_app(config_name=None, overrides=None):
     register_security(app)
     i18n.register(app)
     cli.register(app)
+    from aga_consulta.ledger.sequencer import register as register_sequencer
+
+    register_sequencer(app)
     return app
 
 
@@ -86,6 +94,7 @@ def _register_blueprints(app):
     from aga_consulta.comments.routes import bp as comments_bp
     from aga_consulta.exports import routes as exports
     from aga_consulta.legal.routes import bp as legal_bp
+    from aga_consulta.ledger import routes as transparency
     from aga_consulta.moderation import routes as moderation
     from aga_consulta.portal.routes import bp as portal_bp
     from aga_consulta.processes.routes import bp as processes_bp
@@ -104,6 +113,7 @@ def _register_blueprints(app):
         events_bp,  # workshops and expert sessions
         exports.bp, exports.moderator_bp,  # open data, and the full set under /moderation/
         legal_bp,  # privacy policy, terms of use, accessibility statement
+        transparency.bp,  # the log's checkpoints, entries, proofs, key and verifier
     ):
         app.register_blueprint(blueprint)
 

@@ -28,6 +28,10 @@ def seed_reference(reset, historical, if_empty):
     if consultation is None:
         click.echo("The reference consultation exists already (use --reset to reload it).")
         return
+    from aga_consulta.ledger.services import integrate_all
+
+    # The seed ran through the services, which wrote the log: publish it at once.
+    integrate_all()
     click.echo(f"Loaded reference consultation '{consultation.slug}' ({consultation.proposals.count()} proposals).")
 
 
@@ -131,3 +135,56 @@ def register(app):
     app.cli.add_command(tally_command)
     app.cli.add_command(tally_process_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(transparency_cli)
+    app.cli.add_command(bundle_command)
+
+
+transparency_cli = AppGroup("transparency", help="The transparency log: sequencer, keys, backfill.")
+
+
+@transparency_cli.command("integrate")
+def transparency_integrate():
+    """Run the sequencer once over every consultation's log."""
+    from aga_consulta.ledger.services import integrate_all
+
+    done = integrate_all()
+    click.echo(f"Integrated {sum(done.values())} entries in {len(done)} logs.")
+
+
+@transparency_cli.command("keygen")
+@click.option("--name", default=None, help="The key's name (default: the log name, LOG_ORIGIN).")
+def transparency_keygen(name):
+    """Print a new Ed25519 signer key (set it as TRANSPARENCY_SIGNER_KEY) and its verifier key."""
+    from flask import current_app
+
+    from aga_consulta.ledger.keys import log_name
+    from aga_consulta.transparency.note import Signer
+
+    signer = Signer.generate(name or log_name(current_app.config))
+    click.echo(str(signer))
+    click.echo(f"# verifier key: {signer.verifier}", err=True)
+
+
+@transparency_cli.command("backfill")
+def transparency_backfill():
+    """Build the log of every consultation that has none, from its records in time order."""
+    from aga_consulta.ledger.backfill import backfill_all
+
+    done = backfill_all()
+    click.echo(f"Backfilled {sum(done.values())} entries in {sum(1 for n in done.values() if n)} logs.")
+
+
+@click.command("bundle")
+@click.argument("slug")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The ZIP file to write.")
+def bundle_command(slug, out):
+    """Write the open-data bundle of the consultation SLUG."""
+    from aga_consulta.consultations.services import get_by_slug
+    from aga_consulta.exports.bundle import write_consultation_bundle
+
+    consultation = get_by_slug(slug)
+    if consultation is None:
+        raise click.ClickException(f"No consultation with slug {slug!r}.")
+    with open(out, "wb") as stream:
+        manifest = write_consultation_bundle(consultation, stream, integrate=True)
+    click.echo(f"{out}\t{manifest['checkpoint']['tree_size']} entries")

@@ -28,8 +28,7 @@ VOTES_EACH = 20
 def main(label):
     """Build a consultation in a fresh SQLite file, then time each kind of request."""
     with tempfile.TemporaryDirectory() as directory:
-        app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory}/costs.db",
-                                     "RATELIMIT_ENABLED": False})
+        app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory}/costs.db"})  # the login throttle needs the limiter on (testing sets high limits)
         with app.app_context():
             upgrade()
             from tests.helpers import Factory, login

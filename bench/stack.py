@@ -122,6 +122,10 @@ class Gunicorn(ManagedProcess):
         env.update({
             "AGA_CONFIG": "production",
             "SECRET_KEY": env.get("AGA_LOAD_SECRET_KEY", "load-stack-secret-key-not-for-production"),
+            # Production refuses to start without a log signer key; a fixed one, for loopback only.
+            "TRANSPARENCY_SIGNER_KEY": env.get(
+                "AGA_LOAD_SIGNER_KEY",
+                "PRIVATE+KEY+load.example/transparency+1f8bf9eb+AQABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f"),
             # Plain HTTP on loopback: a Secure cookie would never come back.
             "SESSION_COOKIE_SECURE": "0",
             "DATABASE_URL": database_url,

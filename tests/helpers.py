@@ -12,6 +12,8 @@ from aga_consulta.proposals.services import create_proposal, get_or_create_theme
 from aga_consulta.timeutil import utcnow
 
 PASSWORD = "una frase de prueba bastante larga"
+#: A fixed Ed25519 signer key for production-configured apps in tests (never used elsewhere).
+TEST_SIGNER_KEY = "PRIVATE+KEY+test.example/transparency+74c7bbd9+AQABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f"
 _counter = itertools.count(1)
 
 

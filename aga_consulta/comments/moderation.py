@@ -11,8 +11,10 @@ from aga_consulta.audit import record
 from aga_consulta.comments.models import Comment, CommentReport, CommentStatus
 from aga_consulta.errors import DomainError
 from aga_consulta.extensions import db
+from aga_consulta.ledger.services import append_entry
 from aga_consulta.text import clean_reason
 from aga_consulta.timeutil import utcnow
+from aga_consulta.transparency import entries
 
 
 class NothingToModerate(DomainError):
@@ -82,6 +84,12 @@ def _comment_state(comment):
 
 def _set_moderated(actor, comment, status, reason, action, now):
     before = _comment_state(comment)
+    # The log counts published and hidden comments: only a change of status is an entry
+    # (confirming an auto-hide, or keeping a reported comment published, changes no figure).
+    if status != comment.status:
+        made = entries.comment_hidden(now, comment=comment.id, by="staff") if status == CommentStatus.HIDDEN \
+            else entries.comment_restored(now, comment=comment.id)
+        append_entry(comment.consultation_id, made, at=now)
     comment.status = status
     comment.moderation_reason = reason
     comment.moderated_at = now
@@ -223,6 +231,7 @@ def auto_hide_if_reported(comment, reports_since_review, threshold, now):
     before = _comment_state(comment)
     comment.status = CommentStatus.HIDDEN
     comment.auto_hidden_at = now
+    append_entry(comment.consultation_id, entries.comment_hidden(now, comment=comment.id, by="reports"), at=now)
     # Stored text is in the source language, whatever the reporting visitor's language.
     with force_locale("es_CO"):
         comment.moderation_reason = str(

@@ -10,8 +10,10 @@ from aga_consulta.comments.moderation import auto_hide_if_reported, counted_repo
 from aga_consulta.consultations.services import ensure_can_participate
 from aga_consulta.errors import DomainError, NotAllowed, ValidationFailed
 from aga_consulta.extensions import db
+from aga_consulta.ledger.services import append_entry, participant
 from aga_consulta.text import clean_text
 from aga_consulta.timeutil import utcnow
+from aga_consulta.transparency import entries
 
 BODY_MIN = 3
 BODY_MAX = 2000
@@ -66,6 +68,11 @@ def add_comment(author, proposal, body, parent=None, now=None):
         update(User).where(User.id == author.id).values(**participation_values(now))
         .execution_options(synchronize_session=False)
     )
+    db.session.flush()  # the comment's id names it in the log
+    who = participant(comment.consultation_id, author.id)
+    append_entry(comment.consultation_id, entries.comment_made(
+        now, participant=who, proposal=proposal.id, comment=comment.id, parent=comment.parent_id,
+        text_sha256=entries.text_sha256(body)), participant=who, at=now)
     db.session.commit()
     return comment
 

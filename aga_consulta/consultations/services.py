@@ -11,7 +11,9 @@ from aga_consulta.audit import record
 from aga_consulta.consultations.models import Consultation
 from aga_consulta.errors import ConsultationClosed, DomainError, EmailNotConfirmed, NotAllowed, ValidationFailed
 from aga_consulta.extensions import db
+from aga_consulta.ledger.services import append_entry
 from aga_consulta.text import clean_text, one_line
+from aga_consulta.transparency import entries
 from aga_consulta.timeutil import DATE_RANGE_MESSAGE, in_date_range, to_naive_utc, utcnow
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -107,6 +109,10 @@ def create_consultation(*, slug, title, opens_at, closes_at, description="", vot
     except IntegrityError:
         db.session.rollback()
         raise SlugTaken() from None
+    at = now or utcnow()
+    append_entry(consultation.id, entries.consultation_opened(
+        at, consultation=slug, title=consultation.title, opens_at=consultation.opens_at,
+        closes_at=consultation.closes_at), at=at)
     if actor is not None:
         record(actor, "consultation.create", "consultation", consultation.id, target_label=slug,
                after=_state(consultation), now=now)
@@ -131,6 +137,10 @@ def update_consultation(actor, consultation, *, title, opens_at, closes_at, desc
         return []
     for name in changed:
         setattr(consultation, name, fields[name])
+    if "opens_at" in changed or "closes_at" in changed:
+        at = now or utcnow()
+        append_entry(consultation.id, entries.consultation_redated(
+            at, opens_at=consultation.opens_at, closes_at=consultation.closes_at), at=at)
     record(actor, "consultation.update", "consultation", consultation.id, target_label=consultation.slug,
            before={name: before[name] for name in changed}, after={name: fields[name] for name in changed}, now=now)
     db.session.commit()

@@ -1,9 +1,12 @@
 """CSV download routes: public open data, and the full set for moderators."""
-from flask import Blueprint, Response, abort, stream_with_context
+import tempfile
+
+from flask import Blueprint, Response, abort, send_file, stream_with_context
 
 from aga_consulta.accounts.permissions import refuse_non_moderators
 from aga_consulta.consultations.services import get_by_slug
 from aga_consulta.exports import services
+from aga_consulta.exports.bundle import write_consultation_bundle
 from aga_consulta.web import current_actor, or_404, results_limit
 
 bp = Blueprint("exports", __name__)
@@ -41,6 +44,23 @@ def public_export(slug, name):
     """Stream a public export (no personal data)."""
     consultation = or_404(get_by_slug(slug))
     return _csv_response(consultation, name, "public")
+
+
+@bp.route("/consultations/<slug>/export/bundle.zip")
+@results_limit
+def bundle_zip(slug):
+    """The open-data bundle: public CSVs, the log, comment texts, checkpoint, key, manifest."""
+    consultation = or_404(get_by_slug(slug))
+    # A spooled file: a small bundle stays in memory, a large one goes to disk, never all in RAM.
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    try:
+        write_consultation_bundle(consultation, out)
+    except LookupError:
+        out.close()
+        abort(404)
+    out.seek(0)
+    return send_file(out, mimetype="application/zip", as_attachment=True,
+                     download_name=f"{consultation.slug}-bundle.zip")
 
 
 @moderator_bp.route("/consultations/<slug>/export/<name>.csv")

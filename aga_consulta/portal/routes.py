@@ -168,7 +168,8 @@ def decisions(slug):
 @login_required
 def me():
     """My participation: my votes and comments across consultations, my data and what I may do with it."""
-    return render_template("accounts/me.html", **services.my_participation(current_user.id))
+    return render_template("accounts/me.html", receipts=services.my_receipts(current_user.id),
+                           **services.my_participation(current_user.id))
 
 
 def _my_download(body, mimetype, extension):
@@ -192,3 +193,26 @@ def my_data_json():
 def my_data_csv():
     """Download the same, as CSV (one row per value)."""
     return _my_download(services.my_data_csv(services.my_data(current_user)), "text/csv; charset=utf-8", "csv")
+
+
+def _public_receipt(item):
+    return {name: value for name, value in item.items() if name != "id"}
+
+
+@bp.route("/me/receipts.json")
+@login_required
+def my_receipts():
+    """My receipts: each vote, withdrawal and comment with its log entry and signed promise."""
+    return jsonify([_public_receipt(item) for item in services.my_receipts(current_user.id)])
+
+
+@bp.route("/me/receipts/<int:receipt_id>.json")
+@login_required
+def my_receipt(receipt_id):
+    """One receipt as a file, for `verify.py BUNDLE --receipt FILE`."""
+    found = [item for item in services.my_receipts(current_user.id) if item["id"] == receipt_id]
+    if not found:
+        abort(404)
+    response = jsonify(_public_receipt(found[0]))
+    response.headers["Content-Disposition"] = f"attachment; filename=receipt-{found[0]['consultation']}-{receipt_id}.json"
+    return response

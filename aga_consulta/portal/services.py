@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from aga_consulta.comments.models import Comment, CommentReport
 from aga_consulta.consultations.models import Consultation
 from aga_consulta.extensions import db
+from aga_consulta.ledger import services as ledger
 from aga_consulta.proposals.models import Proposal
 from aga_consulta.proposals.services import code_order
 from aga_consulta.tally.counts import filtered, proposals_with_counts
@@ -115,6 +116,19 @@ def my_data_csv(data):
                 value = "" if value is None else value
                 writer.writerow((section, number if isinstance(content, list) else "", field, neutralise(value)))
     return buffer.getvalue()
+
+
+def my_receipts(user_id):
+    """Return the citizen's receipts of votes, withdrawals and comments (contract items), newest first."""
+    consultation_ids = select(Vote.consultation_id).where(Vote.user_id == user_id).union(
+        select(Comment.consultation_id).where(Comment.user_id == user_id))
+    consultations = dict(db.session.execute(
+        select(Consultation.id, Consultation.slug).where(Consultation.id.in_(consultation_ids))).all())
+    if not consultations:
+        return []
+    codes = dict(db.session.execute(
+        select(Proposal.id, Proposal.code).where(Proposal.consultation_id.in_(consultations))).all())
+    return ledger.receipts(user_id, consultations, codes)
 
 
 #: Sort orders of the consultation page.

@@ -15,9 +15,12 @@ from aga_consulta.audit import record
 from aga_consulta.consultations.models import Consultation
 from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.extensions import db
+from aga_consulta.ledger.services import append_entry
 from aga_consulta.proposals.models import Proposal, Theme
 from aga_consulta.territory.divipola import DEPARTMENTS
 from aga_consulta.text import clean_text, slugify
+from aga_consulta.timeutil import utcnow
+from aga_consulta.transparency import entries
 
 #: The fields of a proposal as forms and CSV files give them, in the template file's order.
 FIELDS = ("code", "title", "scope", "department_code", "municipality", "theme", "proposer", "summary", "body")
@@ -215,6 +218,18 @@ def state(proposal):
     }
 
 
+#: The fields an entry of the log names or hashes: changing another (theme, proposer) is no entry.
+PUBLIC_FIELDS = ("code", "title", "scope", "department_code", "summary", "body")
+
+
+def _log_fields(proposal):
+    return {
+        "proposal": proposal.id, "code": proposal.code, "title": proposal.title, "scope": str(proposal.scope),
+        "department": proposal.department_code or None,
+        "text_sha256": entries.proposal_text_sha256(proposal.title, proposal.summary or "", proposal.body or ""),
+    }
+
+
 def create_proposal(consultation, values, *, actor=None, now=None, commit=True):
     """Add a proposal (status received) to a consultation and return it.
 
@@ -241,6 +256,8 @@ def create_proposal(consultation, values, *, actor=None, now=None, commit=True):
     if actor is not None:
         record(actor, "proposal.create", "proposal", proposal.id, target_label=proposal.code,
                after=state(proposal), now=now)
+    at = now or utcnow()
+    append_entry(consultation.id, entries.proposal_published(at, **_log_fields(proposal)), at=at)
     if commit:
         db.session.commit()
     return proposal
@@ -273,5 +290,8 @@ def update_proposal(actor, proposal, values, now=None):
         raise DuplicateProposalCode() from None
     record(actor, "proposal.update", "proposal", proposal.id, target_label=proposal.code,
            before={n: before[n] for n in changed}, after={n: cleaned[n] for n in changed}, now=now)
+    if any(name in PUBLIC_FIELDS for name in changed):
+        at = now or utcnow()
+        append_entry(proposal.consultation_id, entries.proposal_edited(at, **_log_fields(proposal)), at=at)
     db.session.commit()
     return changed

@@ -6,10 +6,12 @@ from aga_consulta.accounts.permissions import ensure_moderator
 from aga_consulta.audit import record
 from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.extensions import db
+from aga_consulta.ledger.services import append_entry
 from aga_consulta.i18n import STATUS_LABELS
 from aga_consulta.proposals.models import STATUSES, Proposal, ProposalStatus, StatusDecision
 from aga_consulta.text import clean_reason
 from aga_consulta.timeutil import utcnow
+from aga_consulta.transparency import entries
 
 #: The selection workflow: forward one step, or back one step (always with a reason).
 TRANSITIONS = frozenset({
@@ -75,6 +77,8 @@ def _apply_status(actor, proposal, new_status, reason, now):
         created_at=now,
     )
     db.session.add(decision)
+    append_entry(proposal.consultation_id, entries.proposal_status(
+        now, proposal=proposal.id, from_status=str(from_status), to_status=str(new_status), reason=reason), at=now)
     record(
         actor, "proposal.status", "proposal", proposal.id, target_label=proposal.code,
         before={"status": from_status}, after={"status": new_status}, reason=reason, now=now,

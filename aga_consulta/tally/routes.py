@@ -1,7 +1,10 @@
 """The public results page of a consultation."""
+import base64
+
 from flask import Blueprint, render_template
 
 from aga_consulta.consultations.services import get_by_slug
+from aga_consulta.ledger.services import latest_checkpoint
 from aga_consulta.proposals.models import SCOPES
 from aga_consulta.tally import services
 from aga_consulta.territory.divipola import DEPARTMENTS
@@ -17,6 +20,7 @@ def results(slug):
     tally = services.compute_tally(consultation)
     over_time = services.participation_over_time(consultation)
     ranking = tally["ranking"]
+    checkpoint = latest_checkpoint(consultation.id)
     return render_template(
         "tally/results.html",
         consultation=consultation,
@@ -29,4 +33,7 @@ def results(slug):
         selected=services.selected_proposals(consultation),
         proposal_ids=services.proposal_ids_by_code(consultation),
         departments=DEPARTMENTS,
+        checkpoint=checkpoint,
+        # Base64, as the checkpoint itself writes it, so an official document can quote either.
+        checkpoint_root=base64.b64encode(checkpoint.root_hash).decode() if checkpoint else None,
     )

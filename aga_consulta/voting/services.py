@@ -7,8 +7,10 @@ from aga_consulta.accounts.models import User, participation_values
 from aga_consulta.consultations.services import ensure_can_participate
 from aga_consulta.errors import DomainError
 from aga_consulta.extensions import db
+from aga_consulta.ledger.services import append_entry, participant
 from aga_consulta.proposals.models import Proposal, ProposalStatus
 from aga_consulta.timeutil import utcnow
+from aga_consulta.transparency import entries
 from aga_consulta.voting.models import Vote
 
 
@@ -122,6 +124,10 @@ def cast_vote(citizen, proposal, now=None):
     except DomainError:
         db.session.rollback()
         raise
+    # The log's entry commits with the vote, in this transaction (issue 14).
+    who = participant(consultation.id, citizen.id)
+    append_entry(consultation.id, entries.vote_cast(now, participant=who, proposal=proposal.id, vote=vote.id),
+                 participant=who, at=now)
     db.session.commit()
     return vote
 
@@ -146,11 +152,17 @@ def withdraw_vote(citizen, proposal, now=None):
             Vote.withdrawn_at.is_(None),
         )
         .values(withdrawn_at=case((Vote.cast_at > now, Vote.cast_at), else_=now))
+        .returning(Vote.id)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount == 0:
+    vote_id = result.scalar()
+    if vote_id is None:
         db.session.rollback()
         raise NotVoted()
+    consultation_id = proposal.consultation_id
+    who = participant(consultation_id, citizen.id)
+    append_entry(consultation_id, entries.vote_withdrawn(now, participant=who, proposal=proposal.id, vote=vote_id),
+                 participant=who, at=now)
     db.session.commit()
 
 

@@ -9,8 +9,9 @@ from email.parser import BytesParser
 import pytest
 
 from aga_consulta import create_app, mail
+from tests.helpers import TEST_SIGNER_KEY
 
-PRODUCTION = {"SECRET_KEY": "x" * 40}
+PRODUCTION = {"SECRET_KEY": "x" * 40, "TRANSPARENCY_SIGNER_KEY": TEST_SIGNER_KEY}
 
 
 class _SmtpHandler(socketserver.StreamRequestHandler):

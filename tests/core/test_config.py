@@ -13,6 +13,7 @@ from flask import Flask
 
 import config
 from aga_consulta import create_app
+from tests.helpers import TEST_SIGNER_KEY
 from config import (
     CONFIGS, DEFAULT_SECRET_KEY, INSTANCE_DIR, SETTINGS, Config, ConfigError, DevelopmentConfig,
     ProductionConfig, TestingConfig, get_config, load,
@@ -57,6 +58,11 @@ DEFAULTS = {
     "COMMENT_AUTOHIDE_REPORTS": 3,
     "REPORT_TRUST_MIN_ACCOUNT_AGE": timedelta(hours=72),
     "PSEUDONYM_KEY": None,
+    "TRANSPARENCY_SIGNER_KEY": None,
+    "TRANSPARENCY_PSEUDONYM_KEY": None,
+    "LOG_ORIGIN": "",
+    "TRANSPARENCY_MMD": 10,
+    "TRANSPARENCY_AUTO_INTEGRATE": True,
     "PROPOSAL_IMPORT_MAX_BYTES": 512 * 1024,
     "PROPOSAL_IMPORT_MAX_ROWS": 2000,
     "MAIL_BACKEND": "file",
@@ -110,6 +116,7 @@ def test_testing_defaults_and_fixed_values():
         MAIL_BACKEND="file",
         MAIL_SMTP_IN_BACKGROUND=False,
         LOGIN_LOCK_AFTER=10000,
+        TRANSPARENCY_AUTO_INTEGRATE=False,
         **{name: "10000 per minute" for name in DEFAULTS if name.endswith("_RATE_LIMIT")},
     )
     assert {key: getattr(testing, key) for key in DEFAULTS} == expected
@@ -206,7 +213,8 @@ def test_unknown_environment():
 
 def test_production_is_an_attribute_not_a_class_name():
     assert [name for name, cls in CONFIGS.items() if cls.IS_PRODUCTION] == ["production"]
-    app = create_app("production", overrides={"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app("production", overrides={"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                                                    "TRANSPARENCY_SIGNER_KEY": TEST_SIGNER_KEY})
     assert app.config["IS_PRODUCTION"] is True
     assert "AGA_CONFIG_NAME" not in app.config
     # The production checks follow the attribute, whatever the environment's name.
@@ -229,7 +237,8 @@ def test_each_setting_declared_once_and_fixed_only_by_an_environment():
     assert [setting.name for setting in SETTINGS if hasattr(ProductionConfig, setting.key)] == []
     assert {setting.name for setting in SETTINGS if hasattr(TestingConfig, setting.key)} == {
         name for name in names if name.endswith("_RATE_LIMIT")
-    } | {"PASSWORD_HASH_METHOD", "MAIL_BACKEND", "MAIL_SMTP_IN_BACKGROUND", "LOGIN_LOCK_AFTER"}
+    } | {"PASSWORD_HASH_METHOD", "MAIL_BACKEND", "MAIL_SMTP_IN_BACKGROUND", "LOGIN_LOCK_AFTER",
+          "TRANSPARENCY_AUTO_INTEGRATE"}
 
 
 def test_every_key_the_code_reads_is_declared():
@@ -252,3 +261,9 @@ def test_the_readme_lists_every_variable_once():
 def test_the_module_reads_the_environment_only_through_the_table():
     source = Path(config.__file__).read_text(encoding="utf-8")
     assert re.findall(r"environ\.get\(\"([A-Z_]+)\"", source) == ["AGA_CONFIG"]
+
+
+def test_production_refuses_to_start_without_a_signer_key(monkeypatch):
+    monkeypatch.delenv("TRANSPARENCY_SIGNER_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="TRANSPARENCY_SIGNER_KEY"):
+        create_app("production", overrides={"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"})

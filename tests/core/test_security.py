@@ -4,7 +4,7 @@ import pytest
 from aga_consulta import create_app
 from aga_consulta.accounts.models import User
 from aga_consulta.voting.models import Vote
-from tests.helpers import PASSWORD, count, csrf_token, login
+from tests.helpers import PASSWORD, TEST_SIGNER_KEY, count, csrf_token, login
 
 
 class TestCsrfEnforced:
@@ -107,7 +107,8 @@ def test_production_refuses_the_default_secret(monkeypatch):
 
 
 def test_production_cookies_are_secure(monkeypatch, tmp_path):
-    app = create_app("production", overrides={"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+    app = create_app("production", overrides={"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
+                                              "TRANSPARENCY_SIGNER_KEY": TEST_SIGNER_KEY})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 

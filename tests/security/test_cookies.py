@@ -11,7 +11,7 @@ from itsdangerous import TimestampSigner
 
 from aga_consulta import create_app
 from aga_consulta.extensions import db
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, TEST_SIGNER_KEY
 
 
 def _set_cookies(response):
@@ -29,7 +29,7 @@ def _set_cookies(response):
 def production_app(app, database_url, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "s" * 48)
     production = create_app("production", overrides={
-        "SECRET_KEY": "s" * 48, "SQLALCHEMY_DATABASE_URI": database_url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "SECRET_KEY": "s" * 48, "SQLALCHEMY_DATABASE_URI": database_url, "TRANSPARENCY_SIGNER_KEY": TEST_SIGNER_KEY, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "LOGIN_RATE_LIMIT": "10000 per minute",
     })
     yield production

@@ -1,0 +1,1 @@
+"""The transparency log of each consultation, stored: entries, tree nodes, checkpoints (issue 14)."""

@@ -1,0 +1,281 @@
+"""Appending entries, the sequencer, proofs and checkpoints of the consultations' logs.
+
+Writers call `append_entry` inside their own transaction: the entry commits with the act or
+not at all, and no lock beyond the writer's own is taken. The sequencer (`integrate`) later
+gives the committed entries their leaf indexes, in id order, under a per-consultation lock.
+"""
+import logging
+from datetime import timedelta
+
+from sqlalchemy import bindparam, func, select, tuple_, update
+
+from aga_consulta.extensions import db
+from aga_consulta.ledger import keys
+from aga_consulta.ledger.models import TransparencyCheckpoint, TransparencyEntry, TransparencyNode
+from aga_consulta.timeutil import utcnow
+from aga_consulta.transparency import canonical, entries, merkle
+from aga_consulta.transparency.note import Checkpoint, Promise, sign_checkpoint, sign_promise
+
+log = logging.getLogger(__name__)
+
+#: Most entries integrated per transaction: a batch's nodes and updates stay bounded.
+BATCH = 20000
+#: Most entries one request to the entries endpoint returns.
+MAX_ENTRIES_PER_REQUEST = 1000
+
+
+def participant(consultation_id, user_id):
+    """Return a citizen's pseudonym in one consultation's log."""
+    return entries.pseudonym(keys.pseudonym_key(), consultation_id, user_id)
+
+
+def append_entry(consultation_id, entry_bytes, *, participant=None, at=None):
+    """Add an entry to the session's transaction (committed with the act) and return its row."""
+    kind = canonical.loads(entry_bytes)["type"]
+    row = TransparencyEntry(
+        consultation_id=consultation_id, entry=entry_bytes, leaf_hash=merkle.leaf_hash(entry_bytes),
+        kind=kind, participant=participant, created_at=at or utcnow(),
+    )
+    db.session.add(row)
+    return row
+
+
+def _lock_log(consultation_id):
+    # PostgreSQL: FOR NO KEY UPDATE on the consultation's row. It serialises sequencers of
+    # one log, but not the writers: their foreign keys take FOR KEY SHARE, which it allows.
+    # SQLite: the first write of the transaction takes the database's write lock (an UPDATE
+    # that matches nothing still does), and every read below then sees the committed state.
+    consultations = db.metadata.tables["consultations"]
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(TransparencyCheckpoint).where(TransparencyCheckpoint.id == -1).values(size=0))
+        return db.session.execute(
+            select(consultations.c.slug, consultations.c.closes_at).where(consultations.c.id == consultation_id)
+        ).one_or_none()
+    return db.session.execute(
+        select(consultations.c.slug, consultations.c.closes_at).where(consultations.c.id == consultation_id)
+        .with_for_update(key_share=True)
+    ).one_or_none()
+
+
+def tree_size(consultation_id):
+    """Return the size of the latest checkpoint of the consultation's log (0 before any)."""
+    return db.session.scalar(
+        select(func.coalesce(func.max(TransparencyCheckpoint.size), 0))
+        .where(TransparencyCheckpoint.consultation_id == consultation_id)
+    )
+
+
+def _node_reader(consultation_id, wanted):
+    """Return hash_at(level, index) over the stored nodes `wanted`, read in one query."""
+    found = {}
+    wanted = list(wanted)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        rows = db.session.execute(
+            select(TransparencyNode.level, TransparencyNode.index, TransparencyNode.hash).where(
+                TransparencyNode.consultation_id == consultation_id,
+                tuple_(TransparencyNode.level, TransparencyNode.index).in_(chunk),
+            )
+        )
+        found.update({(level, index): hashed for level, index, hashed in rows})
+
+    def hash_at(level, index):
+        try:
+            return found[(level, index)]
+        except KeyError:
+            raise LookupError(f"node ({level}, {index}) of log {consultation_id} is not stored") from None
+    return hash_at
+
+
+def _closing_due(consultation_id, closes_at, now):
+    # The window's end is written once it has passed, unless the latest window entry
+    # (opened, re-dated or closed) already says so; a later re-dating re-opens the question.
+    if closes_at is None or now < closes_at:
+        return False
+    latest = db.session.scalar(
+        select(TransparencyEntry.kind).where(
+            TransparencyEntry.consultation_id == consultation_id,
+            TransparencyEntry.kind.in_(("consultation.opened", "consultation.redated", "consultation.closed")),
+        ).order_by(TransparencyEntry.id.desc()).limit(1)
+    )
+    return latest is not None and latest != "consultation.closed"
+
+
+def integrate(consultation_id, now=None):
+    """Integrate the committed entries of one log not integrated yet; return how many.
+
+    Each batch is one transaction: the nodes, the leaf indexes and the signed checkpoint
+    commit together, so a run killed mid-batch leaves nothing and the next carries on; two
+    runs serialise on the log's lock and the second finds nothing left to do.
+    """
+    now = now or utcnow()
+    done = 0
+    db.session.commit()  # the lock must be this transaction's first statement
+    while True:
+        locked = _lock_log(consultation_id)
+        if locked is None:
+            db.session.rollback()
+            return done
+        slug, closes_at = locked
+        if done == 0 and _closing_due(consultation_id, closes_at, now):
+            append_entry(consultation_id, entries.consultation_closed(closes_at, closes_at=closes_at), at=now)
+            db.session.flush()
+        pending = db.session.execute(
+            select(TransparencyEntry.id, TransparencyEntry.leaf_hash)
+            .where(TransparencyEntry.consultation_id == consultation_id, TransparencyEntry.leaf_index.is_(None))
+            .order_by(TransparencyEntry.id).limit(BATCH)
+        ).all()
+        if not pending:
+            db.session.rollback()
+            return done
+        size = tree_size(consultation_id)
+        hash_at = _node_reader(consultation_id, merkle.plan_nodes(merkle.root_plan(size)))
+        nodes, root_hash = merkle.append_leaves(hash_at, size, [row.leaf_hash for row in pending])
+        db.session.execute(
+            TransparencyNode.__table__.insert(),
+            [{"consultation_id": consultation_id, "level": level, "index": index, "hash": hashed}
+             for level, index, hashed in nodes],
+        )
+        db.session.execute(
+            TransparencyEntry.__table__.update()
+            .where(TransparencyEntry.__table__.c.id == bindparam("entry_id"))
+            .values(leaf_index=bindparam("new_index")),
+            [{"entry_id": row.id, "new_index": size + offset} for offset, row in enumerate(pending)],
+        )
+        new_size = size + len(pending)
+        note = sign_checkpoint(Checkpoint(keys.origin(slug), new_size, root_hash), keys.signer())
+        db.session.add(TransparencyCheckpoint(
+            consultation_id=consultation_id, size=new_size, root_hash=root_hash, note=note, created_at=now,
+        ))
+        db.session.commit()
+        done += len(pending)
+        if len(pending) < BATCH:
+            return done
+
+
+def consultation_ids():
+    """Return the ids of every consultation."""
+    consultations = db.metadata.tables["consultations"]
+    return list(db.session.scalars(select(consultations.c.id).order_by(consultations.c.id)))
+
+
+def integrate_all(now=None):
+    """Run the sequencer once over every consultation; return {consultation_id: entries integrated}."""
+    return {cid: integrate(cid, now=now) for cid in consultation_ids()}
+
+
+def oldest_pending_at():
+    """Return when the oldest entry not integrated yet was written, or None."""
+    return db.session.scalar(
+        select(func.min(TransparencyEntry.created_at)).where(TransparencyEntry.leaf_index.is_(None))
+    )
+
+
+def integrate_if_due(now=None):
+    """Integrate every log when an entry has waited half the MMD or more; return whether it ran.
+
+    Half the MMD leaves the other half for the run itself and for a quiet site, where the
+    next request may come late (`flask transparency integrate` from cron covers that).
+    """
+    now = now or utcnow()
+    oldest = oldest_pending_at()
+    db.session.rollback()
+    if oldest is None or now - oldest < timedelta(seconds=keys.mmd() / 2):
+        return False
+    integrate_all(now=now)
+    return True
+
+
+def latest_checkpoint(consultation_id):
+    """Return the latest TransparencyCheckpoint of the log, or None."""
+    return db.session.scalar(
+        select(TransparencyCheckpoint).where(TransparencyCheckpoint.consultation_id == consultation_id)
+        .order_by(TransparencyCheckpoint.size.desc()).limit(1)
+    )
+
+
+def entries_range(consultation_id, start, end):
+    """Return the canonical bytes of the integrated entries start .. end-1 (fewer past the tree)."""
+    return list(db.session.scalars(
+        select(TransparencyEntry.entry).where(
+            TransparencyEntry.consultation_id == consultation_id,
+            TransparencyEntry.leaf_index >= start, TransparencyEntry.leaf_index < end,
+        ).order_by(TransparencyEntry.leaf_index)
+    ))
+
+
+def iter_log(consultation_id, size, chunk=5000):
+    """Yield the canonical bytes of entries 0 .. size-1 in order, a chunk at a time."""
+    for start in range(0, size, chunk):
+        yield from entries_range(consultation_id, start, min(size, start + chunk))
+
+
+def _prove(consultation_id, plan):
+    return [h.hex() for h in merkle.assemble(plan, _node_reader(consultation_id, merkle.plan_nodes(plan)))]
+
+
+def inclusion_proof(consultation_id, index, size):
+    """Return the RFC 9162 inclusion proof (hex hashes) of leaf `index` in the tree of `size`.
+
+    :raises ValueError: the index or size is out of the published tree.
+    """
+    if size > tree_size(consultation_id):
+        raise ValueError("the tree size is larger than the published tree")
+    return _prove(consultation_id, merkle.inclusion_plan(index, size))
+
+
+def consistency_proof(consultation_id, first, second):
+    """Return the RFC 9162 consistency proof (hex hashes) from the tree of `first` to that of `second`.
+
+    :raises ValueError: the sizes are out of order or out of the published tree.
+    """
+    if second > tree_size(consultation_id):
+        raise ValueError("the second size is larger than the published tree")
+    if first == second:
+        merkle.consistency_plan(first, second)  # refuses 0
+        return []
+    return _prove(consultation_id, merkle.consistency_plan(first, second))
+
+
+def promise(slug, entry_row):
+    """Return the signed promise of inclusion of a stored entry (deterministic: Ed25519)."""
+    at = entry_row.created_at.replace(microsecond=0)
+    return sign_promise(Promise(keys.origin(slug), entry_row.leaf_hash, at, keys.mmd()), keys.signer())
+
+
+def receipts(user_id, consultations, proposal_codes):
+    """Return a citizen's receipts (contract items), newest first.
+
+    `consultations` is {id: slug} of the consultations to look in; `proposal_codes` maps
+    proposal id to code. The pseudonym is computed per consultation, so nothing links a
+    receipt to the account in the database.
+    """
+    items = []
+    for consultation_id, slug in consultations.items():
+        rows = db.session.scalars(
+            select(TransparencyEntry).where(
+                TransparencyEntry.consultation_id == consultation_id,
+                TransparencyEntry.participant == participant(consultation_id, user_id),
+                TransparencyEntry.kind.in_(tuple(entries.RECEIPT_ACTIONS)),
+            ).order_by(TransparencyEntry.id.desc())
+        )
+        for row in rows:
+            proposal_id = canonical.loads(row.entry)["proposal"]
+            item = entries.receipt(
+                consultation=slug, proposal_code=proposal_codes.get(proposal_id, str(proposal_id)),
+                entry_bytes=row.entry, promise=promise(slug, row), leaf_index=row.leaf_index,
+            )
+            item["id"] = row.id
+            items.append((row.created_at, row.id, item))
+    items.sort(key=lambda t: (t[0], t[1]), reverse=True)
+    return [item for _, _, item in items]
+
+
+def log_by_slug(slug):
+    """Return (id, slug) of the consultation whose log is named by `slug`, or None."""
+    if not slug or len(slug) > 80:
+        return None
+    consultations = db.metadata.tables["consultations"]
+    return db.session.execute(
+        select(consultations.c.id, consultations.c.slug).where(consultations.c.slug == slug)
+    ).one_or_none()

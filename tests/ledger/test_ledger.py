@@ -1,0 +1,119 @@
+"""The stored log: writers append in their own transaction, the sequencer integrates, proofs verify."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from aga_consulta.comments.moderation import hide_comment, restore_comment
+from aga_consulta.comments.services import add_comment
+from aga_consulta.consultations.services import update_consultation
+from aga_consulta.extensions import db
+from aga_consulta.ledger import keys, services as ledger
+from aga_consulta.ledger.models import TransparencyCheckpoint, TransparencyEntry
+from aga_consulta.proposals.services import update_proposal
+from aga_consulta.proposals.workflow import change_status
+from aga_consulta.timeutil import utcnow
+from aga_consulta.transparency import canonical, merkle
+from aga_consulta.transparency.note import open_checkpoint
+from aga_consulta.transparency.verify import replay
+from aga_consulta.voting.services import AlreadyVoted, cast_vote, withdraw_vote
+from aga_consulta.tally.services import compute_tally
+
+
+def kinds(consultation):
+    rows = db.session.scalars(select(TransparencyEntry).where(TransparencyEntry.consultation_id == consultation.id)
+                              .order_by(TransparencyEntry.id))
+    return [canonical.loads(row.entry)["type"] for row in rows]
+
+
+def test_every_act_appends_its_entry(factory, moderator):
+    consultation = factory.consultation()
+    proposal = factory.proposal(consultation)
+    citizen = factory.user()
+    cast_vote(citizen, proposal)
+    withdraw_vote(citizen, proposal)
+    comment = add_comment(citizen, proposal, "Un comentario con texto")
+    hide_comment(moderator, comment, "Fuera de tema")
+    restore_comment(moderator, comment, "Revisado")
+    change_status(moderator, proposal, "shortlisted", "Cumple los criterios")
+    update_proposal(moderator, proposal, {"code": proposal.code, "title": "Otro título", "scope": "national",
+                                          "summary": "Resumen", "body": "Cuerpo", "department_code": "",
+                                          "theme": "", "proposer": "Entidad"})
+    update_consultation(moderator, consultation, title=consultation.title,
+                        opens_at=consultation.opens_at, closes_at=consultation.closes_at + timedelta(days=1))
+    assert kinds(consultation) == [
+        "consultation.opened", "proposal.published", "vote.cast", "vote.withdrawn", "comment.made",
+        "comment.hidden", "comment.restored", "proposal.status", "proposal.edited", "consultation.redated",
+    ]
+    entry = canonical.loads(db.session.scalars(select(TransparencyEntry.entry).where(
+        TransparencyEntry.kind == "vote.cast")).one())
+    assert entry["participant"] == ledger.participant(consultation.id, citizen.id)
+    assert citizen.email not in str(entry)
+
+
+def test_a_refused_vote_appends_nothing(factory):
+    consultation = factory.consultation()
+    proposal = factory.proposal(consultation)
+    citizen = factory.user()
+    cast_vote(citizen, proposal)
+    with pytest.raises(AlreadyVoted):
+        cast_vote(citizen, proposal)
+    assert kinds(consultation).count("vote.cast") == 1
+
+
+def test_integrate_signs_a_checkpoint_and_proofs_verify(factory):
+    consultation = factory.consultation()
+    proposal = factory.proposal(consultation)
+    for _ in range(5):
+        cast_vote(factory.user(), proposal)
+    assert ledger.integrate(consultation.id) == 7
+    assert ledger.integrate(consultation.id) == 0  # nothing twice
+    first = ledger.latest_checkpoint(consultation.id)
+    cast_vote(factory.user(), proposal)
+    assert ledger.integrate(consultation.id) == 1
+    latest = ledger.latest_checkpoint(consultation.id)
+    checkpoint = open_checkpoint(latest.note, [keys.signer().verifier])
+    assert (checkpoint.size, checkpoint.origin) == (8, keys.origin(consultation.slug))
+    log = ledger.entries_range(consultation.id, 0, 8)
+    assert merkle.root_of_leaf_hashes(merkle.leaf_hash(e) for e in log) == checkpoint.root_hash
+    for index in range(8):
+        proof = [bytes.fromhex(h) for h in ledger.inclusion_proof(consultation.id, index, 8)]
+        merkle.verify_inclusion(merkle.leaf_hash(log[index]), index, 8, proof, checkpoint.root_hash)
+    proof = [bytes.fromhex(h) for h in ledger.consistency_proof(consultation.id, 7, 8)]
+    merkle.verify_consistency(7, 8, proof, first.root_hash, checkpoint.root_hash)
+    assert replay(log).figures()["votes"] == compute_tally(consultation)["votes"]
+
+
+def test_integrate_writes_the_closing_once(factory):
+    consultation = factory.consultation()
+    ledger.integrate(consultation.id, now=utcnow() + timedelta(days=2))
+    ledger.integrate(consultation.id, now=utcnow() + timedelta(days=3))
+    assert kinds(consultation) == ["consultation.opened", "consultation.closed"]
+    assert db.session.scalar(select(TransparencyCheckpoint.size).order_by(TransparencyCheckpoint.size.desc()).limit(1)) == 2
+
+
+def test_a_run_that_fails_mid_batch_leaves_nothing(factory, monkeypatch):
+    consultation = factory.consultation()
+    factory.proposal(consultation)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("killed")
+    monkeypatch.setattr(ledger, "sign_checkpoint", broken)
+    with pytest.raises(RuntimeError):
+        ledger.integrate(consultation.id)
+    db.session.rollback()
+    assert db.session.scalar(select(TransparencyEntry.leaf_index).where(TransparencyEntry.leaf_index.is_not(None)).limit(1)) is None
+    monkeypatch.undo()
+    assert ledger.integrate(consultation.id) == 2
+    assert sorted(db.session.scalars(select(TransparencyEntry.leaf_index))) == [0, 1]
+
+
+def test_bad_proof_parameters_are_refused(factory):
+    consultation = factory.consultation()
+    ledger.integrate(consultation.id)
+    for index, size in ((1, 1), (-1, 1), (0, 2)):
+        with pytest.raises(ValueError):
+            ledger.inclusion_proof(consultation.id, index, size)
+    for first, second in ((0, 1), (2, 1), (1, 2)):
+        with pytest.raises(ValueError):
+            ledger.consistency_proof(consultation.id, first, second)
