@@ -47,7 +47,12 @@ def _read_password(password_stdin):
 @click.option("--role", type=click.Choice([role.value for role in ROLES]), default="citizen", show_default=True)
 @click.option("--department", default="11", show_default=True, help="DIVIPOLA code of residence.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def users_create(email, name, role, department, password_stdin):
+@click.option("--institution", default=None, help="With --role institution: the institution's name.")
+@click.option("--institution-department", default=None,
+              help="With --role institution: DIVIPOLA code of a subnational government's department.")
+@click.option("--institution-municipality", default=None, help="With --institution-department: its municipality.")
+def users_create(email, name, role, department, password_stdin, institution, institution_department,
+                 institution_municipality):
     """Create an account with a role (the password is prompted for, or read from stdin)."""
     try:
         # The same address rule as the registration form, before the password prompt.
@@ -59,7 +64,8 @@ def users_create(email, name, role, department, password_stdin):
         user = accounts.register_citizen(
             name=name, email=email, password=password, department_code=department,
             # The operator vouches for the address: staff never wait for a confirmation mail.
-            accepted_terms=True, role=role, email_confirmed=True,
+            accepted_terms=True, role=role, email_confirmed=True, institution=institution,
+            institution_department=institution_department, institution_municipality=institution_municipality,
         )
     except DomainError as error:
         raise click.ClickException(str(error.message)) from None

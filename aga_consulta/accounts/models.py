@@ -11,11 +11,13 @@ from aga_consulta.timeutil import utcnow
 
 
 class Role(StrEnum):
-    """What an account may do: take part, moderate, or also administer."""
+    """What an account may do: take part, moderate, also administer, or speak for an institution."""
 
     CITIZEN = "citizen"
     MODERATOR = "moderator"
     ADMIN = "admin"
+    #: A national entity or a subnational government: submits proposals to a call.
+    INSTITUTION = "institution"
 
 
 ROLES = tuple(Role)
@@ -36,6 +38,10 @@ class User(UserMixin, db.Model):
         db.CheckConstraint("email = lower(email)", name="email_lowercase"),
         # A deleted account is anonymised and can never act again.
         db.CheckConstraint("deleted_at IS NULL OR NOT active", name="deleted_inactive"),
+        # An institution account always says which institution it speaks for.
+        db.CheckConstraint("role <> 'institution' OR institution IS NOT NULL", name="institution_named"),
+        db.CheckConstraint("institution_municipality IS NULL OR institution_department_code IS NOT NULL",
+                           name="institution_municipality_has_department"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -66,8 +72,13 @@ class User(UserMixin, db.Model):
     first_participated_at = db.Column(db.DateTime)
     #: When the holder deleted the account: it is then anonymised (accounts/profile.py).
     deleted_at = db.Column(db.DateTime)
+    #: The institution an institution account speaks for; a subnational government also
+    #: has its department (and municipality). Kept when the role changes: the past stays true.
+    institution = db.Column(db.String(200))
+    institution_department_code = db.Column(db.String(2), db.ForeignKey("departments.code"))
+    institution_municipality = db.Column(db.String(120))
 
-    department = db.relationship("Department", lazy="joined")
+    department = db.relationship("Department", lazy="joined", foreign_keys=[department_code])
 
     def get_id(self):
         """Flask-Login identity: the rotating session token, never the primary key."""
@@ -92,6 +103,11 @@ class User(UserMixin, db.Model):
     def is_admin(self):
         """Admins may also create consultations and grant roles."""
         return self.role == Role.ADMIN
+
+    @property
+    def is_institution(self):
+        """Institution accounts submit commitment proposals to a call, in their institution's name."""
+        return self.role == Role.INSTITUTION
 
     def __repr__(self):
         return f"<User {self.id} {self.role}>"

@@ -36,9 +36,12 @@ class LastAdmin(DomainError):
     message = _l("No se puede quitar el rol de administración a la última persona administradora.")
 
 
-def _ensure_known(role):
+def _ensure_known(role, user=None):
     if role not in ROLES:
         raise ValidationFailed(_l("Rol desconocido."))
+    if role == Role.INSTITUTION and user is not None and not user.institution:
+        # The institution is named when the account is created (`flask users create --institution`).
+        raise ValidationFailed(_l("Solo una cuenta creada para una institución puede tener el rol institucional."))
 
 
 def grant_role(actor, user, role, reason=None, now=None):
@@ -50,7 +53,7 @@ def grant_role(actor, user, role, reason=None, now=None):
     :raises LastAdmin: it would leave no active admin.
     """
     ensure_admin(actor)
-    _ensure_known(role)
+    _ensure_known(role, user)
     reason = clean_text(reason) or None
     if reason and len(reason) > REASON_MAX:
         raise ValidationFailed(_l("El motivo es demasiado largo (máximo %(max)d caracteres).", max=REASON_MAX))
@@ -94,9 +97,9 @@ def set_role_by_operator(user, role, now=None):
 
     The command line is the operator's recovery path, so the last-admin rule does not apply.
 
-    :raises ValidationFailed: unknown role.
+    :raises ValidationFailed: unknown role, or institution for an account that names none.
     """
-    _ensure_known(role)
+    _ensure_known(role, user)
     if user.role != role:
         record(None, "user.role", "user", user.id, target_label=user.email, before={"role": user.role},
                after={"role": role}, reason="flask users set-role", now=now)
@@ -106,7 +109,7 @@ def set_role_by_operator(user, role, now=None):
 
 
 def record_account_created_by_operator(user, now=None):
-    """Log a moderator or admin account created from the command line (citizens are not logged)."""
+    """Log a staff or institution account created from the command line (citizens are not logged)."""
     if user.role == Role.CITIZEN:
         return
     record(None, "user.role", "user", user.id, target_label=user.email, after={"role": user.role},

@@ -19,6 +19,9 @@ from aga_consulta.extensions import db
 from aga_consulta.territory.divipola import DEPARTMENTS
 from aga_consulta.timeutil import utcnow
 
+INSTITUTION_MAX = 200
+MUNICIPALITY_MAX = 120
+
 log = logging.getLogger("aga_consulta.accounts")
 
 # A real hash of a random string: checking it costs what checking a real account costs,
@@ -68,14 +71,17 @@ def hash_password(password):
 
 
 def register_citizen(*, name, email, password, department_code, accepted_terms, role=Role.CITIZEN,
-                     email_confirmed=False, now=None, public_name=None, consent_version=POLICY_VERSION):
+                     email_confirmed=False, institution=None, institution_department=None,
+                     institution_municipality=None, now=None, public_name=None, consent_version=POLICY_VERSION):
     """Create and return a citizen account (`email_confirmed` when an operator vouches for the address).
 
     `public_name` is shown beside the person's comments (empty: the default of
     accounts/names.py); `consent_version` is the privacy policy accepted with `accepted_terms`.
+    An institution account (role institution) names its institution, and a subnational
+    government its department (and optionally municipality); no other account names one.
 
     :raises InvalidName: a legal or public name breaks the rules of accounts/names.py.
-    :raises ValidationFailed: missing consent, unknown department, bad role.
+    :raises ValidationFailed: missing consent, unknown department, bad role or institution.
     :raises WeakPassword: the password breaks the policy.
     :raises EmailTaken: the (normalised) e-mail is already registered.
     """
@@ -86,6 +92,7 @@ def register_citizen(*, name, email, password, department_code, accepted_terms, 
         raise ValidationFailed(_l("Elige un departamento de la lista."))
     if role not in ROLES:
         raise ValidationFailed(_l("Rol desconocido."))
+    institution_fields = _institution_fields(role, institution, institution_department, institution_municipality)
     email = normalize_email(email)
     problem = password_problem(password, email=email, name=name)
     if problem:
@@ -102,6 +109,7 @@ def register_citizen(*, name, email, password, department_code, accepted_terms, 
         consent_version=consent_version,
         created_at=now,
         email_confirmed_at=now if email_confirmed else None,
+        **institution_fields,
     )
     db.session.add(user)
     try:
@@ -112,6 +120,26 @@ def register_citizen(*, name, email, password, department_code, accepted_terms, 
         raise EmailTaken() from None
     log.info("account registered user_id=%s", user.id)
     return user
+
+
+def _institution_fields(role, name, department, municipality):
+    """Return the institution columns of a new account, checked against its role."""
+    name = " ".join((name or "").split())
+    department = (department or "").strip() or None
+    municipality = " ".join((municipality or "").split()) or None
+    if role != Role.INSTITUTION:
+        if name or department or municipality:
+            raise ValidationFailed(_l("Solo una cuenta institucional representa a una institución."))
+        return {}
+    if not 3 <= len(name) <= INSTITUTION_MAX:
+        raise ValidationFailed(_l("Indica el nombre de la institución (entre 3 y %(max)d caracteres).",
+                                  max=INSTITUTION_MAX))
+    if department is not None and department not in DEPARTMENTS:
+        raise ValidationFailed(_l("Elige un departamento de la lista."))
+    if municipality and (department is None or len(municipality) > MUNICIPALITY_MAX):
+        raise ValidationFailed(_l("Un municipio necesita un departamento (y hasta %(max)d caracteres).",
+                                  max=MUNICIPALITY_MAX))
+    return {"institution": name, "institution_department_code": department, "institution_municipality": municipality}
 
 
 def authenticate(email, password, remote_addr=None):

@@ -23,6 +23,9 @@ AUDIT_ACTIONS = (
     "event.attendance",
     "event.import",
     "event.notes",
+    "call.return",
+    "call.accept",
+    "call.reject",
 )
 
 #: Who may appear as the actor of an audit entry ("system": the application itself).

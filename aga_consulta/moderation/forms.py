@@ -32,6 +32,7 @@ from aga_consulta.timeutil import DATE_RANGE_MESSAGE, YEAR_MAX, YEAR_MIN, in_dat
 ROLE_LABELS = {
     "citizen": _l("Ciudadanía"),
     "moderator": _l("Moderación"),
+    "institution": _l("Institución"),
     "admin": _l("Administración"),
     "system": _l("Sistema"),
 }
@@ -54,6 +55,9 @@ ACTION_LABELS = {
     "event.attendance": _l("Asistencia registrada"),
     "event.import": _l("Planilla de asistencia importada"),
     "event.notes": _l("Relatoría publicada"),
+    "call.return": _l("Propuesta de la convocatoria devuelta para cambios"),
+    "call.accept": _l("Propuesta de la convocatoria aceptada en la consulta"),
+    "call.reject": _l("Propuesta de la convocatoria rechazada"),
 }
 
 STATUS_CHOICES = [(status, STATUS_LABELS[status]) for status in STATUSES]

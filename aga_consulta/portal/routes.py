@@ -16,6 +16,7 @@ from aga_consulta.extensions import db
 from aga_consulta.portal import services
 from aga_consulta.portal.forms import LanguageForm, ProposalFilterForm
 from aga_consulta.processes import services as processes
+from aga_consulta.calls.services import submission_for_proposal
 from aga_consulta.proposals import services as proposals
 from aga_consulta.proposals import workflow
 from aga_consulta.proposals.models import Proposal
@@ -153,6 +154,7 @@ def proposal(proposal_id):
         report_form=ReportForm(formdata=None),
         reply_to=request.args.get("reply_to", type=int),
         staff_badge=staff_roles.staff_badge,
+        submission=submission_for_proposal(proposal.id),
     )
 
 

@@ -1,11 +1,18 @@
-"""The public process page (timeline and results sheet) and its CSV files."""
-from flask import Blueprint, Response, abort, render_template
+"""The public process page (timeline and results sheet), its CSV files, and the call for proposals."""
+from flask import Blueprint, Response, abort, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
+from aga_consulta.accounts.permissions import refuse_non_moderators, refuse_unless
+from aga_consulta.calls import services as calls
+from aga_consulta.calls.models import OgpValue
+from aga_consulta.errors import DomainError
 from aga_consulta.processes import csvfile, services
+from aga_consulta.processes.models import StepKind
 from aga_consulta.surveys.services import csv_rows as survey_csv_rows
 from aga_consulta.processes.labels import METRIC_LABELS, STATE_LABELS, STEP_LABELS
 from aga_consulta.timeutil import utcnow
-from aga_consulta.web import or_404, results_limit
+from aga_consulta.web import current_actor, or_404, refuse, results_limit, see_other, wants_json
 
 bp = Blueprint("processes", __name__)
 
@@ -49,3 +56,90 @@ def export(slug, name):
         return _csv(process, name, ("event", "step", "kind", "theme", "starts_at", "place", "attendees", "notes_published"),
                     services.event_rows(process))
     abort(404)
+
+
+#: Empty milestone rows the call's form offers.
+MILESTONE_ROWS = 3
+
+
+def _call_step(slug):
+    process = or_404(services.get_by_slug(slug))
+    return process, or_404(services.step_of(process, StepKind.CALL_FOR_PROPOSALS))
+
+
+def _call_page(process, step, values=None, status=200):
+    user = current_user if current_user.is_authenticated else None
+    own = calls.submissions_of_step(step.id, user.id) if user is not None and user.is_institution else []
+    every = calls.submissions_of_step(step.id)
+    return render_template("processes/call.html", process=process, step=step, own=own, submissions=every,
+                           values=values or {}, ogp_values=tuple(OgpValue), milestone_rows=MILESTONE_ROWS,
+                           now=utcnow()), status
+
+
+@bp.route("/processes/<slug>/call")
+def call(slug):
+    """The call for commitment proposals: its window, the decisions, and the institutions' form."""
+    process, step = _call_step(slug)
+    return _call_page(process, step)
+
+
+def _milestones_from_form(form):
+    return [{"deliverable": form.get(f"milestone_{n}_deliverable"), "starts_on": form.get(f"milestone_{n}_starts_on"),
+             "ends_on": form.get(f"milestone_{n}_ends_on")} for n in range(1, MILESTONE_ROWS + 1)]
+
+
+@bp.route("/processes/<slug>/call", methods=["POST"])
+def submit_to_call(slug):
+    """An institution submits a proposal on the OGP template (or corrects a returned one)."""
+    refusal = refuse_unless(lambda user: user.is_institution)
+    if refusal is not None:
+        return refusal
+    process, step = _call_step(slug)
+    form = request.form
+    values = {name: form.get(name) for name in ("title", "starts_on", "ends_on", *calls.REQUIRED_TEXTS,
+                                                *calls.OPTIONAL_TEXTS)}
+    values["ogp_values"] = form.getlist("ogp_values")
+    submission = None
+    if form.get("submission_id"):
+        submission = or_404(calls.get_submission(int(form["submission_id"])) if form["submission_id"].isdigit()
+                            and len(form["submission_id"]) < 10 else None)
+    try:
+        calls.submit(current_actor(), step, values, _milestones_from_form(form), submission=submission,
+                     institution_name=form.get("institution"))
+    except DomainError as error:
+        if error.status == 400 and not wants_json():
+            flash(error.message, "error")
+            return _call_page(process, step, values=form, status=400)
+        return refuse(error, url_for(".call", slug=process.slug))
+    flash(_("Propuesta recibida: el equipo moderador la revisará."), "success")
+    return see_other(".call", slug=process.slug)
+
+
+@bp.route("/processes/<slug>/call/<int:submission_id>/decision", methods=["POST"])
+def decide(slug, submission_id):
+    """A moderator returns a submission for changes, accepts it into the consultation, or rejects it."""
+    refusal = refuse_non_moderators()
+    if refusal is not None:
+        return refusal
+    process, step = _call_step(slug)
+    submission = calls.get_submission(submission_id) if submission_id < 10**9 else None
+    if submission is None or submission.step_id != step.id:
+        abort(404)
+    action, reason = request.form.get("action"), request.form.get("reason")
+    consultation_step = services.step_of(process, StepKind.CONSULTATION)
+    try:
+        if action == "return":
+            calls.return_for_changes(current_actor(), submission, reason)
+            flash(_("Propuesta devuelta para cambios."), "success")
+        elif action == "accept":
+            proposal = calls.accept(current_actor(), submission,
+                                    consultation_step.consultation if consultation_step else None)
+            flash(_("Propuesta aceptada en la consulta como %(code)s.", code=proposal.code), "success")
+        elif action == "reject":
+            calls.reject(current_actor(), submission, reason)
+            flash(_("Propuesta rechazada."), "success")
+        else:
+            abort(400)
+    except DomainError as error:
+        return refuse(error, url_for(".call", slug=process.slug))
+    return see_other(".call", slug=process.slug)

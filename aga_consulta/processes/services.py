@@ -29,6 +29,7 @@ from sqlalchemy.orm import selectinload
 
 from aga_consulta.accounts.permissions import ensure_admin
 from aga_consulta.audit import record
+from aga_consulta.calls.models import Submission, SubmissionStatus
 from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.events.models import Attendance, Event
 from aga_consulta.events.services import attendance_by_event, attendee_count, events_of_step
@@ -163,6 +164,15 @@ def _consultation_figures(process):
 
 def _call_figures(process, tally):
     received = _empty_scopes()
+    step = step_of(process, StepKind.CALL_FOR_PROPOSALS)
+    if step is not None:
+        # Accepted ones are counted below, among the consultation's proposals.
+        for scope, n in db.session.execute(
+            select(Submission.scope, func.count()).where(Submission.step_id == step.id,
+                                                         Submission.status != SubmissionStatus.ACCEPTED)
+            .group_by(Submission.scope)
+        ):
+            received[scope] += int(n)
     if tally is not None:
         for scope in SCOPES:
             received[scope] += tally["proposals"][scope]

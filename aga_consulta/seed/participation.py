@@ -169,7 +169,8 @@ def lock_synthetic_accounts():
     db.session.commit()
 
 
-def _synthetic_account(email, name, department, role, registered_at):
+def synthetic_account(email, name, department, role, registered_at):
+    """Return the synthetic account with this e-mail, registering it through the service if new."""
     existing = get_user_by_email(email)
     if existing is not None:
         return existing
@@ -254,7 +255,7 @@ def _register_all(rng, citizens):
         for citizen in citizens:
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)} {rng.choice(SURNAMES)}"
             registered_at = citizen.arrives_at - timedelta(minutes=rng.uniform(1, 90))
-            citizen.user_id = _synthetic_account(
+            citizen.user_id = synthetic_account(
                 f"ciudadania-{citizen.index:04d}@{SEED_DOMAIN}", name, citizen.department, "citizen", registered_at,
             ).id
             fresh_session()
@@ -370,7 +371,7 @@ def create_moderators(registered_at):
     with cheap_password_hashing():
         for email, name in MODERATORS:
             existing = get_user_by_email(email)
-            user = existing or _synthetic_account(email, name, "11", "moderator", registered_at)
+            user = existing or synthetic_account(email, name, "11", "moderator", registered_at)
             if existing is None:
                 record_account_created_by_operator(user, now=registered_at)
             moderators.append(user.id)

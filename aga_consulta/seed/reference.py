@@ -1,7 +1,8 @@
-"""Load the reference consultation through the same services the web uses.
+"""Load the reference data through the same services the web uses.
 
-A reconstruction of published aggregates: the consultation is flagged `is_reconstruction`
-and its description says so.
+The reference consultation `iv-plan-2020` and the co-creation process `iv-plan` around it
+(a reconstruction of published aggregates: both are flagged `is_reconstruction` and their
+descriptions say so), and the practice process `demo` with its consultation.
 """
 from datetime import datetime, timedelta
 
@@ -14,7 +15,7 @@ from aga_consulta.extensions import db
 from aga_consulta.ledger.models import TransparencyCheckpoint, TransparencyEntry, TransparencyNode
 from aga_consulta.proposals.models import Proposal
 from aga_consulta.proposals.services import create_proposal, get_or_create_theme
-from aga_consulta.seed import catalogue
+from aga_consulta.seed import catalogue, cocreation
 from aga_consulta.seed.participation import load_participation
 from aga_consulta.timeutil import utcnow
 from aga_consulta.voting.models import Vote
@@ -75,17 +76,21 @@ def load_catalogue(historical=False, now=None):
 
 
 def load_reference(reset=False, historical=False, now=None):
-    """Load the reference consultation and its participation; returns it, or None when it exists and reset is False.
+    """Load the reference consultation, its participation and the processes; returns the consultation, or None when it exists and reset is False.
 
-    With `reset`, the consultation and everything recorded in it are deleted first; the
-    audit log keeps the entries of earlier loads (it is append-only), and the synthetic
-    accounts are reused.
+    With `reset`, the processes, the practice consultation, the reference consultation and
+    everything recorded in them are deleted first; the audit log keeps the entries of
+    earlier loads (it is append-only), and the synthetic accounts are reused.
     """
     existing = get_by_slug(catalogue.SLUG)
     if existing is not None:
         if not reset:
             return None
-        delete_consultation(existing)
+        cocreation.delete_processes()
+        demo = get_by_slug(cocreation.DEMO_SLUG)
+        if demo is not None:
+            delete_consultation(demo)
+        delete_consultation(get_by_slug(catalogue.SLUG))
     now = (now or utcnow()).replace(microsecond=0)
     consultation = load_catalogue(historical=historical, now=now)
     if historical:
@@ -101,7 +106,14 @@ def load_reference(reset=False, historical=False, now=None):
         shortlist_at = now - timedelta(days=2)
         select_at = now - timedelta(hours=6)
         activity_end = select_at - timedelta(minutes=1)
-    return load_participation(consultation, activity_end, shortlist_at, select_at)
+    consultation_id = load_participation(consultation, activity_end, shortlist_at, select_at).id
+    cocreation.load_iv_plan(db.session.get(Consultation, consultation_id), (HISTORICAL_OPENS, HISTORICAL_CLOSES))
+    demo = get_by_slug(cocreation.DEMO_SLUG)
+    if demo is not None:
+        # A practice consultation left from an earlier load without its process.
+        delete_consultation(demo)
+    cocreation.load_demo(now)
+    return db.session.get(Consultation, consultation_id)
 
 
 def database_is_empty():

@@ -5,7 +5,7 @@ sequencer; `flask transparency backfill` builds the log of consultations that ex
 before this revision (it needs the application's keys, which a migration does not have).
 
 Revision ID: 0020
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-10 10:00:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0020'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from aga_consulta import create_app
 from aga_consulta.accounts.models import User
@@ -102,15 +102,20 @@ def test_cli_users_create_and_set_role(runner):
 
 
 def test_cli_seed_reference_loads_the_catalogue(runner):
+    from aga_consulta.consultations.models import Consultation
+
+    # The practice consultation `demo` has proposals of its own.
+    reference = Proposal.consultation_id.in_(select(Consultation.id).where(Consultation.slug == "iv-plan-2020"))
     result = runner.invoke(args=["seed", "reference"])
     assert result.exit_code == 0, result.output
-    assert count(Proposal) == 26
-    assert count(Proposal, Proposal.scope == "national") == 8
-    assert count(Proposal, Proposal.scope == "subnational") == 18
+    assert count(Proposal, reference) == 26
+    assert count(Proposal, reference, Proposal.scope == "national") == 8
+    assert count(Proposal, reference, Proposal.scope == "subnational") == 18
+    total = count(Proposal)
     again = runner.invoke(args=["seed", "reference"])
-    assert "exists already" in again.output and count(Proposal) == 26
+    assert "exists already" in again.output and count(Proposal) == total
     reset = runner.invoke(args=["seed", "reference", "--reset"])
-    assert reset.exit_code == 0 and count(Proposal) == 26
+    assert reset.exit_code == 0 and count(Proposal, reference) == 26 and count(Proposal) == total
     from aga_consulta.consultations.services import get_by_slug
 
     assert get_by_slug("iv-plan-2020").is_open()

@@ -86,6 +86,14 @@ def test_reset_gives_the_same_figures_and_keeps_the_audit_log(runner):
     assert count(AuditLogEntry) > audit_before
     assert count(User) == users_before
     assert count(StatusDecision) == count(StatusDecision, StatusDecision.consultation_id == consultation.id)
+    # The processes are reloaded with the consultation: one of each, the same figures.
+    from aga_consulta.processes.models import Process
+    from aga_consulta.processes.services import compute_process_tally, get_by_slug as get_process
+
+    assert count(Process) == 2
+    sheet = compute_process_tally(get_process("iv-plan"))
+    assert (sheet["survey"]["respondents"], sheet["workshops"]["participants"], sheet["experts"]["participants"]) == (
+        880, 149, 31)
 
 
 def test_historical_load_is_closed_at_the_real_dates_with_the_same_figures(runner):
