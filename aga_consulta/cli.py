@@ -14,17 +14,19 @@ users_cli = AppGroup("users", help="Manage accounts and roles.")
 
 
 @seed_cli.command("reference")
-@click.option("--reset", is_flag=True, help="Delete and reload the reference consultation.")
-@click.option("--historical", is_flag=True, help="Use the real 2020 dates (closed) instead of an open window.")
+@click.option("--reset", is_flag=True, help="Delete and reload the reference data (the practice process opens anew).")
+# Kept so that older scripts still run: the reference is always the 2020 history now.
+@click.option("--historical", is_flag=True, hidden=True)
 @click.option("--if-empty", is_flag=True, help="Load only when the database has no consultation.")
 def seed_reference(reset, historical, if_empty):
-    """Load the reference consultation (slug iv-plan-2020)."""
+    """Load the IV Plan (process iv-plan, consultation iv-plan-2020) as 2020 history, and the practice process demo."""
+    from aga_consulta.seed.cocreation import DEMO_DAYS
     from aga_consulta.seed.reference import database_is_empty, load_reference
 
     if if_empty and not database_is_empty():
         click.echo("Database already has consultations; nothing loaded.")
         return
-    consultation = load_reference(reset=reset, historical=historical)
+    consultation = load_reference(reset=reset)
     if consultation is None:
         click.echo("The reference consultation exists already (use --reset to reload it).")
         return
@@ -32,7 +34,8 @@ def seed_reference(reset, historical, if_empty):
 
     # The seed ran through the services, which wrote the log: publish it at once.
     integrate_all()
-    click.echo(f"Loaded reference consultation '{consultation.slug}' ({consultation.proposals.count()} proposals).")
+    click.echo(f"Loaded reference consultation '{consultation.slug}' ({consultation.proposals.count()} proposals), "
+               f"closed as in 2020, the process 'iv-plan', and the practice process 'demo' (open for {DEMO_DAYS} days).")
 
 
 def _read_password(password_stdin):

@@ -7,9 +7,9 @@ sign-in sheets imported by a moderator, published notes), so that the results sh
 knows none of the figures below, finds them in the records. The call's proposals and the
 consultation's figures are those of the reference consultation (`participation.py`).
 
-The survey's respondents are their own synthetic accounts, registered in 2020 before they
-answer: the consultation's citizens register in the consultation's window (around the
-loading date unless --historical), so a 2020 response from them would predate its account.
+The survey's respondents are their own synthetic accounts, registered in July 2020 before they
+answer: the consultation's citizens register in the consultation's window (October 2020), so
+a survey response from them would predate its account.
 Some respondents then attend a workshop, linked to their account by the sign-in sheet.
 """
 import csv

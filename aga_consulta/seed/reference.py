@@ -1,8 +1,10 @@
 """Load the reference data through the same services the web uses.
 
-The reference consultation `iv-plan-2020` and the co-creation process `iv-plan` around it
-(a reconstruction of published aggregates: both are flagged `is_reconstruction` and their
-descriptions say so), and the practice process `demo` with its consultation.
+The reference consultation `iv-plan-2020` and the co-creation process `iv-plan` around it,
+as 2020 history: every step closed at its real dates, the consultation closed at its final
+figures, the selection made after it closed (a reconstruction of published aggregates: both
+are flagged `is_reconstruction` and their descriptions say so). Beside them, the practice
+process `demo` with its open survey and consultation, where a newcomer tries everything.
 """
 from datetime import datetime, timedelta
 
@@ -20,17 +22,13 @@ from aga_consulta.seed.participation import load_participation
 from aga_consulta.timeutil import utcnow
 from aga_consulta.voting.models import Vote
 
-#: Approximate dates of the real consultation (2020), used with --historical.
+#: Approximate dates of the real consultation (2020, midnight in Bogotá).
 HISTORICAL_OPENS = datetime(2020, 10, 13, 5, 0)
 HISTORICAL_CLOSES = datetime(2020, 11, 6, 5, 0)
-
-
-def reference_window(historical=False, now=None):
-    """Return (opens_at, closes_at): real 2020 dates, or a window open around `now`."""
-    if historical:
-        return HISTORICAL_OPENS, HISTORICAL_CLOSES
-    now = (now or utcnow()).replace(second=0, microsecond=0)
-    return now - timedelta(days=14), now + timedelta(days=21)
+#: The committee shortlisted, then selected, in the weeks after the consultation closed
+#: (inside the selection step of `cocreation.IV_PLAN_STEPS`).
+SHORTLIST_AT = HISTORICAL_CLOSES + timedelta(days=7)
+SELECT_AT = HISTORICAL_CLOSES + timedelta(days=14)
 
 
 def delete_consultation(consultation):
@@ -50,9 +48,9 @@ def delete_consultation(consultation):
     db.session.commit()
 
 
-def load_catalogue(historical=False, now=None):
-    """Create the reference consultation with its 26 proposals and return it."""
-    opens_at, closes_at = reference_window(historical, now)
+def load_catalogue():
+    """Create the reference consultation (2020 dates) with its 26 proposals and return it."""
+    opens_at, closes_at = HISTORICAL_OPENS, HISTORICAL_CLOSES
     consultation = create_consultation(
         slug=catalogue.SLUG,
         title=catalogue.TITLE,
@@ -75,12 +73,14 @@ def load_catalogue(historical=False, now=None):
     return consultation
 
 
-def load_reference(reset=False, historical=False, now=None):
+def load_reference(reset=False, now=None):
     """Load the reference consultation, its participation and the processes; returns the consultation, or None when it exists and reset is False.
 
-    With `reset`, the processes, the practice consultation, the reference consultation and
-    everything recorded in them are deleted first; the audit log keeps the entries of
-    earlier loads (it is append-only), and the synthetic accounts are reused.
+    The IV Plan is history whenever it is loaded; only the practice process depends on
+    `now` (it opens then, for `cocreation.DEMO_DAYS`). With `reset`, the processes, the
+    practice consultation, the reference consultation and everything recorded in them are
+    deleted first; the audit log keeps the entries of earlier loads (it is append-only), and
+    the synthetic accounts are reused.
     """
     existing = get_by_slug(catalogue.SLUG)
     if existing is not None:
@@ -92,21 +92,8 @@ def load_reference(reset=False, historical=False, now=None):
             delete_consultation(demo)
         delete_consultation(get_by_slug(catalogue.SLUG))
     now = (now or utcnow()).replace(microsecond=0)
-    consultation = load_catalogue(historical=historical, now=now)
-    if historical:
-        # Closed: the committee decided in the weeks after the consultation.
-        activity_end = consultation.closes_at
-        shortlist_at = consultation.closes_at + timedelta(days=7)
-        select_at = consultation.closes_at + timedelta(days=14)
-    else:
-        # Open: the committee's decisions are already on record so that the results page
-        # shows a complete selection. A selected or not selected proposal takes no more
-        # votes (voting.services), so the activity so far ends just before those decisions:
-        # no vote in the record could have been cast after them.
-        shortlist_at = now - timedelta(days=2)
-        select_at = now - timedelta(hours=6)
-        activity_end = select_at - timedelta(minutes=1)
-    consultation_id = load_participation(consultation, activity_end, shortlist_at, select_at).id
+    consultation = load_catalogue()
+    consultation_id = load_participation(consultation, HISTORICAL_CLOSES, SHORTLIST_AT, SELECT_AT).id
     cocreation.load_iv_plan(db.session.get(Consultation, consultation_id), (HISTORICAL_OPENS, HISTORICAL_CLOSES))
     demo = get_by_slug(cocreation.DEMO_SLUG)
     if demo is not None:

@@ -112,10 +112,12 @@ def test_cli_seed_reference_loads_the_catalogue(runner):
     assert count(Proposal, reference, Proposal.scope == "national") == 8
     assert count(Proposal, reference, Proposal.scope == "subnational") == 18
     total = count(Proposal)
-    again = runner.invoke(args=["seed", "reference"])
+    # --historical is accepted for older scripts: the reference is always history now.
+    again = runner.invoke(args=["seed", "reference", "--historical"])
     assert "exists already" in again.output and count(Proposal) == total
     reset = runner.invoke(args=["seed", "reference", "--reset"])
     assert reset.exit_code == 0 and count(Proposal, reference) == 26 and count(Proposal) == total
     from aga_consulta.consultations.services import get_by_slug
 
-    assert get_by_slug("iv-plan-2020").is_open()
+    assert get_by_slug("iv-plan-2020").phase() == "closed"
+    assert get_by_slug("demo").is_open()

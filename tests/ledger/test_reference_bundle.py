@@ -8,7 +8,7 @@ from tests.ledger.test_bundle import TALLY_KEYS, run_verify
 
 
 def test_the_reference_bundle_verifies_to_the_published_figures(runner, tmp_path):
-    result = runner.invoke(args=["seed", "reference", "--historical"])
+    result = runner.invoke(args=["seed", "reference"])
     assert result.exit_code == 0, result.output
     consultation = get_by_slug("iv-plan-2020")
     # The seed ran through the services and integrated at the end: nothing is left pending.

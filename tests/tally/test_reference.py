@@ -34,8 +34,14 @@ def test_the_seeded_tally_is_the_published_one_and_a_second_load_changes_nothing
     result = runner.invoke(args=["seed", "reference"])
     assert result.exit_code == 0, result.output
     consultation = get_by_slug("iv-plan-2020")
-    assert consultation.is_reconstruction and consultation.is_open()
+    assert consultation.is_reconstruction
     assert "reconstrucción" in consultation.description.lower()
+    # History: closed at the real dates, every vote and comment inside them.
+    assert (consultation.opens_at, consultation.closes_at) == (HISTORICAL_OPENS, HISTORICAL_CLOSES)
+    assert consultation.phase() == "closed"
+    assert count(Vote, Vote.cast_at >= HISTORICAL_CLOSES) == 0 and count(Vote, Vote.cast_at < HISTORICAL_OPENS) == 0
+    assert count(Comment, Comment.created_at < HISTORICAL_OPENS) == 0
+    assert count(Comment, Comment.created_at >= HISTORICAL_CLOSES) == 0
     tally = compute_tally(consultation)
     assert published_figures(tally) == EXPECTED
     # The reconstruction has the texture of a real consultation, not just its totals.
@@ -47,7 +53,7 @@ def test_the_seeded_tally_is_the_published_one_and_a_second_load_changes_nothing
     assert len(tally["by_department"]) >= 20
     assert {row["code"] for row in tally["ranking"] if row["status"] == "selected"} == set(SELECTED)
     series = participation_over_time(consultation)
-    assert series[-1]["cumulative"] == 713 and len(series) >= 10
+    assert series[0]["day"].year == 2020 and series[-1]["cumulative"] == 713 and len(series) >= 10
 
     json_out = runner.invoke(args=["tally", "iv-plan-2020", "--json"])
     assert json_out.exit_code == 0
@@ -96,19 +102,6 @@ def test_reset_gives_the_same_figures_and_keeps_the_audit_log(runner):
         880, 149, 31)
 
 
-def test_historical_load_is_closed_at_the_real_dates_with_the_same_figures(runner):
-    result = runner.invoke(args=["seed", "reference", "--historical"])
-    assert result.exit_code == 0, result.output
-    consultation = get_by_slug("iv-plan-2020")
-    assert (consultation.opens_at, consultation.closes_at) == (HISTORICAL_OPENS, HISTORICAL_CLOSES)
-    assert consultation.phase() == "closed"
-    assert published_figures(compute_tally(consultation)) == EXPECTED
-    series = participation_over_time(consultation)
-    assert series[0]["day"].year == 2020 and series[-1]["cumulative"] == 713
-    assert count(Vote, Vote.cast_at >= HISTORICAL_CLOSES) == 0
-    assert count(Comment, Comment.created_at < HISTORICAL_OPENS) == 0
-
-
 def test_tally_command_prints_a_table_and_refuses_an_unknown_slug(runner, factory):
     consultation = factory.consultation(slug="mini")
     factory.proposal(consultation, code="N-9", title="Propuesta única")
@@ -139,7 +132,7 @@ def test_reference_reports_never_predate_their_reporters(runner):
 
 
 def test_no_reference_vote_postdates_the_decision_that_closed_its_proposal(runner):
-    """The open reference keeps the rule it shows: a selected or not selected proposal takes no more votes."""
+    """The reference keeps the rule it shows: a selected or not selected proposal takes no more votes."""
     from sqlalchemy import func, select
 
     from aga_consulta.extensions import db
