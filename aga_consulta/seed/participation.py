@@ -6,6 +6,7 @@ through the services the web uses (registration, votes and withdrawals, comments
 and reports, moderation), with `now=` timestamps spread over the consultation's window, so
 that the tally, which knows none of the figures below, finds them in the records.
 """
+import itertools
 import logging
 import random
 import secrets
@@ -81,12 +82,16 @@ SURNAMES = (
     "Ospina", "Valencia", "Caicedo", "Arboleda", "Mejía", "Zapata", "Londoño", "Bermúdez",
 )
 
+#: A comment is an opening and a point; a reply, a reaction and an addition. Each pair is
+#: used once (`comment_texts`), so no two comments of the reference say the same thing.
 OPENINGS = (
     "Apoyo esta propuesta.", "Me parece muy pertinente.", "Buena iniciativa, pero falta detalle.",
     "Desde mi municipio vemos esta necesidad todos los días.", "Como veedor ciudadano, la respaldo.",
     "Es importante que se cumpla de verdad.", "Estoy de acuerdo en lo general.",
     "Propuesta necesaria para recuperar la confianza.", "Tengo dudas sobre su alcance.",
-    "Llevamos años pidiendo algo así.",
+    "Llevamos años pidiendo algo así.", "Gracias por abrir este espacio de participación.",
+    "Desde la academia vemos con buenos ojos esta propuesta.", "Soy líder comunal y este tema me toca de cerca.",
+    "Me gustaría ver resultados concretos esta vez.",
 )
 POINTS = (
     "Los datos deberían publicarse en formatos abiertos y con fechas de actualización.",
@@ -105,11 +110,16 @@ POINTS = (
     "Pido que se publiquen también los contratos asociados.",
     "Las comunidades indígenas y afro deben ser consultadas.",
 )
-REPLIES = (
-    "Totalmente de acuerdo con lo que plantea.", "Buen punto, no lo había pensado.",
-    "En mi departamento ya se intentó y faltó seguimiento.", "Coincido: sin presupuesto no funciona.",
-    "Respetuosamente no estoy de acuerdo; creo que la prioridad es otra.",
-    "Agrego que la información debe estar en datos abiertos.", "Gracias por compartirlo.",
+REACTIONS = (
+    "Totalmente de acuerdo con lo que plantea.", "Buen punto, no lo había pensado.", "Coincido con usted.",
+    "Respetuosamente, veo la prioridad en otro lado.", "Gracias por compartirlo.",
+    "Eso mismo pasa en mi departamento.", "Tiene razón en parte.", "Me sumo a este comentario.",
+)
+ADDITIONS = (
+    "Sin presupuesto asignado no va a funcionar.", "La información también debe estar en datos abiertos.",
+    "En mi municipio ya se intentó y faltó seguimiento.", "Primero hay que asegurar la rendición de cuentas.",
+    "Habría que invitar a las veedurías desde el principio.", "Lo importante es que haya fechas y responsables claros.",
+    "Falta pensar en quienes no tienen internet.", "Las personerías podrían acompañar el seguimiento.",
 )
 #: Two comments that moderators hide (counted as received, never shown publicly).
 OFFENSIVE = (
@@ -321,12 +331,29 @@ def plan_events(rng, citizens, proposals, timeline):
         at = timeline.after(citizen.arrives_at, 120, 4 * 86400 if position >= len(commenters) else 1800)
         if position in offenders:
             add(at, "comment", citizen, code, {"body": next(offensive), "offensive": True})
-        elif rng.random() < REPLY_SHARE:
-            add(at, "comment", citizen, code, {"body": rng.choice(REPLIES), "reply": True})
         else:
-            add(at, "comment", citizen, code, {"body": f"{rng.choice(OPENINGS)} {rng.choice(POINTS)}"})
+            # The text is picked when the comment is made: whether it is a reply depends on
+            # what is already there.
+            add(at, "comment", citizen, code, {"reply": rng.random() < REPLY_SHARE})
     events.sort(key=lambda event: (event[0], event[1]))
     return events
+
+
+class CommentTexts:
+    """The texts of the reference's comments, each used once: no two comments say the same thing."""
+
+    def __init__(self, rng):
+        self.comments = [f"{opening} {point}" for opening, point in itertools.product(OPENINGS, POINTS)]
+        self.replies = [f"{reaction} {addition}" for reaction, addition in itertools.product(REACTIONS, ADDITIONS)]
+        rng.shuffle(self.comments)
+        rng.shuffle(self.replies)
+
+    def take(self, reply):
+        """Return an unused text: a reply's when `reply`, else a top-level comment's."""
+        pool = self.replies if reply else self.comments
+        if not pool:
+            raise RuntimeError("the reference ran out of distinct comment texts: add openings or points")
+        return pool.pop()
 
 
 def fresh_session():
@@ -343,6 +370,7 @@ def run_events(rng, events, proposal_ids):
     """Play the activity through the voting and comment services; return the offensive comments' ids."""
     top_level = {}
     offensive = []
+    texts = CommentTexts(rng)
     for at, _order, kind, citizen, code, extra in events:
         fresh_session()
         user = db.session.get(User, citizen.user_id)
@@ -356,7 +384,8 @@ def run_events(rng, events, proposal_ids):
             candidates = [(cid, uid) for cid, uid in top_level.get(code, []) if uid != citizen.user_id]
             if extra.get("reply") and candidates:
                 parent = db.session.get(Comment, rng.choice(candidates)[0])
-            comment = add_comment(user, proposal, extra["body"], parent=parent, now=at)
+            body = extra.get("body") or texts.take(reply=parent is not None)
+            comment = add_comment(user, proposal, body, parent=parent, now=at)
             if extra.get("offensive"):
                 offensive.append(comment.id)
             elif parent is None:

@@ -8,7 +8,7 @@ from aga_consulta.consultations.services import get_by_slug
 from aga_consulta.audit.models import AuditLogEntry
 from aga_consulta.proposals.models import StatusDecision
 from aga_consulta.seed.catalogue import SELECTED
-from aga_consulta.seed.participation import SEED_DOMAIN
+from aga_consulta.seed.participation import REACTIONS, SEED_DOMAIN
 from aga_consulta.seed.reference import HISTORICAL_CLOSES, HISTORICAL_OPENS
 from aga_consulta.tally.services import compute_tally, participation_over_time
 from aga_consulta.voting.models import Vote
@@ -100,6 +100,24 @@ def test_reset_gives_the_same_figures_and_keeps_the_audit_log(runner):
     sheet = compute_process_tally(get_process("iv-plan"))
     assert (sheet["survey"]["respondents"], sheet["workshops"]["participants"], sheet["experts"]["participants"]) == (
         880, 149, 31)
+
+
+def test_no_two_people_wrote_the_same_comment_in_the_reference(runner):
+    from sqlalchemy import func, select
+
+    from aga_consulta.extensions import db
+
+    assert runner.invoke(args=["seed", "reference"]).exit_code == 0
+    reference = Comment.consultation_id == get_by_slug("iv-plan-2020").id
+    bodies = db.session.scalars(select(Comment.body).where(reference)).all()
+    assert len(bodies) == 149 and len(set(bodies)) == 149
+    # Some people wrote several comments, and still never the same text twice.
+    assert db.session.scalar(select(func.count(func.distinct(Comment.user_id))).where(reference)) < 149
+    # A reply's text reacts to its parent, so it never opens a thread.
+    replies = db.session.scalars(select(Comment.body).where(reference, Comment.parent_id.is_not(None))).all()
+    threads = db.session.scalars(select(Comment.body).where(reference, Comment.parent_id.is_(None))).all()
+    assert replies and all(body.startswith(REACTIONS) for body in replies)
+    assert not any(body.startswith(REACTIONS) for body in threads)
 
 
 def test_tally_command_prints_a_table_and_refuses_an_unknown_slug(runner, factory):
