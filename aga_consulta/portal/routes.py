@@ -34,7 +34,8 @@ bp = Blueprint("portal", __name__)
 def index():
     """List consultations, open ones first."""
     return render_template("main/index.html", consultations=consultations.list_current(),
-                           processes=processes.list_processes(), now=utcnow())
+                           processes=processes.list_processes(), practice=processes.practice_consultation_ids(),
+                           now=utcnow())
 
 
 @bp.route("/language", methods=["POST"])
@@ -112,6 +113,7 @@ def consultation(slug):
     return render_template(
         "consultations/show.html",
         consultation=consultation,
+        process=processes.process_of_consultation(consultation.id),
         form=form,
         rows=rows,
         total=total,

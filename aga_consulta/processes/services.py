@@ -146,6 +146,20 @@ def list_processes():
     ))
 
 
+def process_of_consultation(consultation_id):
+    """Return the process whose consultation step is this consultation, or None."""
+    return db.session.scalar(select(Process).join(Step, Step.process_id == Process.id)
+                             .where(Step.consultation_id == consultation_id, Step.kind == StepKind.CONSULTATION))
+
+
+def practice_consultation_ids():
+    """Return the ids of the consultations that belong to a practice process."""
+    return set(db.session.scalars(
+        select(Step.consultation_id).join(Process, Process.id == Step.process_id)
+        .where(Process.is_practice, Step.kind == StepKind.CONSULTATION)
+    ))
+
+
 def step_of(process, kind):
     """Return the process's step of this kind, or None."""
     return next((step for step in process.steps if step.kind == kind), None)

@@ -155,16 +155,25 @@ DEMO_SURVEY_QUESTIONS = (
      "text": "¿Qué tan fácil le resultó participar? (1 a 5)"},
     {"kind": "free_text", "required": False, "text": "¿Qué le gustaría mejorar?"},
 )
-#: code, scope, department, municipality, theme, proposer, title, summary
+DEMO_BODY_NOTE = " Propuesta de ejemplo para practicar: no la postuló ninguna entidad y no hará parte de ningún plan."
+#: code, scope, department, municipality, theme, proposer, title, summary, body (two of each scope)
 DEMO_PROPOSALS = (
     ("N-1", "national", "", "", "Datos abiertos", "Entidad nacional de ejemplo",
-     "Datos abiertos de ejemplo", "Publicar en datos abiertos la información de ejemplo de una entidad nacional."),
+     "Datos abiertos de ejemplo", "Publicar en datos abiertos la información de ejemplo de una entidad nacional.",
+     "La entidad publicaría cada trimestre sus bases de datos en formatos abiertos, con un diccionario de datos "
+     "y la fecha de la última actualización."),
     ("N-2", "national", "", "", "Trámites y servicios", "Entidad nacional de ejemplo",
-     "Un trámite más sencillo", "Simplificar un trámite de ejemplo con la ayuda de quienes lo usan."),
+     "Un trámite más sencillo", "Simplificar un trámite de ejemplo con la ayuda de quienes lo usan.",
+     "Personas usuarias y servidores públicos revisarían juntos cada paso del trámite para quitar requisitos "
+     "que no hacen falta y permitir hacerlo en línea."),
     ("S-1", "subnational", "76", "Cali", "Participación ciudadana", "Gobierno local de ejemplo",
-     "Presupuesto participativo de ejemplo", "Decidir con la ciudadanía una parte del presupuesto local."),
+     "Presupuesto participativo de ejemplo", "Decidir con la ciudadanía una parte del presupuesto local.",
+     "Cada comuna propondría y votaría proyectos para una parte del presupuesto de inversión, y la alcaldía "
+     "publicaría el avance de los elegidos."),
     ("S-2", "subnational", "05", "Medellín", "Contratación pública", "Gobierno local de ejemplo",
-     "Contratos abiertos de ejemplo", "Publicar los contratos locales en formato abierto."),
+     "Contratos abiertos de ejemplo", "Publicar los contratos locales en formato abierto.",
+     "La alcaldía publicaría sus contratos, con sus modificaciones y pagos, en el estándar de datos de "
+     "contrataciones abiertas."),
 )
 
 
@@ -319,16 +328,23 @@ def load_iv_plan(consultation, consultation_window):
 
 
 def load_demo(now):
-    """Create the practice process: an open survey and the open consultation `demo`, for DEMO_DAYS."""
+    """Create the practice process, open for DEMO_DAYS from `now`, and return it.
+
+    Its survey and its consultation `demo` (proposals of both scopes) are open at once, so
+    that a newcomer can register, answer, vote and comment straight away. The process is
+    flagged `is_practice`: its pages, and the consultation's, say that nothing done here
+    counts.
+    """
     opens_at = now.replace(second=0, microsecond=0) - timedelta(minutes=1)
     closes_at = opens_at + timedelta(days=DEMO_DAYS)
     consultation = create_consultation(slug=DEMO_SLUG, title=DEMO_CONSULTATION_TITLE,
                                        description=DEMO_CONSULTATION_DESCRIPTION, opens_at=opens_at,
                                        closes_at=closes_at)
-    for code, scope, department, municipality, theme, proposer, title, summary in DEMO_PROPOSALS:
+    for code, scope, department, municipality, theme, proposer, title, summary, body in DEMO_PROPOSALS:
         create_proposal(consultation, {"code": code, "scope": scope, "department_code": department,
                                        "municipality": municipality, "theme": theme, "proposer": proposer,
-                                       "title": title, "summary": summary, "body": summary}, commit=False)
+                                       "title": title, "summary": summary, "body": body + DEMO_BODY_NOTE},
+                        commit=False)
     db.session.commit()
     window = {"opens_at": opens_at, "closes_at": closes_at}
     process = create_process(

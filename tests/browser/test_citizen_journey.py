@@ -1,7 +1,8 @@
 """A citizen's whole journey in Chromium, at a desktop and a phone viewport, in Spanish and English.
 
-Register, log out and back in, filter the consultation, vote, withdraw, vote again, comment,
-reply, report a comment, then find it all on /me. Every page on the way is screenshotted and
+Register, log out and back in, filter the practice consultation `demo` (as `flask seed
+reference` loads it), vote, withdraw, vote again, comment, reply, report a comment, then find
+it all on /me. Every page on the way is screenshotted and
 checked with axe-core (WCAG 2.1 A/AA); the records the browser created are checked in the
 database.
 """
@@ -13,7 +14,11 @@ from sqlalchemy import select
 from aga_consulta.accounts.models import User
 from aga_consulta.comments.models import Comment, CommentReport
 from aga_consulta.comments.services import add_comment
+from aga_consulta.consultations.services import get_by_slug
 from aga_consulta.extensions import db
+from aga_consulta.proposals.models import Proposal
+from aga_consulta.seed.cocreation import DEMO_PROPOSALS, DEMO_SLUG, load_demo
+from aga_consulta.timeutil import utcnow
 from aga_consulta.voting.models import Vote
 from tests.browser.pages import expect, translator
 from tests.helpers import PASSWORD
@@ -22,13 +27,12 @@ pytestmark = pytest.mark.browser
 
 
 def build_consultation(factory):
-    """An open consultation with a national and two subnational proposals, and a comment."""
-    consultation = factory.consultation(slug="plan-v", title="Consulta del V Plan de Acción")
-    national = factory.proposal(consultation, code="N-01", title="Datos abiertos de contratación", theme="transparencia")
-    valle = factory.proposal(consultation, code="S-76", title="Presupuestos participativos en Cali",
-                             scope="subnational", department="76", theme="participacion")
-    antioquia = factory.proposal(consultation, code="S-05", title="Veedurías ciudadanas en Medellín",
-                                 scope="subnational", department="05", theme="participacion")
+    """The practice consultation (proposals of both scopes, one of them in Valle), with a neighbour's comment."""
+    load_demo(utcnow())
+    consultation = get_by_slug(DEMO_SLUG)
+    by_code = {p.code: p for p in db.session.scalars(select(Proposal).where(Proposal.consultation_id == consultation.id))}
+    national, valle, antioquia = by_code["N-1"], by_code["S-1"], by_code["S-2"]
+    assert (valle.department_code, antioquia.department_code) == ("76", "05")
     neighbour = factory.user(name="Ana Pérez", email="ana@example.co")
     comment = add_comment(neighbour, valle, "Hace falta que los barrios decidan una parte del presupuesto.")
     return consultation, national, valle, antioquia, comment
@@ -78,16 +82,17 @@ def test_citizen_journey(app, factory, open_page, viewport, lang):
 
     # Filter the consultation down to one proposal.
     page.get_by_role("link", name=consultation.title).click()
-    expect(page.get_by_role("heading", level=2, name=tr.n("%(num)d propuesta", "%(num)d propuestas", 3))).to_be_visible()
+    expect(page.get_by_role("heading", level=2, name=tr.n("%(num)d propuesta", "%(num)d propuestas",
+                                                          len(DEMO_PROPOSALS)))).to_be_visible()
     tab.check("consultation")
     page.get_by_label(tr("Alcance")).select_option("subnational")
     page.get_by_label(tr("Departamento"), exact=True).select_option("76")
-    page.get_by_label(tr("Tema")).select_option("participacion")
+    page.get_by_label(tr("Tema")).select_option(valle.theme.slug)
     page.get_by_role("button", name=tr("Aplicar")).click()
-    expect(page).to_have_url(re.compile(r"scope=subnational.*department=76.*theme=participacion"))
+    expect(page).to_have_url(re.compile(rf"scope=subnational.*department=76.*theme={re.escape(valle.theme.slug)}"))
     cards = page.locator(".proposal-card")
     expect(cards).to_have_count(1)
-    expect(cards.first).to_contain_text("S-76")
+    expect(cards.first).to_contain_text(valle.code)
     tab.check("filtered")
 
     # Vote, withdraw, vote again.
@@ -136,13 +141,13 @@ def test_citizen_journey(app, factory, open_page, viewport, lang):
     page.get_by_role("link", name=tr("Mi participación")).click()
     expect(page.get_by_role("heading", level=2, name=re.compile(re.escape(tr("Mis votos")) + r" \(1\)"))).to_be_visible()
     expect(page.get_by_role("heading", level=2, name=re.compile(re.escape(tr("Mis comentarios")) + r" \(2\)"))).to_be_visible()
-    expect(page.get_by_role("link", name=re.compile("S-76"))).to_have_count(3)
+    expect(page.get_by_role("link", name=re.compile(rf"\b{re.escape(valle.code)}\b"))).to_have_count(3)
     expect(page.locator(".comment-body", has_text=my_comment)).to_be_visible()
     expect(page.locator(".comment-body", has_text=my_reply)).to_be_visible()
     tab.check("me")
 
     # The consultation's results, where the vote counts.
-    page.get_by_role("link", name=re.compile(re.escape("S-76"))).first.click()
+    page.get_by_role("link", name=re.compile(rf"\b{re.escape(valle.code)}\b")).first.click()
     page.get_by_role("link", name=f"← {consultation.title}").click()
     page.get_by_role("link", name=tr("Ver resultados")).click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()

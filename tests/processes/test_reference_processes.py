@@ -5,6 +5,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from aga_consulta.accounts.models import User
+from aga_consulta.comments.models import Comment
 from aga_consulta.consultations.services import get_by_slug as get_consultation
 from aga_consulta.events.models import Attendance, Event
 from aga_consulta.extensions import db
@@ -14,7 +15,7 @@ from aga_consulta.surveys.models import Answer, Response
 from aga_consulta.surveys.services import respondent_count
 from aga_consulta.timeutil import utcnow
 from aga_consulta.voting.models import Vote
-from tests.helpers import count, login
+from tests.helpers import PASSWORD, count
 
 #: The contract's `flask tally-process --json` keys, and those of each step's figures.
 CONTRACT_KEYS = {"process", "survey", "workshops", "experts", "call", "consultation", "selected", "plan",
@@ -30,7 +31,7 @@ PUBLISHED = {
 }
 
 
-def test_the_iv_plan_results_sheet_is_the_published_one_and_the_demo_is_open(runner, client, factory):
+def test_the_iv_plan_results_sheet_is_the_published_one_and_the_demo_is_open(runner, client):
     assert runner.invoke(args=["seed", "reference"]).exit_code == 0
     result = runner.invoke(args=["tally-process", "iv-plan", "--json"])
     assert result.exit_code == 0, result.output
@@ -81,13 +82,29 @@ def test_the_iv_plan_results_sheet_is_the_published_one_and_the_demo_is_open(run
         select(Proposal.scope).where(Proposal.consultation_id == demo_consultation.id))}
     assert scopes == {"national", "subnational"}
 
-    # A newcomer answers the practice survey and votes in the practice consultation.
-    newcomer = factory.user(email="recien@example.co", email_confirmed=True)
-    login(client, newcomer.email)
+    # Labelled as practice wherever it shows, the home page leading to both processes.
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/processes/iv-plan"' in home and 'href="/processes/demo"' in home
+    assert "Consulta de práctica: lo que hagas aquí no cuenta" in home
+    page = client.get("/consultations/demo").get_data(as_text=True)
+    assert "Proceso de práctica." in page and 'href="/processes/demo"' in page
+    history = client.get("/consultations/iv-plan-2020").get_data(as_text=True)
+    assert "Proceso de práctica." not in history and 'href="/processes/iv-plan"' in history
+
+    # A newcomer registers, then at once answers the practice survey, votes and comments.
+    registered = client.post("/auth/register", data={
+        "name": "Recién Llegada", "email": "recien@example.co", "password": PASSWORD,
+        "password_confirm": PASSWORD, "department": "76", "accept_terms": "y"})
+    assert registered.status_code == 302  # registered and logged in
+    newcomer = User.query.filter_by(email="recien@example.co").one()
     demo_survey = process_survey(demo)
     first = demo_survey.questions[0]
     answered = client.post(f"/surveys/{demo_survey.id}", data={f"q{first.id}": [str(first.options[0].id)]})
     assert answered.status_code == 303 and respondent_count(demo_survey.id) == 1
-    proposal = db.session.scalar(select(Proposal).where(Proposal.consultation_id == demo_consultation.id))
+    proposal = db.session.scalar(select(Proposal).where(Proposal.consultation_id == demo_consultation.id,
+                                                        Proposal.scope == "subnational"))
     assert client.post(f"/proposals/{proposal.id}/vote").status_code == 303
     assert count(Vote, Vote.proposal_id == proposal.id, Vote.user_id == newcomer.id) == 1
+    body = "Me gustaría saber cómo se eligen los proyectos de cada comuna."
+    assert client.post(f"/proposals/{proposal.id}/comments", data={"body": body}).status_code == 303
+    assert count(Comment, Comment.proposal_id == proposal.id, Comment.user_id == newcomer.id, Comment.body == body) == 1
