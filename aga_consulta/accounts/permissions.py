@@ -1,6 +1,8 @@
-"""Role checks: one place that decides who may act as staff, for services and for views.
+"""Role checks: one place that decides who may act as staff, and who may take part as a person.
 
-Services call `ensure_moderator` / `ensure_admin` on their actor. Views refuse early:
+Services call `ensure_moderator` / `ensure_admin` on their actor, and
+`ensure_speaks_for_themselves` before a vote, a comment or a survey answer (pages ask
+`speaks_for_themselves` to hide those forms). Views refuse early:
 anonymous visitors are sent to the login page (Flask-Login's `unauthorized`, which keeps a
 safe `next`); signed-in people without the role get 403.
 """
@@ -30,6 +32,33 @@ def ensure_admin(actor):
     """
     if actor is None or not getattr(actor, "active", False) or not actor.is_admin:
         raise NotAllowed(_l("Solo una persona administradora puede hacer esto."))
+
+
+class SpeaksForAnInstitution(NotAllowed):
+    """An institution account tried to vote, comment or answer a survey."""
+
+    message = _l("Esta es una cuenta institucional: habla en nombre de una entidad, no de una persona, así que no "
+                 "puede votar, comentar ni responder encuestas. Para participar a título personal, usa una cuenta "
+                 "ciudadana.")
+
+
+def speaks_for_themselves(user):
+    """True when the account may vote, comment and answer surveys: every account but an institution's.
+
+    An institution account speaks for a national entity or a subnational government; its
+    voice in the process is the proposal it submits to the call, and counting it among the
+    citizens would give one institution a person's vote.
+    """
+    return not user.is_institution
+
+
+def ensure_speaks_for_themselves(user):
+    """Check that `user` may take part as a person (vote, comment, answer a survey).
+
+    :raises SpeaksForAnInstitution: the account is an institution's.
+    """
+    if not speaks_for_themselves(user):
+        raise SpeaksForAnInstitution()
 
 
 def refuse_unless(predicate):

@@ -5,6 +5,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from aga_consulta.accounts.models import User, participation_values
+from aga_consulta.accounts.permissions import ensure_speaks_for_themselves
 from aga_consulta.comments.models import Comment, CommentReport
 from aga_consulta.comments.moderation import auto_hide_if_reported, counted_report_count
 from aga_consulta.consultations.services import ensure_can_participate
@@ -35,12 +36,14 @@ def add_comment(author, proposal, body, parent=None, now=None):
     of its comments `parent` names.
 
     :raises NotAllowed: the account is deactivated.
+    :raises SpeaksForAnInstitution: the account is an institution's.
     :raises ConsultationClosed: outside the consultation's window.
     :raises ValidationFailed: the body's length is out of bounds, or the parent is not a
         visible comment on the same proposal (a reply in a hidden thread is not visible).
     """
     now = now or utcnow()
     ensure_can_participate(author, proposal.consultation, now)
+    ensure_speaks_for_themselves(author)
     body = clean_text(body)
     if not BODY_MIN <= len(body) <= BODY_MAX:
         raise ValidationFailed(

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from aga_consulta.accounts import roles as staff_roles
+from aga_consulta.accounts.permissions import SpeaksForAnInstitution, speaks_for_themselves
 from aga_consulta.comments.forms import CommentForm, ReportForm
 from aga_consulta.comments.services import reported_comment_ids, visible_thread
 from aga_consulta.consultations import services as consultations
@@ -157,6 +158,8 @@ def proposal(proposal_id):
         reply_to=request.args.get("reply_to", type=int),
         staff_badge=staff_roles.staff_badge,
         submission=submission_for_proposal(proposal.id),
+        # An institution account sees why it has no vote or comment form (the services refuse it too).
+        institution_note=SpeaksForAnInstitution.message if user and not speaks_for_themselves(user) else None,
     )
 
 

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from aga_consulta.accounts.permissions import refuse_non_moderators
+from aga_consulta.accounts.permissions import SpeaksForAnInstitution, refuse_non_moderators, speaks_for_themselves
 from aga_consulta.errors import DomainError
 from aga_consulta.surveys import services
 from aga_consulta.surveys.models import QuestionKind
@@ -19,8 +19,10 @@ def _load(survey_id):
 
 
 def _form(survey, answers, errors, status=200):
+    # An institution account reads the questions, and why it cannot answer (the service refuses it too).
+    note = None if speaks_for_themselves(current_actor()) else SpeaksForAnInstitution.message
     return render_template("surveys/show.html", survey=survey, answers=answers, errors=errors,
-                           kinds=QuestionKind), status
+                           kinds=QuestionKind, institution_note=note), status
 
 
 @bp.route("/surveys/<int:survey_id>", methods=["GET", "POST"])

@@ -4,6 +4,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from aga_consulta.accounts.models import User, participation_values
+from aga_consulta.accounts.permissions import ensure_speaks_for_themselves
 from aga_consulta.consultations.services import ensure_can_participate
 from aga_consulta.errors import DomainError
 from aga_consulta.extensions import db
@@ -95,6 +96,7 @@ def cast_vote(citizen, proposal, now=None):
     """Record the citizen's vote for the proposal and return it.
 
     :raises NotAllowed: the account is deactivated.
+    :raises SpeaksForAnInstitution: the account is an institution's.
     :raises ConsultationClosed: outside the consultation's window.
     :raises ProposalDecided: the committee has selected or not selected the proposal.
     :raises AlreadyVoted: an active vote exists (also when requests race).
@@ -103,6 +105,7 @@ def cast_vote(citizen, proposal, now=None):
     now = now or utcnow()
     consultation = proposal.consultation
     ensure_can_participate(citizen, consultation, now)
+    ensure_speaks_for_themselves(citizen)
     try:
         _lock_citizen(citizen, now)
         _ensure_undecided(proposal)
