@@ -49,6 +49,8 @@ class Member(db.Model):
     role = db.Column(db.String(24), nullable=False)
     joined_on = db.Column(db.Date, nullable=False)
     left_on = db.Column(db.Date)
+    #: Invented by the reference data (no record of the real committee was published), and said so.
+    is_reconstruction = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     def active_on(self, day):
@@ -86,6 +88,8 @@ class Meeting(db.Model):
     government_people = db.Column(db.Integer, nullable=False, default=0, server_default="0")
     civil_society_people = db.Column(db.Integer, nullable=False, default=0, server_default="0")
     other_people = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    #: Invented by the reference data (no record of the real committee was published), and said so.
+    is_reconstruction = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
@@ -115,4 +119,6 @@ class Document(db.Model):
     link = db.Column(db.String(500))
     file = db.Column(db.String(80), unique=True)
     file_name = db.Column(db.String(200))
+    #: Invented by the reference data (no record of the real committee was published), and said so.
+    is_reconstruction = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)

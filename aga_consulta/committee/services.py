@@ -161,8 +161,8 @@ def _name_taken(name_key, member_id=None):
     return db.session.scalar(query) is not None
 
 
-def add_member(actor, *, name, sector, role, joined_on, left_on=None, now=None):
-    """Add a member organisation and return it.
+def add_member(actor, *, name, sector, role, joined_on, left_on=None, is_reconstruction=False, now=None):
+    """Add a member organisation and return it (`is_reconstruction`: invented by the reference data).
 
     :raises NotAllowed: the actor is not a moderator or admin.
     :raises ValidationFailed: a bad name, sector, role or date.
@@ -173,7 +173,7 @@ def add_member(actor, *, name, sector, role, joined_on, left_on=None, now=None):
     key = folded(fields["name"])[:NAME_MAX]
     if _name_taken(key):
         raise MemberExists()
-    member = Member(name_key=key, created_at=now or utcnow(), **fields)
+    member = Member(name_key=key, is_reconstruction=is_reconstruction, created_at=now or utcnow(), **fields)
     db.session.add(member)
     try:
         db.session.flush()
@@ -265,7 +265,7 @@ def _meeting_audit(meeting):
 
 
 def create_meeting(actor, *, held_on, agenda, minutes="", attendee_ids=(), government_people=0,
-                   civil_society_people=0, other_people=0, minutes_pdf=None, now=None):
+                   civil_society_people=0, other_people=0, minutes_pdf=None, is_reconstruction=False, now=None):
     """Record a meeting with its agenda, attendance and (optionally) minutes and their PDF.
 
     `minutes_pdf` is an uploaded file (a werkzeug FileStorage) or None.
@@ -278,7 +278,7 @@ def create_meeting(actor, *, held_on, agenda, minutes="", attendee_ids=(), gover
                                         civil_society_people, other_people)
     with _stored_pdf(minutes_pdf) as stored:
         meeting = Meeting(minutes_file=stored and stored.name, minutes_file_name=stored and stored.download_name,
-                          attendees=attendees,
+                          attendees=attendees, is_reconstruction=is_reconstruction,
                           created_at=now or utcnow(), updated_at=now or utcnow(), **fields)
         db.session.add(meeting)
         db.session.flush()
@@ -371,7 +371,7 @@ def cadence(all_meetings, today):
 
 # --- documents ----------------------------------------------------------------------------
 
-def add_document(actor, *, category, title, dated_on, link=None, pdf=None, now=None):
+def add_document(actor, *, category, title, dated_on, link=None, pdf=None, is_reconstruction=False, now=None):
     """Add a document to the repository: a link or an uploaded PDF, never both, never neither.
 
     :raises NotAllowed: the actor is not a moderator or admin.
@@ -389,7 +389,8 @@ def add_document(actor, *, category, title, dated_on, link=None, pdf=None, now=N
     with _stored_pdf(pdf) as stored:
         served = stored and stored.download_name
         document = Document(category=category, title=title, dated_on=dated_on, link=link,
-                            file=stored and stored.name, file_name=served, created_at=now or utcnow())
+                            file=stored and stored.name, file_name=served, is_reconstruction=is_reconstruction,
+                            created_at=now or utcnow())
         db.session.add(document)
         db.session.flush()
         record(actor, "committee.document_add", "committee_document", document.id, target_label=title,
