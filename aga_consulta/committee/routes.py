@@ -79,7 +79,10 @@ def require_moderator():
 
 
 def _refused(error, template, **context):
-    """Show the form again with the refusal beside it, with the error's status (JSON for scripts)."""
+    """Show the form again with the refusal above it and what was typed, with the error's status.
+
+    Scripts asking for JSON get {"error", "status"} instead, as from web.refuse.
+    """
     if wants_json():
         return jsonify(error=str(error.message), status=error.status), error.status
     return render_template(template, error=error.message, values=request.form, **context), error.status
@@ -91,16 +94,10 @@ def _upload(name):
     return upload if upload is not None and upload.filename else None
 
 
-def _manage_page(error=None, status=200):
-    context = _record()
-    return render_template("committee/manage.html", error=error, values=request.form if error else {},
-                           **context), status
-
-
 @staff_bp.route("/")
 def manage():
     """Everything the moderators keep: members, meetings, documents, and the cadence."""
-    return _manage_page()
+    return render_template("committee/manage.html", error=None, values={}, **_record())
 
 
 def _member_values(form):
@@ -113,9 +110,7 @@ def add_member():
     try:
         member = services.add_member(current_actor(), **_member_values(request.form))
     except DomainError as error:
-        if wants_json():
-            return jsonify(error=str(error.message), status=error.status), error.status
-        return _manage_page(error.message, error.status)
+        return _refused(error, "committee/manage.html", **_record())
     flash(_("Miembro añadido: %(name)s.", name=member.name), "success")
     return see_other(".manage", _anchor="members")
 
@@ -182,9 +177,7 @@ def add_document():
         document = services.add_document(current_actor(), category=form.get("category"), title=form.get("title"),
                                          dated_on=form.get("dated_on"), link=form.get("link"), pdf=_upload("pdf"))
     except DomainError as error:
-        if wants_json():
-            return jsonify(error=str(error.message), status=error.status), error.status
-        return _manage_page(error.message, error.status)
+        return _refused(error, "committee/manage.html", **_record())
     flash(_("Documento publicado: %(title)s.", title=document.title), "success")
     return see_other(".manage", _anchor="documents")
 
