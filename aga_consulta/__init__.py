@@ -92,6 +92,7 @@ def _init_extensions(app):
 def _register_blueprints(app):
     from aga_consulta.accounts.routes import bp as accounts_bp
     from aga_consulta.comments.routes import bp as comments_bp
+    from aga_consulta.committee import routes as committee
     from aga_consulta.exports import routes as exports
     from aga_consulta.legal.routes import bp as legal_bp
     from aga_consulta.ledger import routes as transparency
@@ -111,6 +112,7 @@ def _register_blueprints(app):
         processes_bp,  # co-creation processes: timeline and results sheet
         surveys_bp,  # questionnaires and their results
         events_bp,  # workshops and expert sessions
+        committee.bp, committee.staff_bp,  # the AGA committee, and its moderators' screens
         exports.bp, exports.moderator_bp,  # open data, and the full set under /moderation/
         legal_bp,  # privacy policy, terms of use, accessibility statement
         transparency.bp,  # the log's checkpoints, entries, proofs, key and verifier

@@ -26,6 +26,12 @@ AUDIT_ACTIONS = (
     "call.return",
     "call.accept",
     "call.reject",
+    "committee.member_add",
+    "committee.member_update",
+    "committee.meeting_add",
+    "committee.meeting_update",
+    "committee.document_add",
+    "committee.document_remove",
 )
 
 #: Who may appear as the actor of an audit entry ("system": the application itself).

@@ -58,6 +58,12 @@ ACTION_LABELS = {
     "call.return": _l("Propuesta de la convocatoria devuelta para cambios"),
     "call.accept": _l("Propuesta de la convocatoria aceptada en la consulta"),
     "call.reject": _l("Propuesta de la convocatoria rechazada"),
+    "committee.member_add": _l("Miembro del comité añadido"),
+    "committee.member_update": _l("Miembro del comité editado"),
+    "committee.meeting_add": _l("Reunión del comité registrada"),
+    "committee.meeting_update": _l("Reunión del comité editada"),
+    "committee.document_add": _l("Documento del comité publicado"),
+    "committee.document_remove": _l("Documento del comité retirado"),
 }
 
 STATUS_CHOICES = [(status, STATUS_LABELS[status]) for status in STATUSES]

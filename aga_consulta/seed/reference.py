@@ -18,6 +18,7 @@ from aga_consulta.ledger.models import TransparencyCheckpoint, TransparencyEntry
 from aga_consulta.proposals.models import Proposal
 from aga_consulta.proposals.services import create_proposal, get_or_create_theme
 from aga_consulta.seed import catalogue, cocreation
+from aga_consulta.seed.committee import load_committee
 from aga_consulta.seed.participation import load_participation
 from aga_consulta.timeutil import utcnow
 from aga_consulta.voting.models import Vote
@@ -100,6 +101,7 @@ def load_reference(reset=False, now=None):
         # A practice consultation left from an earlier load without its process.
         delete_consultation(demo)
     cocreation.load_demo(now)
+    load_committee(reset=reset)
     return db.session.get(Consultation, consultation_id)
 
 

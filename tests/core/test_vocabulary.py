@@ -8,6 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from aga_consulta.accounts.models import Role
 from aga_consulta.comments.models import CommentStatus
+from aga_consulta.committee.models import DocumentCategory, MemberRole
+from aga_consulta.committee.models import Sector as CommitteeSector
 from aga_consulta.extensions import db
 from aga_consulta.proposals.models import ProposalStatus, Scope
 
@@ -19,6 +21,9 @@ GENERATED = [
     ("proposal_decisions", "to_status", ProposalStatus),
     ("users", "role", Role),
     ("comments", "status", CommentStatus),
+    ("committee_members", "sector", CommitteeSector),
+    ("committee_members", "role", MemberRole),
+    ("committee_documents", "category", DocumentCategory),
 ]
 
 
