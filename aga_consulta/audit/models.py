@@ -26,6 +26,10 @@ AUDIT_ACTIONS = (
     "call.return",
     "call.accept",
     "call.reject",
+    "process.update",
+    "survey.update",
+    "event.update",
+    "proposal.origins",
 )
 
 #: Who may appear as the actor of an audit entry ("system": the application itself).

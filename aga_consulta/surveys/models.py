@@ -137,3 +137,15 @@ class Answer(db.Model):
     option_id = db.Column(db.Integer)
     scale_value = db.Column(db.Integer)
     text = db.Column(db.Text)
+
+
+class ThemeLink(db.Model):
+    """A proposal answers a survey theme (an option of a choice question): where it came from."""
+
+    __tablename__ = "survey_theme_links"
+    __table_args__ = (db.UniqueConstraint("option_id", "proposal_id", name="uq_survey_theme_links_pair"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    option_id = db.Column(db.Integer, db.ForeignKey("survey_options.id", ondelete="CASCADE"), nullable=False,
+                          index=True)
+    proposal_id = db.Column(db.Integer, db.ForeignKey("proposals.id", ondelete="CASCADE"), nullable=False, index=True)
