@@ -299,3 +299,74 @@ def event_rows(process):
                   event.place or event.link, int(counts.get(event.id, 0)), event.notes_published_at is not None)
                  for event in events]
     return rows
+
+
+def _has_records(step):
+    """True when a survey, an event or a call submission points at the step (it cannot be removed)."""
+    return any(db.session.scalar(select(model.id).where(model.step_id == step.id).limit(1)) is not None
+               for model in (Survey, Event, Submission))
+
+
+def update_process(actor, process, *, title, description, steps, now=None):
+    """Change a process's texts and steps; return whether anything changed (audited).
+
+    `steps` is the whole new timeline, in order (as for create_process): a step of a kind
+    the process has keeps its id (and its survey, events or submissions) with new dates; a
+    new kind is added; a kind left out is removed, unless records point at it.
+
+    :raises NotAllowed: the actor is not an admin.
+    :raises ValidationFailed: as create_process, or removing a step that has records.
+    """
+    ensure_admin(actor)
+    title = one_line(title)
+    if not 3 <= len(title) <= TITLE_MAX:
+        raise ValidationFailed(_l("El título debe tener entre 3 y %(max)d caracteres.", max=TITLE_MAX))
+    description = clean_text(description)
+    if len(description) > DESCRIPTION_MAX:
+        raise ValidationFailed(_l("La descripción es demasiado larga (máximo %(max)d caracteres).", max=DESCRIPTION_MAX))
+    validated = [_validated_step(spec) for spec in steps]
+    kinds = [step["kind"] for step in validated]
+    if len(set(kinds)) != len(kinds):
+        raise ValidationFailed(_l("Cada tipo de etapa aparece una sola vez en un proceso."))
+    if not validated:
+        raise ValidationFailed(_l("Un proceso necesita al menos una etapa."))
+    existing = {step.kind: step for step in process.steps}
+    removed = [step for kind, step in existing.items() if kind not in kinds]
+    if any(_has_records(step) for step in removed):
+        raise ValidationFailed(_l("No se puede quitar una etapa que ya tiene encuesta, eventos o propuestas."))
+    before = _timeline(process)
+    before_texts = {"title": process.title, "description": process.description}
+    for step in removed:
+        process.steps.remove(step)
+    # Positions are unique: park the kept steps out of the way before numbering them again.
+    for n, step in enumerate(process.steps, start=1):
+        step.position = 1000 + n
+    db.session.flush()
+    for position, fields in enumerate(validated, start=1):
+        step = existing.get(fields["kind"])
+        if step is None:
+            step = Step(kind=fields["kind"])
+            process.steps.append(step)
+        step.position = position
+        for name in ("opens_at", "closes_at", "consultation_id", "description"):
+            setattr(step, name, fields[name])
+    process.title, process.description = title, description
+    db.session.flush()
+    after = _timeline(process)
+    after_texts = {"title": title, "description": description}
+    if before == after and before_texts == after_texts:
+        db.session.rollback()
+        return False
+    changed = [key for key in before_texts if before_texts[key] != after_texts[key]]
+    record(actor, "process.update", "process", process.id, target_label=process.slug,
+           before={"steps": before, **{key: before_texts[key] for key in changed}},
+           after={"steps": after, **{key: after_texts[key] for key in changed}}, now=now)
+    db.session.commit()
+    return True
+
+
+def _timeline(process):
+    steps = sorted(process.steps, key=lambda step: step.position)
+    return "; ".join(f"{step.position}. {step.kind} {isoformat_utc(step.opens_at)}–{isoformat_utc(step.closes_at)}"
+                     f"{' ' + str(step.consultation_id) if step.consultation_id else ''}"
+                     f"{' [' + str(len(step.description)) + ']' if step.description else ''}" for step in steps)
