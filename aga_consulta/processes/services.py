@@ -38,7 +38,7 @@ from aga_consulta.processes.models import CONSULTATION_KINDS, STEP_KINDS, Proces
 from aga_consulta.proposals.models import SCOPES
 from aga_consulta.surveys.models import Response, Survey
 from aga_consulta.surveys.services import respondent_count, survey_of_step
-from aga_consulta.tally.services import compute_tally, participants_subquery
+from aga_consulta.tally.services import comment_totals, participants_subquery, proposal_totals
 from aga_consulta.text import clean_text, one_line
 from aga_consulta.timeutil import isoformat_utc, to_naive_utc, utcnow
 
@@ -48,6 +48,10 @@ TITLE_MAX = 200
 DESCRIPTION_MAX = 20000
 #: Dates outside these years are a typing mistake, refused with 400 (never a database error).
 MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+#: "Not given" (None means "the process has no survey").
+_UNSET = object()
 
 
 class ProcessSlugTaken(DomainError):
@@ -156,10 +160,21 @@ def _empty_scopes():
 
 
 def _consultation_figures(process):
+    """The consultation step's consultation and the few tally figures the sheet shows.
+
+    The same rules as `tally.services.compute_tally` (participants_subquery, comment_totals,
+    proposal_totals), without its ranking and per-department passes, which the sheet does
+    not show.
+    """
     step = step_of(process, StepKind.CONSULTATION) or step_of(process, StepKind.SELECTION)
     if step is None:
         return None, None
-    return step.consultation, compute_tally(step.consultation)
+    consultation = step.consultation
+    proposals, selected = proposal_totals(consultation)
+    people = participants_subquery(consultation.id)
+    participants = db.session.scalar(select(func.count()).select_from(people))
+    return consultation, {"proposals": proposals, "selected": selected, "participants": int(participants),
+                          "comments": comment_totals(consultation)}
 
 
 def _call_figures(process, tally):
@@ -179,10 +194,9 @@ def _call_figures(process, tally):
     return received
 
 
-def _account_ids(process, consultation):
+def _account_ids(process, consultation, survey):
     """Selects of the account ids that took part in some step (see distinct_people)."""
     selects = []
-    survey = process_survey(process)
     if survey is not None:
         selects.append(select(Response.user_id).where(Response.survey_id == survey.id))
     selects.append(select(Attendance.user_id).join(Event, Event.id == Attendance.event_id)
@@ -210,17 +224,22 @@ def _unlinked_people(process):
     )
 
 
-def event_figures(process, kind):
+def event_figures(process, kind, events_by_step=None):
     """Return {sessions, participants} of the process's step of this kind (zeros without one)."""
     step = step_of(process, kind)
-    events = events_of_step(step.id) if step is not None else []
+    if step is None:
+        events = []
+    elif events_by_step is not None:
+        events = events_by_step.get(step.id, [])
+    else:
+        events = events_of_step(step.id)
     ids = [event.id for event in events]
     return {"sessions": len(ids), "participants": attendee_count(ids) if ids else 0}
 
 
-def distinct_people(process, consultation=None):
+def distinct_people(process, consultation=None, survey=_UNSET):
     """Return the number of people across every step (the module docstring defines it)."""
-    selects = _account_ids(process, consultation)
+    selects = _account_ids(process, consultation, process_survey(process) if survey is _UNSET else survey)
     linked = 0
     if selects:
         accounts = union(*selects).subquery("accounts") if len(selects) > 1 else selects[0].subquery("accounts")
@@ -228,16 +247,20 @@ def distinct_people(process, consultation=None):
     return int(linked) + _unlinked_people(process)
 
 
-def compute_process_tally(process):
-    """Return the contract's process tally dict (see the module docstring for each figure)."""
+def compute_process_tally(process, survey=_UNSET, events_by_step=None):
+    """Return the contract's process tally dict (see the module docstring for each figure).
+
+    `survey` and `events_by_step` ({step id: events}), when the caller has them already,
+    save their queries.
+    """
     consultation, tally = _consultation_figures(process)
-    survey = process_survey(process)
+    survey = process_survey(process) if survey is _UNSET else survey
     selected = tally["selected"] if tally else {"total": 0, **_empty_scopes()}
     return {
         "process": process.slug,
         "survey": {"respondents": respondent_count(survey.id) if survey is not None else 0},
-        "workshops": event_figures(process, StepKind.WORKSHOPS),
-        "experts": event_figures(process, StepKind.EXPERT_SESSIONS),
+        "workshops": event_figures(process, StepKind.WORKSHOPS, events_by_step),
+        "experts": event_figures(process, StepKind.EXPERT_SESSIONS, events_by_step),
         "call": _call_figures(process, tally),
         "consultation": {"slug": consultation.slug if consultation else None,
                          "participants": tally["participants"] if tally else 0,
@@ -245,8 +268,16 @@ def compute_process_tally(process):
         "selected": selected,
         # The plan and its follow-up are not recorded here yet: no commitments to count.
         "plan": None,
-        "distinct_people": distinct_people(process, consultation),
+        "distinct_people": distinct_people(process, consultation, survey),
     }
+
+
+def overview(process):
+    """Everything the process page shows, each record read once: {tally, sheet, survey, events}."""
+    survey = process_survey(process)
+    events = {step.id: listed for step, listed in process_events(process)}
+    tally = compute_process_tally(process, survey=survey, events_by_step=events)
+    return {"tally": tally, "sheet": results_sheet(process, tally), "survey": survey, "events": events}
 
 
 #: The results sheet's rows: (step kind, metric, path into the tally dict), in step order.
