@@ -323,18 +323,25 @@ def results(survey):
     question gives only how many answered (moderators read the texts).
     """
     counts = {}
+    counted = [q.id for q in survey.questions if q.kind != QuestionKind.FREE_TEXT]
     for question_id, option_id, scale_value, n in db.session.execute(
         select(Answer.question_id, Answer.option_id, Answer.scale_value, func.count())
-        .join(Question, Question.id == Answer.question_id)
-        .where(Question.survey_id == survey.id, Answer.text.is_(None))
+        .where(Answer.question_id.in_(counted))
         .group_by(Answer.question_id, Answer.option_id, Answer.scale_value)
-    ):
+    ) if counted else ():
         counts[(question_id, option_id if option_id is not None else scale_value)] = int(n)
-    answered = dict(db.session.execute(
-        select(Answer.question_id, func.count(func.distinct(Answer.response_id)))
-        .join(Question, Question.id == Answer.question_id)
-        .where(Question.survey_id == survey.id).group_by(Answer.question_id)
-    ).all())
+    # A single choice or a scale has one answer per respondent: its answered count is the sum
+    # of its rows above. Only multiple choice and free text need a pass of their own.
+    answered = {}
+    for question in survey.questions:
+        if question.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.SCALE):
+            answered[question.id] = sum(n for (question_id, _value), n in counts.items() if question_id == question.id)
+    others = [q.id for q in survey.questions if q.kind in (QuestionKind.MULTIPLE_CHOICE, QuestionKind.FREE_TEXT)]
+    if others:
+        answered.update(db.session.execute(
+            select(Answer.question_id, func.count(func.distinct(Answer.response_id)))
+            .where(Answer.question_id.in_(others)).group_by(Answer.question_id)
+        ).all())
     questions = []
     for question in survey.questions:
         if question.kind in CHOICE_KINDS:
