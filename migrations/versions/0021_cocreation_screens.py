@@ -5,6 +5,8 @@ one seat per citizen (unique per event, so concurrent sign-ups cannot share a pl
 `event_outcomes` and `survey_theme_links` are the reasoned response's links (OGP Standard
 4): a proposal grew from a workshop's notes, or answers a theme of the thematic survey.
 The audit log learns the edits of processes, surveys and events, and the origin links.
+An index on survey answers by (question, response) lets survey results count each
+question's respondents with an index-only scan (docs/performance.md, "Co-creation").
 
 Revision ID: 0021
 Revises: 0020
@@ -108,11 +110,14 @@ def upgrade():
     with op.batch_alter_table('survey_theme_links', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_survey_theme_links_option_id'), ['option_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_survey_theme_links_proposal_id'), ['proposal_id'], unique=False)
+    op.create_index('ix_survey_answers_question_response', 'survey_answers', ['question_id', 'response_id'],
+                    unique=False)
     set_audit_actions(ACTIONS_AFTER)
 
 
 def downgrade():
     set_audit_actions(ACTIONS_BEFORE)
+    op.drop_index('ix_survey_answers_question_response', table_name='survey_answers')
     op.drop_table('survey_theme_links')
     op.drop_table('event_outcomes')
     op.drop_table('event_registrations')
