@@ -66,6 +66,13 @@ bench-wrk: deps translations
 bench-tally: deps translations
 	$(BIN)/python bench/tally_export.py $(BENCH_ARGS)
 
+# Co-creation benchmark (bench/cocreation.py): the process page with the reference data, and
+# survey results at 100,000 bulk-loaded respondents, on PostgreSQL (database
+# bench_cocreation; --pg-url to change it). Figures go to docs/performance.md by hand.
+.PHONY: bench-cocreation
+bench-cocreation: deps translations
+	$(BIN)/python bench/cocreation.py $(BENCH_ARGS)
+
 # Extract every user-facing string into messages.pot (maintainers: then translate the new
 # ones in the English catalogue of the package they belong to; tests/core/test_i18n.py
 # lists any string left without a translation).

@@ -96,6 +96,7 @@ def _register_blueprints(app):
     from aga_consulta.exports import routes as exports
     from aga_consulta.legal.routes import bp as legal_bp
     from aga_consulta.ledger import routes as transparency
+    from aga_consulta.moderation import cocreation as cocreation_admin
     from aga_consulta.moderation import routes as moderation
     from aga_consulta.portal.routes import bp as portal_bp
     from aga_consulta.processes.routes import bp as processes_bp
@@ -108,6 +109,7 @@ def _register_blueprints(app):
         portal_bp,  # home, consultation and proposal pages, /me
         accounts_bp, voting_bp, comments_bp,
         moderation.bp,  # /moderation/*
+        cocreation_admin.bp,  # /moderation/processes, surveys, events
         tally_bp,  # the public results page
         processes_bp,  # co-creation processes: timeline and results sheet
         surveys_bp,  # questionnaires and their results

@@ -32,6 +32,10 @@ AUDIT_ACTIONS = (
     "committee.meeting_update",
     "committee.document_add",
     "committee.document_remove",
+    "process.update",
+    "survey.update",
+    "event.update",
+    "proposal.origins",
 )
 
 #: Who may appear as the actor of an audit entry ("system": the application itself).

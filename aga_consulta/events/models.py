@@ -43,6 +43,8 @@ class Event(db.Model):
     place = db.Column(db.String(300))
     link = db.Column(db.String(500))
     capacity = db.Column(db.Integer)
+    #: Citizens may sign up in advance (registration is not attendance: staff still check people in).
+    registration_open = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     #: The published notes (relatoría); empty until staff publish them.
     notes = db.Column(db.Text, nullable=False, default="", server_default="")
     notes_published_at = db.Column(db.DateTime)
@@ -65,3 +67,35 @@ class Attendance(db.Model):
     sector = db.Column(db.String(16), nullable=False)
     user_id = db.Column(db.Integer, db.ForeignKey("users.id"), index=True)
     recorded_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class Registration(db.Model):
+    """A citizen signed up in advance for an event: one seat each, never more seats than the capacity.
+
+    `seat` is unique per event, so two concurrent sign-ups cannot take the same place; the
+    service hands out seats only up to the event's capacity.
+    """
+
+    __tablename__ = "event_registrations"
+    __table_args__ = (
+        db.UniqueConstraint("event_id", "user_id", name="uq_event_registrations_person"),
+        db.UniqueConstraint("event_id", "seat", name="uq_event_registrations_seat"),
+        db.CheckConstraint("seat > 0", name="seat_positive"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    event_id = db.Column(db.Integer, db.ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False, index=True)
+    seat = db.Column(db.Integer, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class EventOutcome(db.Model):
+    """A proposal that grew from an event's notes (the reasoned response, OGP Standard 4)."""
+
+    __tablename__ = "event_outcomes"
+    __table_args__ = (db.UniqueConstraint("event_id", "proposal_id", name="uq_event_outcomes_pair"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    event_id = db.Column(db.Integer, db.ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True)
+    proposal_id = db.Column(db.Integer, db.ForeignKey("proposals.id", ondelete="CASCADE"), nullable=False, index=True)

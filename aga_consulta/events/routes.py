@@ -1,13 +1,16 @@
 """The public event page, and the staff's attendance, sign-in sheet import and notes."""
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
 from aga_consulta.accounts.permissions import refuse_non_moderators
 from aga_consulta.errors import DomainError
 from aga_consulta.events import services
 from aga_consulta.events.labels import KIND_LABELS, SECTOR_LABELS
+from aga_consulta.accounts.models import User
 from aga_consulta.events.models import Event
 from aga_consulta.territory.divipola import DEPARTMENTS
+from aga_consulta.timeutil import utcnow
 from aga_consulta.web import current_actor, get_or_404, refuse, see_other
 
 bp = Blueprint("events", __name__)
@@ -23,8 +26,14 @@ def event_labels():
 
 
 def _page(event, problems=(), status=200):
+    user = current_user if current_user.is_authenticated else None
+    staff = user is not None and user.is_moderator
     return render_template("events/show.html", event=event, by_sector=services.attendance_by_sector(event),
                            attendees=services.attendee_count([event.id]), problems=problems,
+                           registered=services.registrant_count(event.id),
+                           is_registered=user is not None and services.is_registered(event.id, user.id),
+                           registrants=services.registrants(current_actor(), event) if staff else [],
+                           outcomes=services.outcomes(event), now=utcnow(),
                            departments=sorted(DEPARTMENTS.items(), key=lambda item: item[1]),
                            sectors=SECTOR_LABELS), status
 
@@ -92,4 +101,37 @@ def notes(event_id):
     except DomainError as error:
         return refuse(error, url_for(".show", event_id=event.id))
     flash(_("Relatoría publicada."), "success")
+    return see_other(".show", event_id=event.id)
+
+
+@bp.route("/events/<int:event_id>/registration", methods=["POST"])
+@login_required
+def register(event_id):
+    """Sign the logged-in citizen up for the event (or give the seat back with action=cancel)."""
+    event = get_or_404(Event, event_id)
+    try:
+        if request.form.get("action") == "cancel":
+            services.cancel_registration(current_actor(), event)
+            flash(_("Cancelaste tu inscripción."), "success")
+        else:
+            services.register(current_actor(), event)
+            flash(_("Quedaste inscrito. La inscripción no es la asistencia: el día del evento el equipo registra a quienes asisten."),
+                  "success")
+    except DomainError as error:
+        return refuse(error, url_for(".show", event_id=event.id))
+    return see_other(".show", event_id=event.id)
+
+
+@bp.route("/events/<int:event_id>/check-in/<int:user_id>", methods=["POST"])
+def check_in(event_id, user_id):
+    """Record a registrant as attending, from the check-in list (staff)."""
+    event, refusal = _staff_event(event_id)
+    if refusal is not None:
+        return refusal
+    person = get_or_404(User, user_id)
+    try:
+        services.check_in(current_actor(), event, person, sector=request.form.get("sector"))
+    except DomainError as error:
+        return refuse(error, url_for(".show", event_id=event.id))
+    flash(_("Asistencia registrada."), "success")
     return see_other(".show", event_id=event.id)

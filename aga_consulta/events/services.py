@@ -1,18 +1,24 @@
-"""Events: the validated create, attendance (one by one or a sign-in sheet, all or nothing), notes."""
+"""Events: the validated create and edit, registration, attendance (one by one or a sign-in sheet,
+all or nothing), notes, and what became of an event's inputs.
+
+Registration is not attendance: a citizen signs up in advance (when the event takes
+registrations), staff still check people in, and only attendance counts in the results sheet.
+"""
 import csv
 import io
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from aga_consulta.accounts.models import User
 from aga_consulta.accounts.permissions import ensure_moderator
 from aga_consulta.audit import record
-from aga_consulta.errors import DomainError, ValidationFailed
-from aga_consulta.events.models import Attendance, Event, EventKind, Sector
+from aga_consulta.errors import DomainError, NotAllowed, ValidationFailed
+from aga_consulta.events.models import Attendance, Event, EventKind, EventOutcome, Registration, Sector
 from aga_consulta.extensions import db
+from aga_consulta.proposals.models import Proposal
 from aga_consulta.territory.divipola import DEPARTMENTS
 from aga_consulta.text import clean_text, one_line
 from aga_consulta.timeutil import to_naive_utc, utcnow
@@ -21,6 +27,7 @@ THEME_MAX = 200
 PLACE_MAX = 300
 LINK_MAX = 500
 NOTES_MAX = 50000
+CAPACITY_MAX = 100000
 MIN_YEAR, MAX_YEAR = 2000, 2100
 #: The sign-in sheet's columns; e-mail is optional (it links the attendee to an account).
 SHEET_COLUMNS = ("department", "sector", "email")
@@ -52,15 +59,7 @@ def _time(value):
     return value
 
 
-def create_event(*, kind, theme, starts_at, ends_at, place=None, link=None, capacity=None, step=None,
-                 actor=None, now=None):
-    """Create a workshop or expert session and return it (audited when `actor` is given).
-
-    :raises NotAllowed: the actor is not a moderator or admin.
-    :raises ValidationFailed: a bad kind, theme, time, place, link or capacity.
-    """
-    if actor is not None:
-        ensure_moderator(actor)
+def _validated_fields(kind, theme, starts_at, ends_at, place, link, capacity, registration_open):
     if kind not in tuple(EventKind):
         raise ValidationFailed(_l("Tipo de evento desconocido."))
     theme = one_line(theme)
@@ -74,17 +73,167 @@ def create_event(*, kind, theme, starts_at, ends_at, place=None, link=None, capa
         raise ValidationFailed(_l("Indica un lugar o un enlace."))
     if (place and len(place) > PLACE_MAX) or (link and (len(link) > LINK_MAX or not link.startswith(("https://", "http://")))):
         raise ValidationFailed(_l("El lugar o el enlace no son válidos."))
-    if capacity is not None and (not isinstance(capacity, int) or capacity < 1):
+    if capacity is not None and (not isinstance(capacity, int) or not 1 <= capacity <= CAPACITY_MAX):
         raise ValidationFailed(_l("La capacidad debe ser un número positivo."))
-    event = Event(kind=kind, theme=theme, starts_at=starts_at, ends_at=ends_at, place=place, link=link,
-                  capacity=capacity, step_id=step.id if step is not None else None)
+    return {"kind": EventKind(kind), "theme": theme, "starts_at": starts_at, "ends_at": ends_at, "place": place,
+            "link": link, "capacity": capacity, "registration_open": bool(registration_open)}
+
+
+def create_event(*, kind, theme, starts_at, ends_at, place=None, link=None, capacity=None, step=None,
+                 registration_open=False, actor=None, now=None):
+    """Create a workshop or expert session and return it (audited when `actor` is given).
+
+    :raises NotAllowed: the actor is not a moderator or admin.
+    :raises ValidationFailed: a bad kind, theme, time, place, link or capacity.
+    """
+    if actor is not None:
+        ensure_moderator(actor)
+    fields = _validated_fields(kind, theme, starts_at, ends_at, place, link, capacity, registration_open)
+    event = Event(step_id=step.id if step is not None else None, **fields)
     db.session.add(event)
     db.session.flush()
     if actor is not None:
-        record(actor, "event.create", "event", event.id, target_label=theme,
-               after={"kind": kind, "theme": theme, "starts_at": starts_at}, now=now)
+        record(actor, "event.create", "event", event.id, target_label=event.theme,
+               after={"kind": kind, "theme": event.theme, "starts_at": event.starts_at}, now=now)
     db.session.commit()
     return event
+
+
+def update_event(actor, event, *, kind, theme, starts_at, ends_at, place=None, link=None, capacity=None,
+                 registration_open=False, now=None):
+    """Change an event's fields; return whether anything changed (audited with before and after).
+
+    :raises NotAllowed: the actor is not a moderator or admin.
+    :raises ValidationFailed: a bad field, or a capacity below the citizens already registered.
+    """
+    ensure_moderator(actor)
+    fields = _validated_fields(kind, theme, starts_at, ends_at, place, link, capacity, registration_open)
+    if fields["capacity"] is not None and fields["capacity"] < registrant_count(event.id):
+        raise ValidationFailed(_l("La capacidad no puede ser menor que las personas ya inscritas."))
+    before = {name: getattr(event, name) for name in fields if getattr(event, name) != fields[name]}
+    if not before:
+        return False
+    after = {name: fields[name] for name in before}
+    for name, value in after.items():
+        setattr(event, name, value)
+    record(actor, "event.update", "event", event.id, target_label=event.theme, before=before, after=after, now=now)
+    db.session.commit()
+    return True
+
+
+class RegistrationClosed(DomainError):
+    """The event does not take registrations (off, or it has started)."""
+
+    message = _l("Este evento no recibe inscripciones en este momento.")
+
+
+class EventFull(DomainError):
+    """Every seat is taken."""
+
+    message = _l("El evento está lleno: no quedan cupos.")
+
+
+#: Tries to take a seat when concurrent sign-ups keep taking the same one.
+SEAT_TRIES = 5
+
+
+def _lock_event(event):
+    # The first write of the transaction: on PostgreSQL it locks the event's row, on SQLite it
+    # takes the database write lock, so the seats are counted and taken one sign-up at a time.
+    # The unique (event, seat) constraint holds the line should anything else get through.
+    db.session.execute(update(Event).where(Event.id == event.id).values(capacity=Event.capacity)
+                       .execution_options(synchronize_session=False))
+
+
+def _registration(event_id, user_id):
+    return db.session.scalar(select(Registration).where(Registration.event_id == event_id,
+                                                        Registration.user_id == user_id))
+
+
+def register(citizen, event, now=None):
+    """Sign the citizen up for the event and return the Registration (the same one when already in).
+
+    :raises NotAllowed: the account is deactivated.
+    :raises RegistrationClosed: registration is off, or the event has started.
+    :raises EventFull: no seat is left (409).
+    """
+    now = now or utcnow()
+    if not citizen.active:
+        raise NotAllowed(_l("Tu cuenta está desactivada."))
+    if not event.registration_open or now >= event.starts_at:
+        raise RegistrationClosed()
+    for _try in range(SEAT_TRIES):
+        _lock_event(event)
+        existing = _registration(event.id, citizen.id)
+        if existing is not None:
+            db.session.commit()
+            return existing  # a double submit: still one seat
+        taken = set(db.session.scalars(select(Registration.seat).where(Registration.event_id == event.id)))
+        seat = next(n for n in range(1, len(taken) + 2) if n not in taken)
+        if event.capacity is not None and seat > event.capacity:
+            db.session.rollback()
+            raise EventFull()
+        try:
+            with db.session.begin_nested():
+                registration = Registration(event_id=event.id, user_id=citizen.id, seat=seat, created_at=now)
+                db.session.add(registration)
+        except IntegrityError:
+            db.session.rollback()
+            continue
+        db.session.commit()
+        return registration
+    raise EventFull()
+
+
+def cancel_registration(citizen, event, now=None):
+    """Give the citizen's seat back; return whether there was one to give back.
+
+    :raises RegistrationClosed: the event has started (the list is what staff check in from).
+    """
+    now = now or utcnow()
+    if now >= event.starts_at:
+        raise RegistrationClosed()
+    removed = db.session.execute(delete(Registration).where(Registration.event_id == event.id,
+                                                            Registration.user_id == citizen.id)).rowcount
+    db.session.commit()
+    return bool(removed)
+
+
+def is_registered(event_id, user_id):
+    """True when the account holds a seat at the event."""
+    return _registration(event_id, user_id) is not None
+
+
+def registrant_count(event_id):
+    """Return how many citizens are signed up for the event."""
+    return db.session.scalar(select(func.count()).select_from(Registration).where(Registration.event_id == event_id))
+
+
+def registrants(actor, event):
+    """Return [(user, checked_in)] of the event's registrants, in sign-up order, for staff's check-in list.
+
+    :raises NotAllowed: the actor is not a moderator or admin.
+    """
+    ensure_moderator(actor)
+    checked = select(Attendance.id).where(Attendance.event_id == event.id,
+                                          Attendance.user_id == Registration.user_id).exists()
+    return db.session.execute(
+        select(User, checked).join(Registration, Registration.user_id == User.id)
+        .where(Registration.event_id == event.id).order_by(Registration.seat)
+    ).all()
+
+
+def check_in(actor, event, user, *, sector, now=None):
+    """Record a registrant as attending (their account's department, the sector given).
+
+    :raises NotAllowed: the actor is not a moderator, or the person is not registered.
+    :raises ValidationFailed: unknown sector.
+    :raises AlreadyAttending: already checked in.
+    """
+    ensure_moderator(actor)
+    if not is_registered(event.id, user.id):
+        raise NotAllowed(_l("Esa persona no está inscrita en este evento."))
+    return record_attendance(actor, event, department=user.department_code, sector=sector, email=user.email, now=now)
 
 
 def _attendee_fields(department, sector, email):
@@ -225,3 +374,11 @@ def attendance_by_sector(event):
         select(Attendance.sector, func.count()).where(Attendance.event_id == event.id).group_by(Attendance.sector)
     ).all())
     return [(sector.value, int(counts.get(sector.value, 0))) for sector in Sector]
+
+
+def outcomes(event):
+    """Return the proposals that grew from the event's notes, by code: what became of its inputs."""
+    return list(db.session.scalars(
+        select(Proposal).join(EventOutcome, EventOutcome.proposal_id == Proposal.id)
+        .where(EventOutcome.event_id == event.id).order_by(Proposal.code)
+    ))

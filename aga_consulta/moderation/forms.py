@@ -5,8 +5,13 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import Form
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
+    FieldList,
+    FormField,
+    HiddenField,
     DateField,
     DateTimeLocalField,
     EmailField,
@@ -64,6 +69,10 @@ ACTION_LABELS = {
     "committee.meeting_update": _l("Reunión del comité editada"),
     "committee.document_add": _l("Documento del comité publicado"),
     "committee.document_remove": _l("Documento del comité retirado"),
+    "process.update": _l("Proceso de co-creación editado"),
+    "survey.update": _l("Encuesta editada"),
+    "event.update": _l("Taller o sesión editado"),
+    "proposal.origins": _l("Origen de una propuesta registrado"),
 }
 
 STATUS_CHOICES = [(status, STATUS_LABELS[status]) for status in STATUSES]
@@ -300,3 +309,167 @@ class RevokeForm(FlaskForm):
     """Take the moderator role away (the button beside each moderator)."""
 
     reason = TextAreaField(_l("Motivo (opcional)"), validators=[Optional(), Length(max=REASON_MAX)])
+
+
+# --- the co-creation cycle: processes, surveys, events ---------------------------------
+
+class StepRowForm(Form):
+    """One row of the timeline: a step of one kind, its order and window (left empty: no such step)."""
+
+    kind = HiddenField()
+    include = BooleanField(_l("Incluir esta etapa"))
+    position = IntegerField(_l("Orden"), validators=[Optional(), NumberRange(min=1, max=6, message=_l("Entre 1 y 6."))])
+    opens_at = LocalDateTimeField(_l("Apertura (hora de Colombia)"), validators=[Optional()])
+    closes_at = LocalDateTimeField(_l("Cierre (hora de Colombia)"), validators=[Optional()])
+    description = TextAreaField(_l("Descripción de la etapa"), validators=[Optional(), Length(max=2000)],
+                                render_kw={"rows": 2})
+
+    def validate_closes_at(self, field):
+        """An included step needs both ends of its window, in order."""
+        if not self.include.data or field.errors or self.opens_at.errors:
+            return
+        if not self.opens_at.data or not field.data:
+            raise ValidationError(_l("Indica la apertura y el cierre de la etapa."))
+        if field.data <= self.opens_at.data:
+            raise ValidationError(_l("La fecha de cierre debe ser posterior a la de apertura."))
+
+
+class ProcessForm(FlaskForm):
+    """A co-creation process: its texts and its timeline (one row per kind of step)."""
+
+    slug = StringField(
+        _l("Identificador en la dirección"),
+        description=_l("Minúsculas, números y guiones, por ejemplo v-plan. No se puede cambiar después."),
+        validators=[DataRequired(_l("Escribe el identificador.")), Length(max=80),
+                    Regexp(consultations.SLUG_RE.pattern, message=_l("Solo minúsculas, números y guiones."))],
+    )
+    title = StringField(_l("Título"), validators=[DataRequired(_l("Escribe el título.")), Length(min=3, max=200)])
+    description = TextAreaField(_l("Descripción"), validators=[Optional(), Length(max=20000)], render_kw={"rows": 4})
+    is_practice = BooleanField(_l("Proceso de práctica (se señala como tal en cada página)"))
+    consultation = SelectField(_l("Consulta de las etapas de consulta y selección"), choices=[], default="")
+    steps = FieldList(FormField(StepRowForm), min_entries=6, max_entries=6)
+
+    def step_specs(self, consultation):
+        """The included rows as create_process / update_process take them, in the order asked for."""
+        rows = [entry.form for entry in self.steps if entry.form.include.data]
+        rows.sort(key=lambda row: (row.position.data or 99, STEP_ORDER.index(row.kind.data)
+                                   if row.kind.data in STEP_ORDER else 99))
+        return [{"kind": row.kind.data, "opens_at": row.opens_at.data, "closes_at": row.closes_at.data,
+                 "description": row.description.data or "",
+                 "consultation": consultation if row.kind.data in ("consultation", "selection") else None}
+                for row in rows]
+
+
+class ProcessEditForm(ProcessForm):
+    """Editing keeps the slug (links and exports depend on it) and the practice label."""
+
+    slug = None
+    is_practice = None
+
+
+#: The kinds of step, in their usual order (the rows of the timeline form).
+STEP_ORDER = ("thematic_survey", "workshops", "expert_sessions", "call_for_proposals", "consultation", "selection")
+
+QUESTION_KIND_CHOICES = [
+    ("", _l("(sin pregunta)")),
+    ("single_choice", _l("Selección única")),
+    ("multiple_choice", _l("Selección múltiple (con máximo)")),
+    ("scale", _l("Escala")),
+    ("free_text", _l("Texto libre")),
+]
+
+
+class QuestionRowForm(Form):
+    """One question of a survey (a row left without a kind is no question)."""
+
+    kind = SelectField(_l("Tipo de pregunta"), choices=QUESTION_KIND_CHOICES, default="", validate_choice=True)
+    text = StringField(_l("Pregunta"), validators=[Optional(), Length(max=500)])
+    required = BooleanField(_l("Obligatoria"))
+    options = TextAreaField(_l("Opciones (una por línea)"), validators=[Optional(), Length(max=5000)],
+                            render_kw={"rows": 3})
+    max_choices = IntegerField(_l("Máximo de opciones (selección múltiple)"),
+                               validators=[Optional(), NumberRange(min=1, max=50, message=_l("Entre 1 y 50."))])
+    scale_min = IntegerField(_l("Mínimo de la escala"),
+                             validators=[Optional(), NumberRange(min=-100, max=100, message=_l("Entre -100 y 100."))])
+    scale_max = IntegerField(_l("Máximo de la escala"),
+                             validators=[Optional(), NumberRange(min=-100, max=100, message=_l("Entre -100 y 100."))])
+
+    def spec(self):
+        """The row as create_survey takes it."""
+        spec = {"kind": self.kind.data, "text": self.text.data or "", "required": bool(self.required.data),
+                "options": [line.strip() for line in (self.options.data or "").splitlines() if line.strip()]}
+        if self.kind.data == "multiple_choice":
+            spec["max_choices"] = self.max_choices.data
+        if self.kind.data == "scale":
+            spec["scale_min"] = self.scale_min.data if self.scale_min.data is not None else 1
+            spec["scale_max"] = self.scale_max.data if self.scale_max.data is not None else 5
+        return spec
+
+
+#: Empty question rows the survey form offers.
+QUESTION_ROWS = 8
+
+
+class SurveyForm(FlaskForm):
+    """A survey: texts, window and questions."""
+
+    title = StringField(_l("Título"), validators=[DataRequired(_l("Escribe el título.")), Length(min=3, max=200)])
+    description = TextAreaField(_l("Descripción"), validators=[Optional(), Length(max=20000)], render_kw={"rows": 3})
+    opens_at = LocalDateTimeField(_l("Apertura (hora de Colombia)"),
+                                  validators=[InputRequired(_l("Indica la fecha y hora de apertura."))])
+    closes_at = LocalDateTimeField(_l("Cierre (hora de Colombia)"),
+                                   validators=[InputRequired(_l("Indica la fecha y hora de cierre."))])
+    questions = FieldList(FormField(QuestionRowForm), min_entries=QUESTION_ROWS, max_entries=QUESTION_ROWS)
+
+    def validate_closes_at(self, field):
+        """The window must not be empty."""
+        if field.errors or self.opens_at.errors:
+            return
+        if field.data and self.opens_at.data and field.data <= self.opens_at.data:
+            raise ValidationError(_l("La fecha de cierre debe ser posterior a la de apertura."))
+
+    def question_specs(self):
+        """The rows that have a kind, as create_survey takes them."""
+        return [entry.form.spec() for entry in self.questions if entry.form.kind.data]
+
+
+class EventForm(FlaskForm):
+    """A workshop or expert session."""
+
+    kind = SelectField(_l("Tipo"), choices=[("workshop", _l("Taller de co-creación")),
+                                            ("expert_session", _l("Conversación técnica con personas expertas"))],
+                       validate_choice=True)
+    theme = StringField(_l("Mesa temática"), validators=[DataRequired(_l("Escribe la mesa temática.")),
+                                                          Length(min=3, max=200)])
+    starts_at = LocalDateTimeField(_l("Inicio (hora de Colombia)"),
+                                   validators=[InputRequired(_l("Indica la fecha y hora de inicio."))])
+    ends_at = LocalDateTimeField(_l("Fin (hora de Colombia)"),
+                                 validators=[InputRequired(_l("Indica la fecha y hora de fin."))])
+    place = StringField(_l("Lugar"), validators=[Optional(), Length(max=300)])
+    link = StringField(_l("Enlace (sesión virtual)"), description=_l("Empieza por https://"),
+                       validators=[Optional(), Length(max=500)])
+    capacity = IntegerField(_l("Capacidad"), description=_l("Déjalo vacío para no limitar."),
+                            validators=[Optional(), NumberRange(min=1, max=100000, message=_l("Entre 1 y 100000."))])
+    registration_open = BooleanField(_l("Inscripción previa abierta"))
+
+    def validate_ends_at(self, field):
+        """The event must end after it starts."""
+        if field.errors or self.starts_at.errors:
+            return
+        if field.data and self.starts_at.data and field.data <= self.starts_at.data:
+            raise ValidationError(_l("El fin debe ser posterior al inicio."))
+
+    def values(self):
+        """The fields as the event services take them."""
+        return {"kind": self.kind.data, "theme": self.theme.data, "starts_at": self.starts_at.data,
+                "ends_at": self.ends_at.data, "place": self.place.data or None, "link": self.link.data or None,
+                "capacity": self.capacity.data, "registration_open": bool(self.registration_open.data)}
+
+
+class OriginsForm(FlaskForm):
+    """Where a proposal came from: workshops and survey themes (choices filled per proposal)."""
+
+    events = MultiCheckboxField(_l("Talleres y sesiones de cuya relatoría surgió"), coerce=str, choices=[],
+                                validate_choice=True)
+    themes = MultiCheckboxField(_l("Temas de la consulta temática que atiende"), coerce=str, choices=[],
+                                validate_choice=True)

@@ -21,6 +21,7 @@ from aga_consulta.moderation.forms import (
     DashboardFilterForm,
     ImportForm,
     LogFilterForm,
+    OriginsForm,
     ProposalForm,
     QueueFilterForm,
     ReasonForm,
@@ -29,6 +30,7 @@ from aga_consulta.moderation.forms import (
     StatusForm,
     site_timezone,
 )
+from aga_consulta.processes import origins as proposal_origins
 from aga_consulta.proposals import importing, workflow
 from aga_consulta.proposals import services as proposals
 from aga_consulta.proposals.models import Proposal
@@ -131,8 +133,20 @@ def bulk_status(slug):
                       **{k: v for k, v in request.args.items() if k != "consultation"})
 
 
-def render_proposal(proposal, form=None, status=200):
-    """Render a proposal's moderation page: its counts, status form and decision history."""
+def _origins_form(proposal, formdata=None):
+    offered = proposal_origins.candidates(proposal)
+    form = OriginsForm(formdata=formdata) if formdata is not None else OriginsForm(formdata=None)
+    form.events.choices = [(str(event.id), f"{event.theme} ({event.starts_at:%Y-%m-%d})") for event in offered["events"]]
+    form.themes.choices = [(str(option.id), f"{option.label} · {question.text}") for question, option in offered["options"]]
+    if formdata is None:
+        current = proposal_origins.origins(proposal)
+        form.events.data = [str(event.id) for event in current["events"]]
+        form.themes.data = [str(option.id) for _question, option in current["themes"]]
+    return form
+
+
+def render_proposal(proposal, form=None, status=200, origins_form=None):
+    """Render a proposal's moderation page: its counts, status form, origins and decision history."""
     form = form or StatusForm(formdata=None)
     form.status.choices = [(s, label) for s, label in form.status.choices
                            if s in workflow.allowed_next_statuses(proposal.status)]
@@ -145,6 +159,7 @@ def render_proposal(proposal, form=None, status=200):
         comments=comments,
         form=form,
         decisions=workflow.decisions_for_proposal(proposal),
+        origins_form=origins_form or _origins_form(proposal),
     ), status
 
 
@@ -167,6 +182,24 @@ def change_status(proposal_id):
         flash(error.message, "error")
         return render_proposal(proposal, form, error.status)
     flash(_("Estado cambiado a «%(status)s».", status=dict(form.status.choices).get(proposal.status, proposal.status)), "success")
+    return see_other(".proposal", proposal_id=proposal.id)
+
+
+@bp.route("/proposals/<int:proposal_id>/origins", methods=["POST"])
+def set_origins(proposal_id):
+    """Record where a proposal came from: the workshops and survey themes of its process."""
+    proposal = load_proposal(proposal_id)
+    form = _origins_form(proposal, request.form)
+    if not form.validate_on_submit():
+        flash(_("Elige entre los temas y talleres del proceso."), "error")
+        return render_proposal(proposal, status=400, origins_form=form)
+    try:
+        changed = proposal_origins.set_origins(current_actor(), proposal, event_ids=form.events.data,
+                                               option_ids=form.themes.data)
+    except DomainError as error:
+        flash(error.message, "error")
+        return render_proposal(proposal, status=error.status, origins_form=form)
+    flash(_("Origen de la propuesta guardado.") if changed else _("No había cambios que guardar."), "success")
     return see_other(".proposal", proposal_id=proposal.id)
 
 

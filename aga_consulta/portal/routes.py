@@ -16,8 +16,8 @@ from aga_consulta.consultations import services as consultations
 from aga_consulta.extensions import db
 from aga_consulta.portal import services
 from aga_consulta.portal.forms import LanguageForm, ProposalFilterForm
+from aga_consulta.processes import origins as proposal_origins
 from aga_consulta.processes import services as processes
-from aga_consulta.calls.services import submission_for_proposal
 from aga_consulta.proposals import services as proposals
 from aga_consulta.proposals import workflow
 from aga_consulta.proposals.models import Proposal
@@ -133,6 +133,7 @@ def proposal(proposal_id):
     proposal = get_or_404(Proposal, proposal_id, options=proposals.with_consultation())
     votes, comments = proposal_counts(proposal.id)
     user = current_user if current_user.is_authenticated else None
+    origins = proposal_origins.origins(proposal)
     comment_form = CommentForm(formdata=None)
     draft = session.pop("comment_draft", None) if "comment_draft" in session else None
     if draft and draft.get("proposal_id") == proposal.id:
@@ -157,7 +158,8 @@ def proposal(proposal_id):
         report_form=ReportForm(formdata=None),
         reply_to=request.args.get("reply_to", type=int),
         staff_badge=staff_roles.staff_badge,
-        submission=submission_for_proposal(proposal.id),
+        submission=origins["submission"],
+        origins=origins,
         # An institution account sees why it has no vote or comment form (the services refuse it too).
         institution_note=SpeaksForAnInstitution.message if user and not speaks_for_themselves(user) else None,
     )

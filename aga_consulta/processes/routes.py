@@ -30,10 +30,7 @@ def process_labels():
 def show(slug):
     """Show a process's timeline (published in advance) and its results sheet."""
     process = or_404(services.get_by_slug(slug))
-    tally = services.compute_process_tally(process)
-    return render_template("processes/show.html", process=process, tally=tally, survey=services.process_survey(process),
-                           events=dict((step.id, events) for step, events in services.process_events(process)),
-                           sheet=services.results_sheet(process, tally), now=utcnow())
+    return render_template("processes/show.html", process=process, now=utcnow(), **services.overview(process))
 
 
 def _csv(process, name, columns, rows):

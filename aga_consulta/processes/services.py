@@ -38,7 +38,7 @@ from aga_consulta.processes.models import CONSULTATION_KINDS, STEP_KINDS, Proces
 from aga_consulta.proposals.models import SCOPES
 from aga_consulta.surveys.models import Response, Survey
 from aga_consulta.surveys.services import respondent_count, survey_of_step
-from aga_consulta.tally.services import compute_tally, participants_subquery
+from aga_consulta.tally.services import comment_totals, participants_subquery, proposal_totals
 from aga_consulta.text import clean_text, one_line
 from aga_consulta.timeutil import isoformat_utc, to_naive_utc, utcnow
 
@@ -48,6 +48,10 @@ TITLE_MAX = 200
 DESCRIPTION_MAX = 20000
 #: Dates outside these years are a typing mistake, refused with 400 (never a database error).
 MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+#: "Not given" (None means "the process has no survey").
+_UNSET = object()
 
 
 class ProcessSlugTaken(DomainError):
@@ -170,10 +174,21 @@ def _empty_scopes():
 
 
 def _consultation_figures(process):
+    """The consultation step's consultation and the few tally figures the sheet shows.
+
+    The same rules as `tally.services.compute_tally` (participants_subquery, comment_totals,
+    proposal_totals), without its ranking and per-department passes, which the sheet does
+    not show.
+    """
     step = step_of(process, StepKind.CONSULTATION) or step_of(process, StepKind.SELECTION)
     if step is None:
         return None, None
-    return step.consultation, compute_tally(step.consultation)
+    consultation = step.consultation
+    proposals, selected = proposal_totals(consultation)
+    people = participants_subquery(consultation.id)
+    participants = db.session.scalar(select(func.count()).select_from(people))
+    return consultation, {"proposals": proposals, "selected": selected, "participants": int(participants),
+                          "comments": comment_totals(consultation)}
 
 
 def _call_figures(process, tally):
@@ -193,10 +208,9 @@ def _call_figures(process, tally):
     return received
 
 
-def _account_ids(process, consultation):
+def _account_ids(process, consultation, survey):
     """Selects of the account ids that took part in some step (see distinct_people)."""
     selects = []
-    survey = process_survey(process)
     if survey is not None:
         selects.append(select(Response.user_id).where(Response.survey_id == survey.id))
     selects.append(select(Attendance.user_id).join(Event, Event.id == Attendance.event_id)
@@ -224,17 +238,22 @@ def _unlinked_people(process):
     )
 
 
-def event_figures(process, kind):
+def event_figures(process, kind, events_by_step=None):
     """Return {sessions, participants} of the process's step of this kind (zeros without one)."""
     step = step_of(process, kind)
-    events = events_of_step(step.id) if step is not None else []
+    if step is None:
+        events = []
+    elif events_by_step is not None:
+        events = events_by_step.get(step.id, [])
+    else:
+        events = events_of_step(step.id)
     ids = [event.id for event in events]
     return {"sessions": len(ids), "participants": attendee_count(ids) if ids else 0}
 
 
-def distinct_people(process, consultation=None):
+def distinct_people(process, consultation=None, survey=_UNSET):
     """Return the number of people across every step (the module docstring defines it)."""
-    selects = _account_ids(process, consultation)
+    selects = _account_ids(process, consultation, process_survey(process) if survey is _UNSET else survey)
     linked = 0
     if selects:
         accounts = union(*selects).subquery("accounts") if len(selects) > 1 else selects[0].subquery("accounts")
@@ -242,16 +261,20 @@ def distinct_people(process, consultation=None):
     return int(linked) + _unlinked_people(process)
 
 
-def compute_process_tally(process):
-    """Return the contract's process tally dict (see the module docstring for each figure)."""
+def compute_process_tally(process, survey=_UNSET, events_by_step=None):
+    """Return the contract's process tally dict (see the module docstring for each figure).
+
+    `survey` and `events_by_step` ({step id: events}), when the caller has them already,
+    save their queries.
+    """
     consultation, tally = _consultation_figures(process)
-    survey = process_survey(process)
+    survey = process_survey(process) if survey is _UNSET else survey
     selected = tally["selected"] if tally else {"total": 0, **_empty_scopes()}
     return {
         "process": process.slug,
         "survey": {"respondents": respondent_count(survey.id) if survey is not None else 0},
-        "workshops": event_figures(process, StepKind.WORKSHOPS),
-        "experts": event_figures(process, StepKind.EXPERT_SESSIONS),
+        "workshops": event_figures(process, StepKind.WORKSHOPS, events_by_step),
+        "experts": event_figures(process, StepKind.EXPERT_SESSIONS, events_by_step),
         "call": _call_figures(process, tally),
         "consultation": {"slug": consultation.slug if consultation else None,
                          "participants": tally["participants"] if tally else 0,
@@ -259,8 +282,16 @@ def compute_process_tally(process):
         "selected": selected,
         # The plan and its follow-up are not recorded here yet: no commitments to count.
         "plan": None,
-        "distinct_people": distinct_people(process, consultation),
+        "distinct_people": distinct_people(process, consultation, survey),
     }
+
+
+def overview(process):
+    """Everything the process page shows, each record read once: {tally, sheet, survey, events}."""
+    survey = process_survey(process)
+    events = {step.id: listed for step, listed in process_events(process)}
+    tally = compute_process_tally(process, survey=survey, events_by_step=events)
+    return {"tally": tally, "sheet": results_sheet(process, tally), "survey": survey, "events": events}
 
 
 #: The results sheet's rows: (step kind, metric, path into the tally dict), in step order.
@@ -313,3 +344,74 @@ def event_rows(process):
                   event.place or event.link, int(counts.get(event.id, 0)), event.notes_published_at is not None)
                  for event in events]
     return rows
+
+
+def _has_records(step):
+    """True when a survey, an event or a call submission points at the step (it cannot be removed)."""
+    return any(db.session.scalar(select(model.id).where(model.step_id == step.id).limit(1)) is not None
+               for model in (Survey, Event, Submission))
+
+
+def update_process(actor, process, *, title, description, steps, now=None):
+    """Change a process's texts and steps; return whether anything changed (audited).
+
+    `steps` is the whole new timeline, in order (as for create_process): a step of a kind
+    the process has keeps its id (and its survey, events or submissions) with new dates; a
+    new kind is added; a kind left out is removed, unless records point at it.
+
+    :raises NotAllowed: the actor is not an admin.
+    :raises ValidationFailed: as create_process, or removing a step that has records.
+    """
+    ensure_admin(actor)
+    title = one_line(title)
+    if not 3 <= len(title) <= TITLE_MAX:
+        raise ValidationFailed(_l("El título debe tener entre 3 y %(max)d caracteres.", max=TITLE_MAX))
+    description = clean_text(description)
+    if len(description) > DESCRIPTION_MAX:
+        raise ValidationFailed(_l("La descripción es demasiado larga (máximo %(max)d caracteres).", max=DESCRIPTION_MAX))
+    validated = [_validated_step(spec) for spec in steps]
+    kinds = [step["kind"] for step in validated]
+    if len(set(kinds)) != len(kinds):
+        raise ValidationFailed(_l("Cada tipo de etapa aparece una sola vez en un proceso."))
+    if not validated:
+        raise ValidationFailed(_l("Un proceso necesita al menos una etapa."))
+    existing = {step.kind: step for step in process.steps}
+    removed = [step for kind, step in existing.items() if kind not in kinds]
+    if any(_has_records(step) for step in removed):
+        raise ValidationFailed(_l("No se puede quitar una etapa que ya tiene encuesta, eventos o propuestas."))
+    before = _timeline(process)
+    before_texts = {"title": process.title, "description": process.description}
+    for step in removed:
+        process.steps.remove(step)
+    # Positions are unique: park the kept steps out of the way before numbering them again.
+    for n, step in enumerate(process.steps, start=1):
+        step.position = 1000 + n
+    db.session.flush()
+    for position, fields in enumerate(validated, start=1):
+        step = existing.get(fields["kind"])
+        if step is None:
+            step = Step(kind=fields["kind"])
+            process.steps.append(step)
+        step.position = position
+        for name in ("opens_at", "closes_at", "consultation_id", "description"):
+            setattr(step, name, fields[name])
+    process.title, process.description = title, description
+    db.session.flush()
+    after = _timeline(process)
+    after_texts = {"title": title, "description": description}
+    if before == after and before_texts == after_texts:
+        db.session.rollback()
+        return False
+    changed = [key for key in before_texts if before_texts[key] != after_texts[key]]
+    record(actor, "process.update", "process", process.id, target_label=process.slug,
+           before={"steps": before, **{key: before_texts[key] for key in changed}},
+           after={"steps": after, **{key: after_texts[key] for key in changed}}, now=now)
+    db.session.commit()
+    return True
+
+
+def _timeline(process):
+    steps = sorted(process.steps, key=lambda step: step.position)
+    return "; ".join(f"{step.position}. {step.kind} {isoformat_utc(step.opens_at)}–{isoformat_utc(step.closes_at)}"
+                     f"{' ' + str(step.consultation_id) if step.consultation_id else ''}"
+                     f"{' [' + str(len(step.description)) + ']' if step.description else ''}" for step in steps)

@@ -7,6 +7,10 @@ sign-in sheets imported by a moderator, published notes), so that the results sh
 knows none of the figures below, finds them in the records. The call's proposals and the
 consultation's figures are those of the reference consultation (`participation.py`).
 
+Each of the consultation's proposals is linked (as a moderator would, through
+`processes.origins`) to the survey theme and the workshop of its own theme: the real
+links were not published either, so they follow the proposals' themes, and say so.
+
 The survey's respondents are their own synthetic accounts, registered in July 2020 before they
 answer: the consultation's citizens register in the consultation's window (October 2020), so
 a survey response from them would predate its account.
@@ -26,17 +30,19 @@ from aga_consulta.accounts.models import User
 from aga_consulta.accounts.roles import record_account_created_by_operator
 from aga_consulta.accounts.services import get_user_by_email
 from aga_consulta.consultations.services import create_consultation
-from aga_consulta.events.models import Attendance, Event, EventKind
+from aga_consulta.events.models import Attendance, Event, EventKind, EventOutcome, Registration
 from aga_consulta.events.services import create_event, import_sheet, publish_notes
 from aga_consulta.extensions import db
 from aga_consulta.processes.models import Process, Step, StepKind
+from aga_consulta.processes.origins import candidates, set_origins
 from aga_consulta.processes.services import create_process, get_by_slug, step_of
+from aga_consulta.proposals.models import Proposal
 from aga_consulta.proposals.services import create_proposal
 from aga_consulta.seed.participation import (
     DEPARTMENT_WEIGHTS, FIRST_NAMES, SEED_DOMAIN, SURNAMES, cheap_password_hashing, fresh_session,
     lock_synthetic_accounts, synthetic_account,
 )
-from aga_consulta.surveys.models import Answer, Option, Question, Response, Survey
+from aga_consulta.surveys.models import Answer, Option, Question, Response, Survey, ThemeLink
 from aga_consulta.surveys.services import create_survey, submit_response
 
 IV_PLAN_SLUG = "iv-plan"
@@ -307,6 +313,7 @@ def load_iv_plan(consultation, consultation_window):
     `consultation_window` is the consultation step's (opens_at, closes_at): the real 2020 dates.
     """
     rng = random.Random(RANDOM_SEED)
+    consultation_id = consultation.id
     steps = [{"kind": kind, "opens_at": opens_at or consultation_window[0],
               "closes_at": closes_at or consultation_window[1], "description": STEP_DESCRIPTIONS[kind],
               "consultation": consultation if kind in (StepKind.CONSULTATION, StepKind.SELECTION) else None}
@@ -324,7 +331,31 @@ def load_iv_plan(consultation, consultation_window):
     load_workshops(rng, workshop_step, moderator_id, respondents)
     load_expert_sessions(rng, expert_step, moderator_id)
     fresh_session()
+    link_origins(consultation_id, moderator_id)
     return process_id
+
+
+#: When the origins were recorded: as the call's proposals went into the consultation.
+ORIGINS_RECORDED_AT = datetime(2020, 10, 12, 15, 0)
+
+
+def link_origins(consultation_id, moderator_id):
+    """Link each proposal to the survey theme and the workshop named like its own theme."""
+    proposal_ids = list(db.session.scalars(select(Proposal.id).where(Proposal.consultation_id == consultation_id)
+                                           .order_by(Proposal.id)))
+    for proposal_id in proposal_ids:
+        proposal = db.session.get(Proposal, proposal_id)
+        if proposal.theme is None:
+            continue
+        offered = candidates(proposal)
+        events = [str(event.id) for event in offered["events"]
+                  if event.kind == EventKind.WORKSHOP and event.theme == proposal.theme.name]
+        # The first question asks which themes the plan should tackle.
+        themes = [str(option.id) for question, option in offered["options"]
+                  if question.position == 1 and option.label == proposal.theme.name]
+        set_origins(db.session.get(User, moderator_id), proposal, event_ids=events, option_ids=themes,
+                    now=ORIGINS_RECORDED_AT)
+    fresh_session()
 
 
 def load_demo(now):
@@ -363,6 +394,10 @@ def delete_process(process):
     survey_ids = select(Survey.id).where(Survey.step_id.in_(step_ids))
     question_ids = select(Question.id).where(Question.survey_id.in_(survey_ids))
     event_ids = select(Event.id).where(Event.step_id.in_(step_ids))
+    db.session.execute(delete(ThemeLink).where(ThemeLink.option_id.in_(
+        select(Option.id).where(Option.question_id.in_(question_ids)))))
+    db.session.execute(delete(EventOutcome).where(EventOutcome.event_id.in_(event_ids)))
+    db.session.execute(delete(Registration).where(Registration.event_id.in_(event_ids)))
     db.session.execute(delete(Answer).where(Answer.question_id.in_(question_ids)))
     db.session.execute(delete(Response).where(Response.survey_id.in_(survey_ids)))
     db.session.execute(delete(Option).where(Option.question_id.in_(question_ids)))

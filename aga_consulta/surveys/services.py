@@ -119,6 +119,76 @@ def create_survey(*, title, opens_at, closes_at, questions, description="", step
     return survey
 
 
+class SurveyAnswered(DomainError):
+    """The questions of a survey that has responses cannot change (the answers would lose their meaning)."""
+
+    message = _l("La encuesta ya tiene respuestas: solo se pueden cambiar el título, la descripción y las fechas.")
+
+
+def _validated_texts(title, description, opens_at, closes_at):
+    title = one_line(title)
+    if not 3 <= len(title) <= TITLE_MAX:
+        raise ValidationFailed(_l("El título debe tener entre 3 y %(max)d caracteres.", max=TITLE_MAX))
+    description = clean_text(description)
+    if len(description) > DESCRIPTION_MAX:
+        raise ValidationFailed(_l("La descripción es demasiado larga (máximo %(max)d caracteres).", max=DESCRIPTION_MAX))
+    opens_at, closes_at = _date(opens_at), _date(closes_at)
+    if closes_at <= opens_at:
+        raise ValidationFailed(_l("La fecha de cierre debe ser posterior a la de apertura."))
+    return {"title": title, "description": description, "opens_at": opens_at, "closes_at": closes_at}
+
+
+def question_specs(survey):
+    """Return the survey's questions as the dicts create_survey takes (to compare and to fill forms)."""
+    return [{"kind": q.kind, "text": q.text, "required": q.required, "options": [o.label for o in q.options],
+             **({"max_choices": q.max_choices} if q.kind == QuestionKind.MULTIPLE_CHOICE else {}),
+             **({"scale_min": q.scale_min, "scale_max": q.scale_max} if q.kind == QuestionKind.SCALE else {})}
+            for q in survey.questions]
+
+
+def _normalised(specs):
+    return [_question(n, spec) for n, spec in enumerate(specs, start=1)]
+
+
+def _same_questions(survey, specs):
+    def key(question):
+        return (question.kind, question.text, question.required, [o.label for o in question.options],
+                question.max_choices, question.scale_min, question.scale_max)
+    return [key(q) for q in survey.questions] == [key(q) for q in _normalised(specs)]
+
+
+def update_survey(actor, survey, *, title, opens_at, closes_at, questions, description="", now=None):
+    """Change a survey's texts, window and (while nobody has answered) its questions; return whether it changed.
+
+    :raises NotAllowed: the actor is not an admin.
+    :raises ValidationFailed: a bad title, window or question.
+    :raises SurveyAnswered: the questions differ and the survey already has responses.
+    """
+    ensure_admin(actor)
+    fields = _validated_texts(title, description, opens_at, closes_at)
+    if not questions:
+        raise ValidationFailed(_l("Una encuesta necesita al menos una pregunta."))
+    same = _same_questions(survey, questions)
+    if not same and respondent_count(survey.id):
+        raise SurveyAnswered()
+    before = {name: getattr(survey, name) for name in fields if getattr(survey, name) != fields[name]}
+    after = {name: fields[name] for name in before}
+    if not same:
+        before["questions"], after["questions"] = len(survey.questions), len(questions)
+    if not before:
+        return False
+    for name, value in fields.items():
+        setattr(survey, name, value)
+    if not same:
+        survey.questions.clear()
+        db.session.flush()
+        survey.questions = _normalised(questions)
+    record(actor, "survey.update", "survey", survey.id, target_label=survey.title, before=before, after=after,
+           now=now)
+    db.session.commit()
+    return True
+
+
 def get_survey(survey_id):
     """Return the survey with its questions and options loaded, or None."""
     return db.session.scalar(
@@ -255,18 +325,25 @@ def results(survey):
     question gives only how many answered (moderators read the texts).
     """
     counts = {}
+    counted = [q.id for q in survey.questions if q.kind != QuestionKind.FREE_TEXT]
     for question_id, option_id, scale_value, n in db.session.execute(
         select(Answer.question_id, Answer.option_id, Answer.scale_value, func.count())
-        .join(Question, Question.id == Answer.question_id)
-        .where(Question.survey_id == survey.id, Answer.text.is_(None))
+        .where(Answer.question_id.in_(counted))
         .group_by(Answer.question_id, Answer.option_id, Answer.scale_value)
-    ):
+    ) if counted else ():
         counts[(question_id, option_id if option_id is not None else scale_value)] = int(n)
-    answered = dict(db.session.execute(
-        select(Answer.question_id, func.count(func.distinct(Answer.response_id)))
-        .join(Question, Question.id == Answer.question_id)
-        .where(Question.survey_id == survey.id).group_by(Answer.question_id)
-    ).all())
+    # A single choice or a scale has one answer per respondent: its answered count is the sum
+    # of its rows above. Only multiple choice and free text need a pass of their own.
+    answered = {}
+    for question in survey.questions:
+        if question.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.SCALE):
+            answered[question.id] = sum(n for (question_id, _value), n in counts.items() if question_id == question.id)
+    others = [q.id for q in survey.questions if q.kind in (QuestionKind.MULTIPLE_CHOICE, QuestionKind.FREE_TEXT)]
+    if others:
+        answered.update(db.session.execute(
+            select(Answer.question_id, func.count(func.distinct(Answer.response_id)))
+            .where(Answer.question_id.in_(others)).group_by(Answer.question_id)
+        ).all())
     questions = []
     for question in survey.questions:
         if question.kind in CHOICE_KINDS:
