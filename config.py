@@ -181,6 +181,11 @@ SETTINGS = (
     #: Largest proposals CSV a moderator may import, in bytes, and its most rows.
     Setting("PROPOSAL_IMPORT_MAX_BYTES", int, 512 * 1024),
     Setting("PROPOSAL_IMPORT_MAX_ROWS", int, 2000),
+    #: Largest PDF a staff member may upload (progress evidence, minutes), in bytes; the
+    #: upload routes raise MAX_CONTENT_LENGTH to fit it (aga_consulta/uploads.py).
+    Setting("UPLOAD_MAX_BYTES", int, 10 * 1024 * 1024),
+    #: Where uploaded PDFs are stored, under random names.
+    Setting("UPLOAD_DIR", str, os.path.join(INSTANCE_DIR, "uploads")),
 
     # Mail (aga_consulta/mail.py): "file" writes each message as an .eml into MAIL_OUTBOX_DIR,
     # "console" logs it, "smtp" sends it (production refuses the first two).

@@ -65,6 +65,8 @@ DEFAULTS = {
     "TRANSPARENCY_AUTO_INTEGRATE": True,
     "PROPOSAL_IMPORT_MAX_BYTES": 512 * 1024,
     "PROPOSAL_IMPORT_MAX_ROWS": 2000,
+    "UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
+    "UPLOAD_DIR": os.path.join(INSTANCE_DIR, "uploads"),
     "MAIL_BACKEND": "file",
     "MAIL_OUTBOX_DIR": os.path.join(INSTANCE_DIR, "outbox"),
     "MAIL_SERVER": "localhost",

@@ -1,0 +1,196 @@
+"""PDF uploads: checked by content, capped in size, streamed to disk, served as attachments.
+
+A file is written in chunks (memory stays constant whatever its size) into a temporary
+file in the upload directory, then renamed into place, so that a reader never sees half a
+file and an upload that fails half-way leaves nothing behind. Stored names are random: the
+name a browser sent is kept only as the download name, never as a path.
+
+The caller stores the row that points at the file only after `store_pdf` returns, inside
+`discard_on_failure`, so that a row that fails to commit takes its file with it.
+"""
+import functools
+import os
+import re
+import secrets
+import tempfile
+import time
+import unicodedata
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from flask import current_app, request, send_file
+
+from aga_consulta.extensions import csrf
+
+#: Every PDF starts with this (ISO 32000-1, 7.5.2); a file that does not is refused.
+PDF_MAGIC = b"%PDF-"
+#: Bytes read and written at a time.
+CHUNK_SIZE = 64 * 1024
+#: Room for the form's other fields and the multipart framing around a file of the largest size.
+FORM_OVERHEAD = 256 * 1024
+#: Temporary files older than this are leftovers of a killed process, removed by the next upload.
+STALE_SECONDS = 3600
+
+_PARTIAL_PREFIX = ".upload-"
+_PARTIAL_SUFFIX = ".part"
+_STORED_NAME = re.compile(r"\A[0-9a-f]{32}\.pdf\Z")
+
+
+class UploadRefused(ValueError):
+    """An upload that is not stored: `reason` is `empty`, `not_pdf` or `too_large`."""
+
+    def __init__(self, reason, message):
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file placed in the upload directory under `name` (random), `size` bytes long."""
+
+    name: str
+    size: int
+    download_name: str
+
+
+def upload_dir(config=None):
+    """The configured upload directory (UPLOAD_DIR), created if missing."""
+    directory = (config or current_app.config)["UPLOAD_DIR"]
+    os.makedirs(directory, exist_ok=True)
+    return directory
+
+
+def safe_download_name(filename):
+    """A harmless download name for `filename`: its last path part, printable, ending in .pdf."""
+    base = re.split(r"[\\/]", filename or "")[-1]
+    base = "".join(ch for ch in unicodedata.normalize("NFC", base) if ch.isprintable() and ch not in '"<>|:*?')
+    base = base.strip(" .")[:120]
+    if not base:
+        base = "documento"
+    if not base.lower().endswith(".pdf"):
+        base += ".pdf"
+    return base
+
+
+def store_pdf(stream, directory, max_bytes, filename=None):
+    """Copy the PDF read from `stream` into `directory` under a random name.
+
+    :raises UploadRefused: when the stream is empty, does not start with %PDF-, or holds more
+        than `max_bytes`; nothing is left in `directory` then, nor on any other error.
+    """
+    os.makedirs(directory, exist_ok=True)
+    _sweep_partials(directory)
+    fd, partial = tempfile.mkstemp(dir=directory, prefix=_PARTIAL_PREFIX, suffix=_PARTIAL_SUFFIX)
+    try:
+        size = 0
+        head = b""
+        with os.fdopen(fd, "wb") as out:
+            while True:
+                chunk = stream.read(CHUNK_SIZE)
+                if not chunk:
+                    break
+                if len(head) < len(PDF_MAGIC):
+                    head += chunk[: len(PDF_MAGIC) - len(head)]
+                    if not PDF_MAGIC.startswith(head[: len(PDF_MAGIC)]):
+                        raise UploadRefused("not_pdf", "not a PDF document")
+                size += len(chunk)
+                if size > max_bytes:
+                    raise UploadRefused("too_large", f"larger than {max_bytes} bytes")
+                out.write(chunk)
+            if size == 0:
+                raise UploadRefused("empty", "empty file")
+            if head != PDF_MAGIC:
+                raise UploadRefused("not_pdf", "not a PDF document")
+            out.flush()
+            os.fsync(out.fileno())
+        name = secrets.token_hex(16) + ".pdf"
+        os.replace(partial, os.path.join(directory, name))
+    except BaseException:
+        _unlink(partial)
+        raise
+    return StoredFile(name=name, size=size, download_name=safe_download_name(filename))
+
+
+def store_request_pdf(file_storage, config=None):
+    """Store an uploaded werkzeug FileStorage with the configured directory and cap."""
+    config = config or current_app.config
+    return store_pdf(file_storage.stream, upload_dir(config), config["UPLOAD_MAX_BYTES"],
+                     filename=file_storage.filename)
+
+
+def remove(directory, name):
+    """Delete the stored file `name` if it is there (a row that pointed at it failed or went)."""
+    _unlink(path_of(directory, name))
+
+
+@contextmanager
+def discard_on_failure(directory, *stored):
+    """Remove the files `stored` (StoredFile or None) if the block raises, and re-raise."""
+    try:
+        yield
+    except BaseException:
+        for item in stored:
+            if item is not None:
+                remove(directory, item.name)
+        raise
+
+
+def path_of(directory, name):
+    """The path of the stored file `name`; ValueError for a name this module never gives."""
+    if not isinstance(name, str) or not _STORED_NAME.match(name):
+        raise ValueError("not a stored upload name")
+    return os.path.join(directory, name)
+
+
+def send_pdf(directory, name, download_name):
+    """The response that serves a stored PDF: an attachment, never sniffed, never run."""
+    path = path_of(directory, name)
+    response = send_file(path, mimetype="application/pdf", as_attachment=True,
+                         download_name=safe_download_name(download_name), max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Opened in a tab anyway, the document gets no script and no origin of ours.
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+def accepts_upload(view):
+    """Let `view` receive a form with a file of up to UPLOAD_MAX_BYTES.
+
+    The site-wide MAX_CONTENT_LENGTH is smaller, and the CSRF check reads the form before any
+    view runs: the limit must be raised first, so the check runs here, after it.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if request.method == "POST":
+            request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"] + FORM_OVERHEAD
+            if current_app.config.get("WTF_CSRF_ENABLED", True):
+                csrf.protect()
+        return view(*args, **kwargs)
+
+    csrf.exempt(wrapper)
+    return wrapper
+
+
+def _sweep_partials(directory, now=None):
+    # A process killed mid-upload cannot clean up after itself; the next upload does.
+    now = now or time.time()
+    try:
+        entries = os.scandir(directory)
+    except FileNotFoundError:
+        return
+    with entries:
+        for entry in entries:
+            if entry.name.startswith(_PARTIAL_PREFIX) and entry.name.endswith(_PARTIAL_SUFFIX):
+                try:
+                    if now - entry.stat().st_mtime > STALE_SECONDS:
+                        os.unlink(entry.path)
+                except FileNotFoundError:
+                    pass
+
+
+def _unlink(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
