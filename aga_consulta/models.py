@@ -11,3 +11,4 @@ from aga_consulta.surveys.models import Answer, Option, Question, Response, Surv
 from aga_consulta.events.models import Attendance, Event  # noqa: F401
 from aga_consulta.ledger.models import TransparencyCheckpoint, TransparencyEntry, TransparencyNode  # noqa: F401
 from aga_consulta.calls.models import Milestone, Submission  # noqa: F401
+from aga_consulta.plan.models import Commitment, Evidence, Plan, PlanMilestone, ProgressReport, ReportMilestoneState  # noqa: F401

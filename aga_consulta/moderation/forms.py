@@ -58,6 +58,14 @@ ACTION_LABELS = {
     "call.return": _l("Propuesta de la convocatoria devuelta para cambios"),
     "call.accept": _l("Propuesta de la convocatoria aceptada en la consulta"),
     "call.reject": _l("Propuesta de la convocatoria rechazada"),
+    "plan.publish": _l("Plan de acción publicado"),
+    "commitment.create": _l("Compromiso creado"),
+    "commitment.update": _l("Compromiso editado"),
+    "milestone.create": _l("Hito creado"),
+    "milestone.update": _l("Hito editado"),
+    "report.submit": _l("Reporte de avance enviado"),
+    "report.publish": _l("Reporte de avance publicado"),
+    "report.return": _l("Reporte de avance devuelto"),
 }
 
 STATUS_CHOICES = [(status, STATUS_LABELS[status]) for status in STATUSES]
