@@ -50,6 +50,9 @@ def create_app(config_name=None, overrides=None):
 
     _init_extensions(app)
     _register_blueprints(app)
+    from aga_consulta import uploads
+
+    uploads.init_app(app)
 
     from aga_consulta.errors import register_error_handlers
     from aga_consulta.security import register_security
