@@ -78,6 +78,13 @@ class Comment(db.Model):
         viewonly=True,
     )
 
+    @property
+    def target_label(self):
+        """What it is a comment on, for the audit log: "#12 · SN-07" or "#12 · compromiso 3"."""
+        if self.proposal_id is None:
+            return f"#{self.id} · compromiso {self.commitment_id}"
+        return f"#{self.id} · {self.proposal.code}"
+
     @hybrid_property
     def is_visible(self):
         """Whether the public sees it: published, and a reply only while its comment is published too."""
