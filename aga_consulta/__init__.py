@@ -103,6 +103,7 @@ def _register_blueprints(app):
     from aga_consulta.processes.routes import bp as processes_bp
     from aga_consulta.surveys.routes import bp as surveys_bp
     from aga_consulta.events.routes import bp as events_bp
+    from aga_consulta.plan import routes as plan
     from aga_consulta.tally.routes import bp as tally_bp
     from aga_consulta.voting.routes import bp as voting_bp
 
@@ -114,6 +115,7 @@ def _register_blueprints(app):
         processes_bp,  # co-creation processes: timeline and results sheet
         surveys_bp,  # questionnaires and their results
         events_bp,  # workshops and expert sessions
+        plan.bp, plan.moderator_bp,  # commitments, progress reports, and their moderation
         exports.bp, exports.moderator_bp,  # open data, and the full set under /moderation/
         legal_bp,  # privacy policy, terms of use, accessibility statement
         transparency.bp,  # the log's checkpoints, entries, proofs, key and verifier
