@@ -46,6 +46,8 @@ LINKS_MAX = 10
 FILES_MAX = 5
 URL_MAX = 500
 MILESTONES_MAX = 20
+#: Largest id an INTEGER column holds: a larger one finds nothing (never a database error).
+MAX_ID = 2**31 - 1
 
 
 class PlanExists(DomainError):
@@ -135,7 +137,7 @@ def plan_of(process_id):
 
 def get_commitment(commitment_id):
     """Return the commitment with its plan and milestones, or None."""
-    if not 0 < commitment_id <= 2**31 - 1:
+    if not 0 < commitment_id <= MAX_ID:
         return None
     return db.session.scalar(
         select(Commitment).options(selectinload(Commitment.milestones), selectinload(Commitment.plan))
@@ -571,7 +573,7 @@ def _apply_latest(commitment, now):
 
 def get_report(report_id):
     """Return the report with its commitment, states and evidence, or None."""
-    if not 0 < report_id <= 2**31 - 1:
+    if not 0 < report_id <= MAX_ID:
         return None
     return db.session.scalar(
         select(ProgressReport).options(selectinload(ProgressReport.milestone_states),
@@ -582,7 +584,7 @@ def get_report(report_id):
 
 def get_evidence(evidence_id):
     """Return the evidence row, or None."""
-    if not 0 < evidence_id <= 2**31 - 1:
+    if not 0 < evidence_id <= MAX_ID:
         return None
     return db.session.get(Evidence, evidence_id)
 
@@ -602,8 +604,8 @@ def history(commitment_id):
     ))
 
 
-def reports_of(commitment_id, author=None):
-    """Return the commitment's reports not (yet) public, for moderators or their author's institution."""
+def reports_of(commitment_id):
+    """Return the commitment's reports not (yet) public: for moderators and the lead institution's accounts."""
     query = (select(ProgressReport).options(selectinload(ProgressReport.evidence))
              .where(ProgressReport.commitment_id == commitment_id, ProgressReport.status != ReportStatus.PUBLISHED)
              .order_by(ProgressReport.created_at.desc(), ProgressReport.id.desc()))
