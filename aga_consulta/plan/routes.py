@@ -7,7 +7,7 @@ commitments by id.
 import functools
 
 from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import format_date, gettext as _
 from flask_login import current_user, login_required
 
 from aga_consulta import uploads
@@ -36,12 +36,25 @@ FILE_ROWS = 2
 
 @bp.app_context_processor
 def plan_labels():
-    """Labels of completion levels, milestone states, report statuses and OGP values."""
-    return {"level_label": lambda level: LEVEL_LABELS.get(level, level),
-            "milestone_label": lambda state: MILESTONE_LABELS.get(state, state),
+    """Labels of completion levels, milestone states, report statuses and OGP values, and a date format.
+
+    A plan's page shows hundreds of milestones: each label is translated and each date
+    formatted once per page, not once per use.
+    """
+    levels = {key: str(value) for key, value in LEVEL_LABELS.items()}
+    states = {key: str(value) for key, value in MILESTONE_LABELS.items()}
+    dates = {}
+
+    def plan_date(day):
+        if day not in dates:
+            dates[day] = format_date(day, "medium")
+        return dates[day]
+
+    return {"level_label": lambda level: levels.get(level, level),
+            "milestone_label": lambda state: states.get(state, state),
             "report_label": lambda status: REPORT_LABELS.get(status, status),
             "ogp_value_label": lambda value: OGP_VALUE_LABELS.get(value, value),
-            "department_name": lambda code: DEPARTMENTS.get(code, code)}
+            "department_name": lambda code: DEPARTMENTS.get(code, code), "plan_date": plan_date}
 
 
 def _commitment_or_404(commitment_id):

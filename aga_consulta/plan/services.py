@@ -633,21 +633,36 @@ def filter_options(plan):
     return sorted({row[0] for row in rows}), sorted({row[1] for row in rows if row[1]})
 
 
-def tracker(plan, *, scope=None, institution=None, department=None, today=None):
+def _filtered(plan, scope, institution, department):
+    where = [Commitment.plan_id == plan.id]
+    if scope in SCOPES:
+        where.append(Commitment.scope == scope)
+    if institution:
+        where.append(Commitment.lead_institution == institution)
+    if department:
+        where.append(Commitment.department_code == department)
+    return where
+
+
+def tracker_page(plan, *, page, per_page, scope=None, institution=None, department=None, today=None):
+    """Return (items of `tracker` for one page, the number of matching commitments)."""
+    where = _filtered(plan, scope, institution, department)
+    total = db.session.scalar(select(func.count()).select_from(Commitment).where(*where))
+    return tracker(plan, scope=scope, institution=institution, department=department, today=today,
+                   limit=per_page, offset=(page - 1) * per_page), int(total)
+
+
+def tracker(plan, *, scope=None, institution=None, department=None, today=None, limit=None, offset=0):
     """Return the plan's commitments (milestones loaded) matching the filters, with a timeline summary.
 
     Each item is (commitment, {"on_time": n, "late": n, "complete": n, "total": n}); a
     milestone is late once its end date passed without it being complete by then.
     """
     today = today or utcnow().date()
-    query = (select(Commitment).options(selectinload(Commitment.milestones), selectinload(Commitment.department))
-             .where(Commitment.plan_id == plan.id).order_by(Commitment.position))
-    if scope in SCOPES:
-        query = query.where(Commitment.scope == scope)
-    if institution:
-        query = query.where(Commitment.lead_institution == institution)
-    if department:
-        query = query.where(Commitment.department_code == department)
+    query = (select(Commitment).options(selectinload(Commitment.milestones))
+             .where(*_filtered(plan, scope, institution, department)).order_by(Commitment.position))
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
     items = []
     for commitment in db.session.scalars(query):
         late = sum(1 for m in commitment.milestones if m.is_late(today))

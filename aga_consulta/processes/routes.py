@@ -1,5 +1,5 @@
 """The public process page (timeline and results sheet), its CSV files, and the call for proposals."""
-from flask import Blueprint, Response, abort, flash, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -100,11 +100,18 @@ def plan_page(slug):
     process = or_404(services.get_by_slug(slug))
     published = plan.plan_of(process.id)
     filters = _plan_filters()
+    page = request.args.get("page", "1")
+    if not page.isdigit() or not 0 < int(page) < 10**6:
+        abort(400)
+    page, per_page = int(page), current_app.config["COMMITMENTS_PER_PAGE"]
     today = utcnow().date()
-    items = plan.tracker(published, today=today, **filters) if published is not None else []
+    items, total = plan.tracker_page(published, page=page, per_page=per_page, today=today, **filters) \
+        if published is not None else ([], 0)
     institutions, departments = plan.filter_options(published) if published is not None else ([], [])
     return render_template("plan/plan.html", process=process, plan=published, items=items, filters=filters,
-                           institutions=institutions, department_codes=departments, today=today,
+                           institutions=institutions, department_codes=departments, today=today, total=total,
+                           page=page, pages=max(1, -(-total // per_page)),
+                           page_args={key: value for key, value in filters.items() if value},
                            counts=plan.completion_counts(published.id) if published is not None else None,
                            selection=step_of_selection(process))
 

@@ -300,3 +300,18 @@ def test_the_plan_csvs_and_the_printable_report(client, plan, national, moderato
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "css/plan.css" in html and "HYPERLINK" in html
     assert client.get("/processes/plan-vi/plan/report?from=2025-12-31&to=2025-01-01").status_code == 400
+
+
+def test_the_plan_page_is_paginated(client, app, plan, national):
+    app.config["COMMITMENTS_PER_PAGE"] = 1
+    try:
+        first = client.get("/processes/plan-vi/plan").get_data(as_text=True)
+        second = client.get("/processes/plan-vi/plan?page=2").get_data(as_text=True)
+        assert "Banco de pliegos abiertos" in first and "Datos abiertos de contratación" not in first
+        assert "Datos abiertos de contratación" in second and 'rel="prev"' in second
+        assert "2 compromisos" in second
+        assert client.get("/processes/plan-vi/plan?page=9").status_code == 200
+        for bad in ("0", "-1", "abc", "99999999999"):
+            assert client.get(f"/processes/plan-vi/plan?page={bad}").status_code == 400
+    finally:
+        app.config["COMMITMENTS_PER_PAGE"] = 25
