@@ -66,6 +66,12 @@ bench-wrk: deps translations
 bench-tally: deps translations
 	$(BIN)/python bench/tally_export.py $(BENCH_ARGS)
 
+# Plan benchmark (bench/plan.py): the reference plus 200 synthetic commitments and 5,000
+# reports in SQLite (bench/out/); times the plan page and measures an upload's peak RSS.
+.PHONY: bench-plan
+bench-plan: deps translations
+	$(BIN)/python bench/plan.py $(BENCH_ARGS)
+
 # Extract every user-facing string into messages.pot (maintainers: then translate the new
 # ones in the English catalogue of the package they belong to; tests/core/test_i18n.py
 # lists any string left without a translation).
