@@ -157,6 +157,8 @@ SETTINGS = (
     Setting("PASSWORD_HASH_METHOD", str, "scrypt"),
     #: Proposals per page on a consultation page.
     Setting("PROPOSALS_PER_PAGE", int, 30),
+    #: Commitments per page of a plan's tracker (/processes/<slug>/plan).
+    Setting("COMMITMENTS_PER_PAGE", int, 25),
     #: Distinct reports that hide a comment until a moderator reviews it.
     Setting("COMMENT_AUTOHIDE_REPORTS", int, 3),
     #: Hours an account must have existed when it reports for its report to count toward that

@@ -50,6 +50,9 @@ def create_app(config_name=None, overrides=None):
 
     _init_extensions(app)
     _register_blueprints(app)
+    from aga_consulta import uploads
+
+    uploads.init_app(app)
 
     from aga_consulta.errors import register_error_handlers
     from aga_consulta.security import register_security
@@ -102,6 +105,7 @@ def _register_blueprints(app):
     from aga_consulta.processes.routes import bp as processes_bp
     from aga_consulta.surveys.routes import bp as surveys_bp
     from aga_consulta.events.routes import bp as events_bp
+    from aga_consulta.plan import routes as plan
     from aga_consulta.tally.routes import bp as tally_bp
     from aga_consulta.voting.routes import bp as voting_bp
 
@@ -115,6 +119,7 @@ def _register_blueprints(app):
         surveys_bp,  # questionnaires and their results
         events_bp,  # workshops and expert sessions
         committee.bp, committee.staff_bp,  # the AGA committee, and its moderators' screens
+        plan.bp, plan.moderator_bp,  # commitments, progress reports, and their moderation
         exports.bp, exports.moderator_bp,  # open data, and the full set under /moderation/
         legal_bp,  # privacy policy, terms of use, accessibility statement
         transparency.bp,  # the log's checkpoints, entries, proofs, key and verifier

@@ -12,3 +12,4 @@ from aga_consulta.events.models import Attendance, Event, EventOutcome, Registra
 from aga_consulta.ledger.models import TransparencyCheckpoint, TransparencyEntry, TransparencyNode  # noqa: F401
 from aga_consulta.calls.models import Milestone, Submission  # noqa: F401
 from aga_consulta.committee.models import Document, Meeting, Member  # noqa: F401
+from aga_consulta.plan.models import Commitment, Evidence, Plan, PlanMilestone, ProgressReport, ReportMilestoneState  # noqa: F401

@@ -6,9 +6,10 @@ file and an upload that fails half-way leaves nothing behind. Stored names are r
 name a browser sent is kept only as the download name, never as a path.
 
 The caller stores the row that points at the file only after `store_pdf` returns, inside
-`discard_on_failure`, so that a row that fails to commit takes its file with it.
+`discard_on_failure`, so that a row that fails to commit takes its file with it. A view that
+receives uploads is marked with `accepts_upload`; `init_app` (called by the app factory)
+raises the request size cap for it alone.
 """
-import functools
 import os
 import re
 import secrets
@@ -19,8 +20,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import current_app, request, send_file
-
-from aga_consulta.extensions import csrf
 
 #: Every PDF starts with this (ISO 32000-1, 7.5.2); a file that does not is refused.
 PDF_MAGIC = b"%PDF-"
@@ -154,22 +153,24 @@ def send_pdf(directory, name, download_name):
 
 
 def accepts_upload(view):
-    """Let `view` receive a form with a file of up to UPLOAD_MAX_BYTES.
+    """Mark `view` as receiving a form with a file of up to UPLOAD_MAX_BYTES (see `init_app`)."""
+    view.accepts_upload = True
+    return view
 
-    The site-wide MAX_CONTENT_LENGTH is smaller, and the CSRF check reads the form before any
-    view runs: the limit must be raised first, so the check runs here, after it.
+
+def init_app(app):
+    """Raise the request size cap for views marked with `accepts_upload`, before any hook reads the form.
+
+    The site-wide MAX_CONTENT_LENGTH is smaller, and app-wide hooks (the CSRF check, the NUL
+    byte check) parse the form before the view runs: the cap must be raised first of all.
     """
+    app.before_request_funcs.setdefault(None, []).insert(0, _raise_limit_for_uploads)
 
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        if request.method == "POST":
-            request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"] + FORM_OVERHEAD
-            if current_app.config.get("WTF_CSRF_ENABLED", True):
-                csrf.protect()
-        return view(*args, **kwargs)
 
-    csrf.exempt(wrapper)
-    return wrapper
+def _raise_limit_for_uploads():
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if request.method == "POST" and getattr(view, "accepts_upload", False):
+        request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"] + FORM_OVERHEAD
 
 
 def _sweep_partials(directory, now=None):

@@ -36,10 +36,19 @@ AUDIT_ACTIONS = (
     "survey.update",
     "event.update",
     "proposal.origins",
+    "plan.publish",
+    "commitment.create",
+    "commitment.update",
+    "milestone.create",
+    "milestone.update",
+    "report.submit",
+    "report.publish",
+    "report.return",
 )
 
-#: Who may appear as the actor of an audit entry ("system": the application itself).
-ACTOR_ROLES = ("moderator", "admin", "system")
+#: Who may appear as the actor of an audit entry ("system": the application itself;
+#: "institution": an institution account reporting progress on a commitment it leads).
+ACTOR_ROLES = ("moderator", "admin", "institution", "system")
 
 
 class AuditLogEntry(db.Model):

@@ -20,7 +20,7 @@ COMMENT_STATUSES = tuple(CommentStatus)
 
 
 class Comment(db.Model):
-    """A comment on a proposal, or a reply (one level) to one."""
+    """A comment on a proposal or on a plan's commitment, or a reply (one level) to one."""
 
     __tablename__ = "comments"
     __table_args__ = (
@@ -33,18 +33,30 @@ class Comment(db.Model):
             ["comments.id", "comments.proposal_id"],
             name="fk_comments_parent_same_proposal",
         ),
+        # Exactly one target: a proposal (with its consultation) or a commitment.
+        db.CheckConstraint(
+            "(proposal_id IS NOT NULL AND consultation_id IS NOT NULL AND commitment_id IS NULL)"
+            " OR (proposal_id IS NULL AND consultation_id IS NULL AND commitment_id IS NOT NULL)",
+            name="one_target",
+        ),
+        # The same rule for replies on a commitment.
+        db.UniqueConstraint("id", "commitment_id", name="uq_comments_id_commitment"),
+        db.ForeignKeyConstraint(
+            ["parent_id", "commitment_id"],
+            ["comments.id", "comments.commitment_id"],
+            name="fk_comments_parent_same_commitment",
+        ),
         db.Index("ix_comments_proposal_status", "proposal_id", "status"),
+        db.Index("ix_comments_commitment_status", "commitment_id", "status"),
         db.Index("ix_comments_consultation_user", "consultation_id", "user_id"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
-    proposal_id = db.Column(
-        db.Integer, db.ForeignKey("proposals.id", ondelete="CASCADE"), nullable=False
-    )
-    #: Copied from the proposal so that tallies need no join.
-    consultation_id = db.Column(
-        db.Integer, db.ForeignKey("consultations.id", ondelete="CASCADE"), nullable=False
-    )
+    proposal_id = db.Column(db.Integer, db.ForeignKey("proposals.id", ondelete="CASCADE"))
+    #: Copied from the proposal so that tallies need no join (None on a commitment).
+    consultation_id = db.Column(db.Integer, db.ForeignKey("consultations.id", ondelete="CASCADE"))
+    #: A comment on a published plan's commitment: outside any consultation, its tally and log.
+    commitment_id = db.Column(db.Integer, db.ForeignKey("commitments.id", ondelete="CASCADE"))
     user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False, index=True)
     parent_id = db.Column(db.Integer, index=True)
     body = db.Column(db.Text, nullable=False)
@@ -65,6 +77,13 @@ class Comment(db.Model):
         foreign_keys=[parent_id],
         viewonly=True,
     )
+
+    @property
+    def target_label(self):
+        """What it is a comment on, for the audit log: "#12 · SN-07" or "#12 · compromiso 3"."""
+        if self.proposal_id is None:
+            return f"#{self.id} · compromiso {self.commitment_id}"
+        return f"#{self.id} · {self.proposal.code}"
 
     @hybrid_property
     def is_visible(self):

@@ -86,7 +86,8 @@ def _set_moderated(actor, comment, status, reason, action, now):
     before = _comment_state(comment)
     # The log counts published and hidden comments: only a change of status is an entry
     # (confirming an auto-hide, or keeping a reported comment published, changes no figure).
-    if status != comment.status:
+    # Comments on a commitment belong to no consultation, hence to no transparency log.
+    if status != comment.status and comment.consultation_id is not None:
         made = entries.comment_hidden(now, comment=comment.id, by="staff") if status == CommentStatus.HIDDEN \
             else entries.comment_restored(now, comment=comment.id)
         append_entry(comment.consultation_id, made, at=now)
@@ -96,7 +97,7 @@ def _set_moderated(actor, comment, status, reason, action, now):
     comment.auto_hidden_at = None
     record(
         actor, action, "comment", comment.id,
-        target_label=f"#{comment.id} · {comment.proposal.code}",
+        target_label=comment.target_label,
         before=before, after=_comment_state(comment), reason=reason, now=now,
     )
     db.session.commit()
@@ -231,7 +232,8 @@ def auto_hide_if_reported(comment, reports_since_review, threshold, now):
     before = _comment_state(comment)
     comment.status = CommentStatus.HIDDEN
     comment.auto_hidden_at = now
-    append_entry(comment.consultation_id, entries.comment_hidden(now, comment=comment.id, by="reports"), at=now)
+    if comment.consultation_id is not None:
+        append_entry(comment.consultation_id, entries.comment_hidden(now, comment=comment.id, by="reports"), at=now)
     # Stored text is in the source language, whatever the reporting visitor's language.
     with force_locale("es_CO"):
         comment.moderation_reason = str(
@@ -239,7 +241,7 @@ def auto_hide_if_reported(comment, reports_since_review, threshold, now):
         )
     record(
         None, "comment.auto_hide", "comment", comment.id,
-        target_label=f"#{comment.id} · {comment.proposal.code}",
+        target_label=comment.target_label,
         before=before, after=_comment_state(comment), reason=comment.moderation_reason, now=now,
     )
     return True

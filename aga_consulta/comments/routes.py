@@ -1,7 +1,7 @@
 """Comment, reply and report routes."""
 import json
 
-from flask import Blueprint, abort, flash, session, url_for
+from flask import Blueprint, abort, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -73,7 +73,7 @@ def report(comment_id):
     comment = get_or_404(Comment, comment_id)
     if not comment.is_visible:
         abort(404)
-    back = url_for("portal.proposal", proposal_id=comment.proposal_id, _anchor=f"comment-{comment.id}")
+    back = _comment_page(comment)
     form = ReportForm()
     if not form.validate_on_submit():
         return refuse(ValidationFailed(_("Escribe el motivo del reporte (entre 3 y 500 caracteres).")), back)
@@ -82,4 +82,11 @@ def report(comment_id):
     except DomainError as error:
         return refuse(error, back)
     flash(_("Gracias por tu reporte. El equipo moderador lo revisará."), "success")
-    return see_other("portal.proposal", proposal_id=comment.proposal_id, _anchor=f"comment-{comment.id}")
+    return redirect(back, code=303)
+
+
+def _comment_page(comment):
+    """The address of the comment on its proposal's or commitment's page."""
+    if comment.commitment_id is not None:
+        return url_for("plan.commitment", commitment_id=comment.commitment_id, _anchor=f"comment-{comment.id}")
+    return url_for("portal.proposal", proposal_id=comment.proposal_id, _anchor=f"comment-{comment.id}")

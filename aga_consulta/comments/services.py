@@ -8,7 +8,7 @@ from aga_consulta.accounts.models import User, participation_values
 from aga_consulta.accounts.permissions import ensure_speaks_for_themselves
 from aga_consulta.comments.models import Comment, CommentReport
 from aga_consulta.comments.moderation import auto_hide_if_reported, counted_report_count
-from aga_consulta.consultations.services import ensure_can_participate
+from aga_consulta.consultations.services import ensure_account_can_take_part, ensure_can_participate
 from aga_consulta.errors import DomainError, NotAllowed, ValidationFailed
 from aga_consulta.extensions import db
 from aga_consulta.ledger.services import append_entry, participant
@@ -28,6 +28,15 @@ class AlreadyReported(DomainError):
     message = _l("Ya habías reportado este comentario. Gracias: el equipo moderador lo revisará.")
 
 
+def _clean_body(body):
+    body = clean_text(body)
+    if not BODY_MIN <= len(body) <= BODY_MAX:
+        raise ValidationFailed(
+            _l("El comentario debe tener entre %(min)d y %(max)d caracteres.", min=BODY_MIN, max=BODY_MAX)
+        )
+    return body
+
+
 def add_comment(author, proposal, body, parent=None, now=None):
     """Publish a comment on the proposal (a reply when `parent` is given) and return it.
 
@@ -44,11 +53,7 @@ def add_comment(author, proposal, body, parent=None, now=None):
     now = now or utcnow()
     ensure_can_participate(author, proposal.consultation, now)
     ensure_speaks_for_themselves(author)
-    body = clean_text(body)
-    if not BODY_MIN <= len(body) <= BODY_MAX:
-        raise ValidationFailed(
-            _l("El comentario debe tener entre %(min)d y %(max)d caracteres.", min=BODY_MIN, max=BODY_MAX)
-        )
+    body = _clean_body(body)
     if parent is not None:
         # is_visible covers the thread: a published reply under a hidden comment is refused
         # here, before it could re-attach a new reply under the hidden one. The same message
@@ -80,6 +85,31 @@ def add_comment(author, proposal, body, parent=None, now=None):
     return comment
 
 
+def add_commitment_comment(author, commitment, body, parent=None, now=None):
+    """Publish a comment on a published plan's commitment (a reply when `parent` is given).
+
+    A commitment is followed up for years: its comments have no window, and being outside
+    any consultation they count in no consultation's tally, log or export. Replies follow
+    `add_comment`'s rules (one level, only under a visible comment of the same commitment).
+
+    :raises NotAllowed: the account is deactivated.
+    :raises ValidationFailed: the body's length is out of bounds, or a bad parent.
+    """
+    now = now or utcnow()
+    ensure_account_can_take_part(author)
+    body = _clean_body(body)
+    if parent is not None:
+        if parent.commitment_id != commitment.id or not parent.is_visible:
+            raise ValidationFailed(_l("Solo puedes responder a un comentario visible de este compromiso."))
+        if parent.parent_id is not None:
+            parent = parent.parent
+    comment = Comment(commitment_id=commitment.id, user_id=author.id,
+                      parent_id=parent.id if parent is not None else None, body=body, created_at=now)
+    db.session.add(comment)
+    db.session.commit()
+    return comment
+
+
 def report_comment(reporter, comment, reason, now=None):
     """Record a report of an abusive comment; hide it once enough distinct reports that count arrive.
 
@@ -87,12 +117,15 @@ def report_comment(reporter, comment, reason, now=None):
     could not have been made for the purpose count toward hiding (`moderation.report_counts`).
 
     :raises NotAllowed: the account is deactivated, or it is the reporter's own comment.
-    :raises ConsultationClosed: outside the consultation's window.
+    :raises ConsultationClosed: outside the consultation's window (a proposal's comment).
     :raises ValidationFailed: the reason's length is out of bounds.
     :raises AlreadyReported: this citizen already reported this comment.
     """
     now = now or utcnow()
-    ensure_can_participate(reporter, comment.proposal.consultation, now)
+    if comment.proposal_id is not None:
+        ensure_can_participate(reporter, comment.proposal.consultation, now)
+    else:
+        ensure_account_can_take_part(reporter)
     if comment.user_id == reporter.id:
         raise NotAllowed(_l("No puedes reportar tu propio comentario."))
     reason = clean_text(reason)
@@ -117,14 +150,15 @@ def report_comment(reporter, comment, reason, now=None):
     return report
 
 
-def visible_thread(proposal_id, viewer=None):
-    """Return the proposal's top-level comments with their replies, as (comment, [replies]).
+def visible_thread(proposal_id, viewer=None, *, commitment_id=None):
+    """Return the proposal's (or commitment's) top-level comments with their replies, as (comment, [replies]).
 
     Comments the public does not see (`Comment.is_visible`: hidden ones, and replies under a
     hidden comment) are left out, except the viewer's own (marked hidden) and all of them for
     a moderator. A reply whose comment is left out goes with it.
     """
-    query = select(Comment).where(Comment.proposal_id == proposal_id).order_by(Comment.created_at, Comment.id)
+    target = Comment.commitment_id == commitment_id if commitment_id is not None else Comment.proposal_id == proposal_id
+    query = select(Comment).where(target).order_by(Comment.created_at, Comment.id)
     if viewer is None or not getattr(viewer, "is_authenticated", False):
         query = query.where(Comment.is_visible)
     elif not viewer.is_moderator:

@@ -73,6 +73,14 @@ ACTION_LABELS = {
     "survey.update": _l("Encuesta editada"),
     "event.update": _l("Taller o sesión editado"),
     "proposal.origins": _l("Origen de una propuesta registrado"),
+    "plan.publish": _l("Plan de acción publicado"),
+    "commitment.create": _l("Compromiso creado"),
+    "commitment.update": _l("Compromiso editado"),
+    "milestone.create": _l("Hito creado"),
+    "milestone.update": _l("Hito editado"),
+    "report.submit": _l("Reporte de avance enviado"),
+    "report.publish": _l("Reporte de avance publicado"),
+    "report.return": _l("Reporte de avance devuelto"),
 }
 
 STATUS_CHOICES = [(status, STATUS_LABELS[status]) for status in STATUSES]

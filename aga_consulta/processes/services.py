@@ -11,7 +11,9 @@ never typed in. Each figure counts distinct people, or records, of its own step:
   consultation, plus every proposal of the consultation (received there through the call,
   the moderator's form or the CSV import);
 - consultation: participants and comments received, from the consultation's tally;
-- selected: the consultation's selected proposals, by scope.
+- selected: the consultation's selected proposals, by scope;
+- plan: the published plan's commitments, by scope and by IRM completion level
+  (plan.services.plan_tally; zeros before a plan is published).
 
 `distinct_people` counts people across every step: the distinct accounts among survey
 respondents, attendees linked to an account and consultation participants, plus each
@@ -35,6 +37,7 @@ from aga_consulta.events.models import Attendance, Event
 from aga_consulta.events.services import attendance_by_event, attendee_count, events_of_step
 from aga_consulta.extensions import db
 from aga_consulta.processes.models import CONSULTATION_KINDS, STEP_KINDS, Process, Step, StepKind
+from aga_consulta.plan.services import plan_tally
 from aga_consulta.proposals.models import SCOPES
 from aga_consulta.surveys.models import Response, Survey
 from aga_consulta.surveys.services import respondent_count, survey_of_step
@@ -280,8 +283,7 @@ def compute_process_tally(process, survey=_UNSET, events_by_step=None):
                          "participants": tally["participants"] if tally else 0,
                          "comments": tally["comments"]["received"] if tally else 0},
         "selected": selected,
-        # The plan and its follow-up are not recorded here yet: no commitments to count.
-        "plan": None,
+        "plan": plan_tally(process.id),
         "distinct_people": distinct_people(process, consultation, survey),
     }
 
@@ -325,6 +327,10 @@ def format_table(tally):
     for group in ("survey", "workshops", "experts", "call", "consultation", "selected"):
         values = ", ".join(f"{key} {value}" for key, value in tally[group].items())
         lines.append(f"{group:<18} {values}")
+    plan = tally["plan"]
+    lines.append(f"{'plan':<18} commitments {plan['commitments']}, national {plan['national']}, "
+                 f"subnational {plan['subnational']}, "
+                 + ", ".join(f"{level} {n}" for level, n in plan["completion"].items()))
     lines.append(f"{'distinct_people':<18} {tally['distinct_people']}")
     return "\n".join(lines)
 

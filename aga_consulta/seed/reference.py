@@ -17,7 +17,7 @@ from aga_consulta.extensions import db
 from aga_consulta.ledger.models import TransparencyCheckpoint, TransparencyEntry, TransparencyNode
 from aga_consulta.proposals.models import Proposal
 from aga_consulta.proposals.services import create_proposal, get_or_create_theme
-from aga_consulta.seed import catalogue, cocreation
+from aga_consulta.seed import catalogue, cocreation, plan
 from aga_consulta.seed.committee import load_committee
 from aga_consulta.seed.participation import load_participation
 from aga_consulta.timeutil import utcnow
@@ -102,6 +102,7 @@ def load_reference(reset=False, now=None):
         delete_consultation(demo)
     cocreation.load_demo(now)
     load_committee(reset=reset)
+    plan.load_plan()
     return db.session.get(Consultation, consultation_id)
 
 

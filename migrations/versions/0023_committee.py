@@ -3,7 +3,7 @@
 The audit log learns the moderators' changes to the committee's record.
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-12 10:00:00.000000
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0023'
-down_revision = '0021'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
@@ -21,7 +21,8 @@ ACTIONS_BEFORE = ('proposal.status', 'proposal.create', 'proposal.update', 'prop
                   'comment.restore', 'comment.auto_hide', 'consultation.create', 'consultation.update', 'user.role',
                   'export.download', 'process.create', 'survey.create', 'event.create', 'event.attendance',
                   'event.import', 'event.notes', 'call.return', 'call.accept', 'call.reject',
-                  'process.update', 'survey.update', 'event.update', 'proposal.origins')
+                  'process.update', 'survey.update', 'event.update', 'proposal.origins',
+                  'plan.publish', 'commitment.create', 'commitment.update', 'milestone.create', 'milestone.update', 'report.submit', 'report.publish', 'report.return')
 ACTIONS_AFTER = ACTIONS_BEFORE + ('committee.member_add', 'committee.member_update', 'committee.meeting_add',
                                   'committee.meeting_update', 'committee.document_add', 'committee.document_remove')
 SECTORS = ('government', 'civil_society')

@@ -132,6 +132,12 @@ def upload_app(tmp_path):
     app.config.update(SECRET_KEY="k", MAX_CONTENT_LENGTH=64 * 1024, UPLOAD_MAX_BYTES=256 * 1024,
                       UPLOAD_DIR=str(tmp_path / "files"), WTF_CSRF_ENABLED=False)
     csrf.init_app(app)
+    uploads.init_app(app)
+
+    @app.before_request
+    def reads_the_form_first():
+        # As the site's NUL-byte check does: the cap must already be raised here.
+        request.form.get("anything")
 
     @app.post("/plain")
     def plain():

@@ -1,0 +1,1 @@
+"""The published action plan: commitments, milestones, progress reports and their evidence."""

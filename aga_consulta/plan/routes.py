@@ -1,0 +1,268 @@
+"""A commitment's public page, its comments, progress reports, evidence, and the moderators' screens.
+
+The plan's own page (`/processes/<slug>/plan`) and its CSV files live with the process
+(aga_consulta/processes/routes.py), which knows processes by slug; these pages know
+commitments by id.
+"""
+import functools
+
+from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
+from flask_babel import format_date, gettext as _
+from flask_login import current_user, login_required
+
+from aga_consulta import uploads
+from aga_consulta.accounts.permissions import refuse_non_moderators, refuse_unless
+from aga_consulta.calls.models import OgpValue
+from aga_consulta.comments import services as comments
+from aga_consulta.comments.models import Comment
+from aga_consulta.errors import DomainError, ValidationFailed
+from aga_consulta.extensions import db, limiter
+from aga_consulta.plan import services
+from aga_consulta.plan.labels import LEVEL_LABELS, MILESTONE_LABELS, OGP_VALUE_LABELS, REPORT_LABELS
+from aga_consulta.plan.models import COMPLETION_LEVELS, MILESTONE_STATES, Plan, PlanMilestone
+from aga_consulta.territory.divipola import DEPARTMENTS, department_choices
+from aga_consulta.timeutil import utcnow
+from aga_consulta.web import (
+    MAX_ID, citizen_key, config_limit, current_actor, get_or_404, or_404, refuse, see_other, wants_json,
+)
+
+bp = Blueprint("plan", __name__)
+moderator_bp = Blueprint("plan_moderation", __name__, url_prefix="/moderation/plan")
+
+#: Empty evidence rows the progress form offers.
+LINK_ROWS = 3
+FILE_ROWS = 2
+
+
+@bp.app_context_processor
+def plan_labels():
+    """Labels of completion levels, milestone states, report statuses and OGP values, and a date format.
+
+    A plan's page shows hundreds of milestones: each label is translated and each date
+    formatted once per page, not once per use.
+    """
+    levels = {key: str(value) for key, value in LEVEL_LABELS.items()}
+    states = {key: str(value) for key, value in MILESTONE_LABELS.items()}
+    dates = {}
+
+    def plan_date(day):
+        if day not in dates:
+            dates[day] = format_date(day, "medium")
+        return dates[day]
+
+    return {"level_label": lambda level: levels.get(level, level),
+            "milestone_label": lambda state: states.get(state, state),
+            "report_label": lambda status: REPORT_LABELS.get(status, status),
+            "ogp_value_label": lambda value: OGP_VALUE_LABELS.get(value, value),
+            "department_name": lambda code: DEPARTMENTS.get(code, code), "plan_date": plan_date}
+
+
+def _commitment_or_404(commitment_id):
+    return or_404(services.get_commitment(commitment_id))
+
+
+def _viewer():
+    return current_user if current_user.is_authenticated else None
+
+
+@bp.route("/commitments/<int:commitment_id>")
+def commitment(commitment_id):
+    """A commitment: its template fields, milestones, published history, evidence and comments."""
+    item = _commitment_or_404(commitment_id)
+    viewer = _viewer()
+    return render_template("plan/commitment.html", commitment=item, plan=item.plan, history=services.history(item.id),
+                           thread=comments.visible_thread(None, viewer, commitment_id=item.id),
+                           may_report=services.may_report(viewer, item), today=utcnow().date())
+
+
+@bp.route("/commitments/<int:commitment_id>/comments", methods=["POST"])
+@login_required
+@limiter.limit(config_limit("COMMENT_RATE_LIMIT"), key_func=citizen_key)
+def comment(commitment_id):
+    """A citizen comments on a commitment (or replies to a comment on it)."""
+    item = _commitment_or_404(commitment_id)
+    back = url_for(".commitment", commitment_id=item.id, _anchor="comment-form")
+    parent = None
+    parent_id = request.form.get("parent_id", "")
+    if parent_id:
+        parent = db.session.get(Comment, int(parent_id)) if parent_id.isdigit() and int(parent_id) <= MAX_ID else None
+        if parent is None:
+            return refuse(ValidationFailed(_("Solo puedes responder a un comentario visible de este compromiso.")), back)
+    try:
+        made = comments.add_commitment_comment(current_actor(), item, request.form.get("body", ""), parent=parent)
+    except DomainError as error:
+        return refuse(error, back)
+    flash(_("Tu comentario fue publicado."), "success")
+    return see_other(".commitment", commitment_id=item.id, _anchor=f"comment-{made.id}")
+
+
+def _reporter_only(view):
+    """Refuse anyone but the commitment's lead institution and moderators, before reading any upload."""
+
+    @functools.wraps(view)
+    def wrapper(commitment_id):
+        item = _commitment_or_404(commitment_id)
+        refusal = refuse_unless(lambda user: services.may_report(user, item))
+        return refusal if refusal is not None else view(item)
+
+    return wrapper
+
+
+def _progress_page(item, values=None, status=200):
+    return render_template("plan/progress.html", commitment=item, plan=item.plan, values=values,
+                           reports=services.reports_of(item.id), levels=COMPLETION_LEVELS, states=MILESTONE_STATES,
+                           link_rows=LINK_ROWS, file_rows=FILE_ROWS,
+                           max_mb=current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)), status
+
+
+@bp.route("/commitments/<int:commitment_id>/progress")
+@_reporter_only
+def progress(item):
+    """The progress-report form, and the reports still under review or sent back."""
+    return _progress_page(item)
+
+
+@bp.route("/commitments/<int:commitment_id>/progress", methods=["POST"])
+@_reporter_only
+@uploads.accepts_upload
+def report_progress(item):
+    """The lead institution (or a moderator) reports progress, with links and PDFs as evidence."""
+    form = request.form
+    states = {key.removeprefix("milestone_"): value for key, value in form.items() if key.startswith("milestone_")}
+    files = [(f.stream, f.filename) for f in request.files.getlist("documents") if f and f.filename]
+    try:
+        services.submit_report(current_actor(), item, reported_on=form.get("reported_on"),
+                               completion=form.get("completion"), milestone_states=states,
+                               narrative=form.get("narrative"), links=form.getlist("links"), files=files)
+    except DomainError as error:
+        if wants_json():
+            return refuse(error, url_for(".progress", commitment_id=item.id))
+        flash(error.message, "error")
+        return _progress_page(item, values=form, status=error.status)
+    flash(_("Reporte recibido: el equipo moderador lo revisará antes de publicarlo."), "success")
+    return see_other(".progress", commitment_id=item.id)
+
+
+@bp.route("/evidence/<int:evidence_id>")
+def evidence(evidence_id):
+    """Download an uploaded evidence document (public once its report is published)."""
+    item = or_404(services.get_evidence(evidence_id))
+    if item.kind != "file" or not services.may_see_report(_viewer(), services.get_report(item.report_id)):
+        abort(404)
+    return uploads.send_pdf(uploads.upload_dir(), item.stored_name, item.download_name)
+
+
+# The moderators' screens ---------------------------------------------------------------------
+
+@moderator_bp.before_request
+def _moderators_only():
+    return refuse_non_moderators()
+
+
+@moderator_bp.route("/")
+def index():
+    """Reports waiting for a decision, and every plan's commitments to edit."""
+    plans = list(db.session.scalars(db.select(Plan).order_by(Plan.published_at.desc())))
+    return render_template("plan/moderation.html", reports=services.pending_reports(), plans=plans)
+
+
+@moderator_bp.route("/reports/<int:report_id>/decision", methods=["POST"])
+def decide(report_id):
+    """Publish a report or send it back; a decision made from a stale page is refused (409)."""
+    report = or_404(services.get_report(report_id))
+    action, version = request.form.get("action"), request.form.get("version")
+    try:
+        if action == "publish":
+            services.publish_report(current_actor(), report, version)
+            flash(_("Reporte publicado."), "success")
+        elif action == "return":
+            services.return_report(current_actor(), report, version, request.form.get("reason"))
+            flash(_("Reporte devuelto a la institución."), "success")
+        else:
+            abort(400)
+    except DomainError as error:
+        return refuse(error, url_for(".index"))
+    return see_other(".index")
+
+
+def _template_values(form):
+    values = {name: form.get(name) for name in ("title", "lead_institution", "starts_on", "ends_on", "problem",
+                                                "baseline", "commitment", "expected_results", "contribution",
+                                                "other_actors", "budget", "plan_links", "scope", "department_code",
+                                                "municipality")}
+    values["ogp_values"] = form.getlist("ogp_values")
+    return values
+
+
+def _edit_page(item, values=None, status=200):
+    return render_template("plan/commitment_form.html", commitment=item, plan=item.plan, values=values,
+                           ogp_values=tuple(OgpValue)), status
+
+
+@moderator_bp.route("/commitments/<int:commitment_id>", methods=["GET", "POST"])
+def edit_commitment(commitment_id):
+    """Edit a commitment's template fields (refused with 409 when someone else saved first)."""
+    item = _commitment_or_404(commitment_id)
+    if request.method == "GET":
+        return _edit_page(item)
+    try:
+        services.update_commitment(current_actor(), item, _template_values(request.form), request.form.get("version"))
+    except DomainError as error:
+        if wants_json():
+            return refuse(error, url_for(".edit_commitment", commitment_id=item.id))
+        flash(error.message, "error")
+        db.session.rollback()
+        return _edit_page(_commitment_or_404(commitment_id), values=request.form, status=error.status)
+    flash(_("Compromiso guardado."), "success")
+    return see_other(".edit_commitment", commitment_id=item.id)
+
+
+def _milestone_spec(form):
+    return {name: form.get(name) for name in ("deliverable", "starts_on", "ends_on")}
+
+
+@moderator_bp.route("/commitments/<int:commitment_id>/milestones", methods=["POST"])
+def add_milestone(commitment_id):
+    """Add a milestone to a commitment."""
+    item = _commitment_or_404(commitment_id)
+    try:
+        services.add_milestone(current_actor(), item, _milestone_spec(request.form), request.form.get("version"))
+    except DomainError as error:
+        return refuse(error, url_for(".edit_commitment", commitment_id=item.id, _anchor="milestones"))
+    flash(_("Hito agregado."), "success")
+    return see_other(".edit_commitment", commitment_id=item.id, _anchor="milestones")
+
+
+@moderator_bp.route("/milestones/<int:milestone_id>", methods=["POST"])
+def edit_milestone(milestone_id):
+    """Change a milestone's deliverable and dates."""
+    milestone = get_or_404(PlanMilestone, milestone_id)
+    back = url_for(".edit_commitment", commitment_id=milestone.commitment_id, _anchor=f"milestone-{milestone.id}")
+    try:
+        services.update_milestone(current_actor(), milestone, _milestone_spec(request.form), request.form.get("version"))
+    except DomainError as error:
+        return refuse(error, back)
+    flash(_("Hito guardado."), "success")
+    return see_other(".edit_commitment", commitment_id=milestone.commitment_id, _anchor=f"milestone-{milestone.id}")
+
+
+@moderator_bp.route("/<int:plan_id>/commitments/new", methods=["GET", "POST"])
+def new_commitment(plan_id):
+    """Add a commitment to a plan directly, with its first milestone."""
+    plan = get_or_404(Plan, plan_id)
+    if request.method == "GET":
+        return render_template("plan/commitment_new.html", plan=plan, values=None, ogp_values=tuple(OgpValue),
+                               departments=department_choices())
+    form = request.form
+    try:
+        first = {"deliverable": form.get("deliverable"), "starts_on": form.get("milestone_starts_on"),
+                 "ends_on": form.get("milestone_ends_on")}
+        made = services.add_commitment(current_actor(), plan, _template_values(form), [first])
+    except DomainError as error:
+        if wants_json():
+            return refuse(error, url_for(".new_commitment", plan_id=plan.id))
+        flash(error.message, "error")
+        return render_template("plan/commitment_new.html", plan=plan, values=form, ogp_values=tuple(OgpValue),
+                               departments=department_choices()), error.status
+    flash(_("Compromiso %(code)s agregado al plan.", code=made.code), "success")
+    return see_other(".edit_commitment", commitment_id=made.id)
