@@ -28,12 +28,11 @@ class SlugTaken(DomainError):
     message = _l("Ya existe una consulta con ese identificador.")
 
 
-def ensure_can_participate(citizen, consultation, now):
-    """Check that the citizen may vote or comment in the consultation at `now`.
+def ensure_account_can_participate(citizen):
+    """Check the account's side of taking part (the vote checks the window in its statement).
 
     :raises NotAllowed: the account is deactivated.
     :raises EmailNotConfirmed: confirmation is required and the e-mail is not confirmed yet.
-    :raises ConsultationClosed: outside the consultation's window.
     """
     if not citizen.active:
         raise NotAllowed(_l("Tu cuenta está desactivada."))
@@ -41,6 +40,16 @@ def ensure_can_participate(citizen, consultation, now):
     # including those created before it was switched on: that is what the setting promises.
     if current_app.config.get("EMAIL_CONFIRMATION_REQUIRED") and citizen.email_confirmed_at is None:
         raise EmailNotConfirmed()
+
+
+def ensure_can_participate(citizen, consultation, now):
+    """Check that the citizen may vote or comment in the consultation at `now`.
+
+    :raises NotAllowed: the account is deactivated.
+    :raises EmailNotConfirmed: confirmation is required and the e-mail is not confirmed yet.
+    :raises ConsultationClosed: outside the consultation's window.
+    """
+    ensure_account_can_participate(citizen)
     if not consultation.is_open(now):
         raise ConsultationClosed()
 

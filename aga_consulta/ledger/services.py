@@ -7,7 +7,7 @@ gives the committed entries their leaf indexes, in id order, under a per-consult
 import logging
 from datetime import timedelta
 
-from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy import LargeBinary, Text, bindparam, cast, func, insert, literal, select, tuple_, update
 
 from aga_consulta.extensions import db
 from aga_consulta.ledger import keys
@@ -29,15 +29,54 @@ def participant(consultation_id, user_id):
     return entries.pseudonym(keys.pseudonym_key(), consultation_id, user_id)
 
 
+def entry_values(consultation_id, entry_bytes, *, participant=None, at=None):
+    """Return the column values of an entry's row: the bytes, their leaf hash and the copied fields."""
+    return {
+        "consultation_id": consultation_id, "entry": entry_bytes, "leaf_hash": merkle.leaf_hash(entry_bytes),
+        "kind": canonical.loads(entry_bytes)["type"], "participant": participant, "created_at": at or utcnow(),
+    }
+
+
 def append_entry(consultation_id, entry_bytes, *, participant=None, at=None):
     """Add an entry to the session's transaction (committed with the act) and return its row."""
-    kind = canonical.loads(entry_bytes)["type"]
-    row = TransparencyEntry(
-        consultation_id=consultation_id, entry=entry_bytes, leaf_hash=merkle.leaf_hash(entry_bytes),
-        kind=kind, participant=participant, created_at=at or utcnow(),
-    )
+    row = TransparencyEntry(**entry_values(consultation_id, entry_bytes, participant=participant, at=at))
     db.session.add(row)
     return row
+
+
+def insert_entry(consultation_id, entry_bytes, *, participant=None, at=None):
+    """Write an entry in the session's transaction with one Core INSERT (no ORM object, no flush)."""
+    db.session.execute(insert(TransparencyEntry).values(
+        **entry_values(consultation_id, entry_bytes, participant=participant, at=at)))
+
+
+#: Stands for the id an entry names before the database has given it (a valid identifier,
+#: larger than any INTEGER id, so it cannot occur elsewhere in the entry).
+_ID_PLACEHOLDER = 2**53 - 1
+
+
+def insert_entry_for_new_row(rows, make_entry, consultation_id, *, participant=None, at=None):
+    """Return an INSERT ... SELECT writing one entry per row of `rows` (a CTE with an `id` column).
+
+    PostgreSQL only: `rows` is typically an INSERT ... RETURNING id, and this statement is
+    put beside it in the same WITH, so the act and its entry take one round trip.
+    `make_entry(id)` returns the entry's canonical bytes for the new row's id: it is called
+    once with a placeholder, and the database puts the real id in its place and hashes the
+    result exactly as `merkle.leaf_hash` does (tests compare both).
+    """
+    template = make_entry(_ID_PLACEHOLDER)
+    prefix, found, suffix = template.partition(b"%d" % _ID_PLACEHOLDER)
+    if not found or b"%d" % _ID_PLACEHOLDER in suffix:
+        raise ValueError("the entry must name the new row's id exactly once")
+    entry = (literal(prefix, LargeBinary).op("||", return_type=LargeBinary)(
+        func.convert_to(cast(rows.c.id, Text), "UTF8", type_=LargeBinary))
+        .op("||", return_type=LargeBinary)(literal(suffix, LargeBinary)))
+    leaf = func.sha256(literal(b"\x00", LargeBinary).op("||", return_type=LargeBinary)(entry), type_=LargeBinary)
+    columns = ("consultation_id", "entry", "leaf_hash", "kind", "participant", "created_at")
+    return insert(TransparencyEntry).from_select(columns, select(
+        literal(consultation_id), entry, leaf, literal(canonical.loads(template)["type"]),
+        literal(participant), literal(at or utcnow()),
+    ).select_from(rows))
 
 
 def _lock_log(consultation_id):

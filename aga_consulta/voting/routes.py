@@ -1,26 +1,26 @@
 """Vote and withdraw routes."""
-from flask import Blueprint, flash, url_for
+from flask import Blueprint, abort, flash, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from aga_consulta.errors import DomainError
 from aga_consulta.extensions import limiter
-from aga_consulta.proposals.models import Proposal
-from aga_consulta.proposals.services import with_consultation
 from aga_consulta.voting import services
-from aga_consulta.web import citizen_key, config_limit, current_actor, get_or_404, redirect_back, refuse
+from aga_consulta.web import MAX_ID, citizen_key, config_limit, redirect_back, refuse
 
 bp = Blueprint("voting", __name__)
 
 
 def _act(proposal_id, service, success_message, category):
-    # Vote and withdraw differ only in the service called and the message shown.
-    proposal = get_or_404(Proposal, proposal_id, options=with_consultation())
-    # The id from the URL: after the service's commit the proposal object is expired, and
-    # reading its id would cost one more query on every vote.
+    # Vote and withdraw differ only in the service called and the message shown. The
+    # service finds the proposal in its own statements: no page object is loaded first.
+    if not 0 < proposal_id <= MAX_ID:
+        abort(404)
     back = url_for("portal.proposal", proposal_id=proposal_id)
     try:
-        service(current_actor(), proposal)
+        service(current_user, proposal_id)
+    except services.ProposalNotFound:
+        abort(404)
     except DomainError as error:
         return refuse(error, back)
     flash(success_message, category)

@@ -61,6 +61,7 @@ def test_vote_on_missing_proposal_is_404(client, factory):
     setup_citizen(client, factory)
     assert client.post("/proposals/999999/vote").status_code == 404
     assert client.post("/proposals/99999999999999999999/vote").status_code == 404
+    assert client.post("/proposals/999999/unvote").status_code == 404
     assert count(Vote) == 0
 
 
