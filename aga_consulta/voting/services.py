@@ -240,6 +240,15 @@ def withdraw_vote(citizen, proposal, now=None):
     db.session.commit()
 
 
+def citizen_votes(citizen_id, proposal_id, consultation_id):
+    """Return (whether the citizen actively supports the proposal, active votes held in the consultation)."""
+    active = (Vote.user_id == citizen_id, Vote.consultation_id == consultation_id, Vote.withdrawn_at.is_(None))
+    has_voted, used = db.session.execute(
+        select(func.count(case((Vote.proposal_id == proposal_id, 1))), func.count()).where(*active)
+    ).one()
+    return bool(has_voted), used
+
+
 def has_active_vote(citizen_id, proposal_id):
     """True when the citizen holds an active vote for the proposal."""
     return (
