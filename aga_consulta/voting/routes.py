@@ -1,6 +1,5 @@
 """Vote and withdraw routes."""
-from flask import Blueprint, abort, flash, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, abort, url_for
 from flask_login import current_user, login_required
 
 from aga_consulta.errors import DomainError
@@ -11,20 +10,21 @@ from aga_consulta.web import MAX_ID, citizen_key, config_limit, redirect_back, r
 bp = Blueprint("voting", __name__)
 
 
-def _act(proposal_id, service, success_message, category):
-    # Vote and withdraw differ only in the service called and the message shown. The
-    # service finds the proposal in its own statements: no page object is loaded first.
+def _act(proposal_id, service):
+    # Vote and withdraw differ only in the service called. The service finds the proposal
+    # in its own statements: no page object is loaded first.
+    # Success flashes nothing: the page it goes back to shows the vote from the database
+    # ("Apoyas esta propuesta", the button to withdraw, the count), so neither this answer
+    # nor the next page rewrites the session cookie. Refusals, rare, still say why.
     if not 0 < proposal_id <= MAX_ID:
         abort(404)
-    back = url_for("portal.proposal", proposal_id=proposal_id)
     try:
         service(current_user, proposal_id)
     except services.ProposalNotFound:
         abort(404)
     except DomainError as error:
-        return refuse(error, back)
-    flash(success_message, category)
-    return redirect_back(back)
+        return refuse(error, url_for("portal.proposal", proposal_id=proposal_id))
+    return redirect_back(url_for("portal.proposal", proposal_id=proposal_id, _anchor="vote-heading"))
 
 
 @bp.route("/proposals/<int:proposal_id>/vote", methods=["POST"])
@@ -32,12 +32,7 @@ def _act(proposal_id, service, success_message, category):
 @limiter.limit(config_limit("VOTE_RATE_LIMIT"), key_func=citizen_key)
 def vote(proposal_id):
     """Cast the current citizen's vote for a proposal."""
-    return _act(
-        proposal_id,
-        services.cast_vote,
-        _("Tu voto quedó registrado. Puedes retirarlo mientras la consulta esté abierta."),
-        "success",
-    )
+    return _act(proposal_id, services.cast_vote)
 
 
 @bp.route("/proposals/<int:proposal_id>/unvote", methods=["POST"])
@@ -45,4 +40,4 @@ def vote(proposal_id):
 @limiter.limit(config_limit("VOTE_RATE_LIMIT"), key_func=citizen_key)
 def unvote(proposal_id):
     """Withdraw the current citizen's vote for a proposal."""
-    return _act(proposal_id, services.withdraw_vote, _("Retiraste tu voto."), "info")
+    return _act(proposal_id, services.withdraw_vote)
