@@ -33,7 +33,7 @@ class Consultation(db.Model):
     @hybrid_method
     def is_open(self, now=None):
         """True while voting and commenting are allowed (also a SQL condition: `Consultation.is_open(now)`)."""
-        now = now or utcnow()
+        now = utcnow() if now is None else now
         return (self.opens_at <= now) & (self.closes_at > now)
 
     def phase(self, now=None):

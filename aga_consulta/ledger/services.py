@@ -7,7 +7,8 @@ gives the committed entries their leaf indexes, in id order, under a per-consult
 import logging
 from datetime import timedelta
 
-from sqlalchemy import LargeBinary, Text, bindparam, cast, func, insert, literal, select, tuple_, update
+from sqlalchemy import (DateTime, Integer, LargeBinary, String, Text, bindparam, cast, func, insert, literal, select,
+                        tuple_, update)
 
 from aga_consulta.extensions import db
 from aga_consulta.ledger import keys
@@ -55,28 +56,38 @@ def insert_entry(consultation_id, entry_bytes, *, participant=None, at=None):
 _ID_PLACEHOLDER = 2**53 - 1
 
 
-def insert_entry_for_new_row(rows, make_entry, consultation_id, *, participant=None, at=None):
+def insert_entry_for_new_row(rows):
     """Return an INSERT ... SELECT writing one entry per row of `rows` (a CTE with an `id` column).
 
     PostgreSQL only: `rows` is typically an INSERT ... RETURNING id, and this statement is
-    put beside it in the same WITH, so the act and its entry take one round trip.
-    `make_entry(id)` returns the entry's canonical bytes for the new row's id: it is called
-    once with a placeholder, and the database puts the real id in its place and hashes the
-    result exactly as `merkle.leaf_hash` does (tests compare both).
+    put beside it in the same WITH, so the act and its entry take one round trip. The
+    entry's values are parameters (`new_row_entry_params`), so the statement can be built
+    once and reused. The database puts the new row's id into the entry's canonical bytes and
+    hashes them exactly as `merkle.leaf_hash` does (tests compare both).
+    """
+    entry = (bindparam("entry_prefix", type_=LargeBinary).op("||", return_type=LargeBinary)(
+        func.convert_to(cast(rows.c.id, Text), "UTF8", type_=LargeBinary))
+        .op("||", return_type=LargeBinary)(bindparam("entry_suffix", type_=LargeBinary)))
+    leaf = func.sha256(literal(b"\x00", LargeBinary).op("||", return_type=LargeBinary)(entry), type_=LargeBinary)
+    columns = ("consultation_id", "entry", "leaf_hash", "kind", "participant", "created_at")
+    return insert(TransparencyEntry).from_select(columns, select(
+        bindparam("entry_consultation_id", type_=Integer), entry, leaf, bindparam("entry_kind", type_=String),
+        bindparam("entry_participant", type_=String), bindparam("entry_at", type_=DateTime),
+    ).select_from(rows))
+
+
+def new_row_entry_params(make_entry, consultation_id, *, participant=None, at=None):
+    """Return the parameters of `insert_entry_for_new_row` for the entry `make_entry(id)` of the new row.
+
+    `make_entry` is called once, with a placeholder id, and the bytes are split around it.
     """
     template = make_entry(_ID_PLACEHOLDER)
     prefix, found, suffix = template.partition(b"%d" % _ID_PLACEHOLDER)
     if not found or b"%d" % _ID_PLACEHOLDER in suffix:
         raise ValueError("the entry must name the new row's id exactly once")
-    entry = (literal(prefix, LargeBinary).op("||", return_type=LargeBinary)(
-        func.convert_to(cast(rows.c.id, Text), "UTF8", type_=LargeBinary))
-        .op("||", return_type=LargeBinary)(literal(suffix, LargeBinary)))
-    leaf = func.sha256(literal(b"\x00", LargeBinary).op("||", return_type=LargeBinary)(entry), type_=LargeBinary)
-    columns = ("consultation_id", "entry", "leaf_hash", "kind", "participant", "created_at")
-    return insert(TransparencyEntry).from_select(columns, select(
-        literal(consultation_id), entry, leaf, literal(canonical.loads(template)["type"]),
-        literal(participant), literal(at or utcnow()),
-    ).select_from(rows))
+    return {"entry_prefix": prefix, "entry_suffix": suffix, "entry_consultation_id": consultation_id,
+            "entry_kind": canonical.loads(template)["type"], "entry_participant": participant,
+            "entry_at": at or utcnow()}
 
 
 def _lock_log(consultation_id):

@@ -1,6 +1,8 @@
 """Casting and withdrawing votes, safe under concurrent requests."""
+from functools import cache
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, literal, or_, select, update
+from sqlalchemy import DateTime, Integer, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -9,7 +11,7 @@ from aga_consulta.consultations.models import Consultation
 from aga_consulta.consultations.services import ensure_account_can_participate
 from aga_consulta.errors import ConsultationClosed, DomainError, NotAllowed
 from aga_consulta.extensions import db
-from aga_consulta.ledger.services import insert_entry, insert_entry_for_new_row, participant
+from aga_consulta.ledger.services import insert_entry, insert_entry_for_new_row, new_row_entry_params, participant
 from aga_consulta.proposals.models import Proposal, ProposalStatus
 from aga_consulta.timeutil import utcnow
 from aga_consulta.transparency import entries
@@ -64,7 +66,8 @@ class ProposalNotFound(DomainError):
     message = _l("No encontramos lo que buscas. Puede que el enlace esté mal escrito o que ya no exista.")
 
 
-def _lock_citizen(citizen_id, proposal_id, now):
+@cache
+def _lock_statement():
     # The first write of the transaction: on PostgreSQL it locks the citizen's row, on
     # SQLite it takes the database write lock (waiting up to busy_timeout). Either way the
     # cap count and the insert that follow run with no other vote of this citizen in
@@ -72,21 +75,26 @@ def _lock_citizen(citizen_id, proposal_id, now):
     # It also keeps the citizen's first participation (a report's weight depends on it), and
     # returns the proposal's consultation (None: no such proposal; no row: account deactivated
     # since the session was loaded), which names the citizen in the log.
+    # Built once (parameters, not values): building a statement costs more than running it.
     users = User.__table__
-    return db.session.execute(
-        update(users).where(users.c.id == citizen_id, users.c.active.is_(True))
+    now = bindparam("now", type_=DateTime)
+    return (
+        update(users).where(users.c.id == bindparam("citizen_id"), users.c.active.is_(True))
         .values(last_vote_at=now, **participation_values(now))
-        .returning(select(Proposal.consultation_id).where(Proposal.id == proposal_id).scalar_subquery())
-    ).one_or_none()
+        .returning(select(Proposal.consultation_id).where(Proposal.id == bindparam("proposal_id")).scalar_subquery())
+    )
 
 
-def _vote_insert(dialect, citizen_id, proposal_id, now):
+@cache
+def _vote_statement(dialect, logged):
     # One statement checks the window, the decision and the cap, and writes the vote; the
     # partial unique index answers a second vote (ON CONFLICT: nothing written, no error).
     # PostgreSQL: FOR SHARE on the proposal, so a decision being written is waited for and
     # then seen, and one that starts later waits for this vote to commit: no vote is ever
     # stored after the decision that closed its proposal. SQLite already holds its write lock.
+    # With `logged` (PostgreSQL), the log entry is written by the same statement.
     votes = Vote.__table__
+    citizen_id, now = bindparam("citizen_id", type_=Integer), bindparam("now", type_=DateTime)
     active_votes = (
         select(func.count()).select_from(votes)
         .where(votes.c.user_id == citizen_id, votes.c.consultation_id == Proposal.consultation_id,
@@ -94,10 +102,10 @@ def _vote_insert(dialect, citizen_id, proposal_id, now):
         .scalar_subquery()
     )
     candidate = (
-        select(literal(citizen_id), Proposal.id, Proposal.consultation_id, literal(now))
+        select(citizen_id, Proposal.id, Proposal.consultation_id, now)
         .join(Consultation, Consultation.id == Proposal.consultation_id)
         .where(
-            Proposal.id == proposal_id,
+            Proposal.id == bindparam("proposal_id"),
             Proposal.status.not_in(tuple(DECIDED_STATUSES)),
             Consultation.is_open(now),
             or_(Consultation.vote_cap.is_(None), active_votes < Consultation.vote_cap),
@@ -105,11 +113,15 @@ def _vote_insert(dialect, citizen_id, proposal_id, now):
         .with_for_update(read=True, of=Proposal.__table__)
     )
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return (
+    statement = (
         insert(votes).from_select(["user_id", "proposal_id", "consultation_id", "cast_at"], candidate)
         .on_conflict_do_nothing(index_elements=["user_id", "proposal_id"], index_where=votes.c.withdrawn_at.is_(None))
         .returning(votes.c.id)
     )
+    if logged:
+        new_vote = statement.cte("new_vote")
+        statement = select(new_vote.c.id).add_cte(insert_entry_for_new_row(new_vote).cte("new_entry"))
+    return statement
 
 
 def _refusal(citizen_id, proposal_id, now):
@@ -165,22 +177,21 @@ def cast_vote(citizen, proposal, now=None):
     citizen_id = citizen.id
     ensure_account_can_participate(citizen)
     try:
-        locked = _lock_citizen(citizen_id, proposal_id, now)
+        ids = {"citizen_id": citizen_id, "proposal_id": proposal_id, "now": now}
+        locked = db.session.execute(_lock_statement(), ids).one_or_none()
         if locked is None:
             raise NotAllowed(_l("Tu cuenta está desactivada."))
         consultation_id = locked[0]
         if consultation_id is None:
             raise ProposalNotFound()
         dialect = db.session.get_bind().dialect.name
-        statement = _vote_insert(dialect, citizen_id, proposal_id, now)
         who = participant(consultation_id, citizen_id)
-        if LOG_VOTES and dialect == "postgresql":
-            new_vote = statement.cte("new_vote")
-            entry = insert_entry_for_new_row(
-                new_vote, lambda vote_id: entries.vote_cast(now, participant=who, proposal=proposal_id, vote=vote_id),
-                consultation_id, participant=who, at=now).cte("new_entry")
-            statement = select(new_vote.c.id).add_cte(entry)
-        vote_id = db.session.execute(statement).scalar()
+        folded = LOG_VOTES and dialect == "postgresql"
+        if folded:
+            ids.update(new_row_entry_params(
+                lambda vote_id: entries.vote_cast(now, participant=who, proposal=proposal_id, vote=vote_id),
+                consultation_id, participant=who, at=now))
+        vote_id = db.session.execute(_vote_statement(dialect, folded), ids).scalar()
         if vote_id is None:
             raise _refusal(citizen_id, proposal_id, now)
         if LOG_VOTES and dialect != "postgresql":
