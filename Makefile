@@ -50,9 +50,10 @@ serve: deps translations
 bench-load: deps translations
 	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
-# Throughput with wrk (bench/wrk_load.py): the ceiling app, the vote, the list and proposal
-# pages at 16 and 64 connections, PostgreSQL (database bench_wrk) then SQLite; wrk from
-# Debian (installed with apt-get when absent). Figures go to docs/performance.md by hand.
+# Throughput with wrk (bench/wrk_load.py): the ceiling app, the vote (log on and off), the list
+# and proposal pages at 16 and 64 connections, PostgreSQL (database bench_wrk) then SQLite;
+# BENCH_ARGS="--before <worktree of an older commit>" measures that code in the same rounds.
+# wrk from Debian (installed with apt-get when absent). Figures go to docs/performance.md by hand.
 .PHONY: bench-wrk
 bench-wrk: deps translations
 	@command -v wrk >/dev/null || { sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \

@@ -242,6 +242,10 @@ class Config:
     # X-RateLimit-* headers cost a storage round trip per limited request; a 429 still
     # carries Retry-After (errors.py).
     RATELIMIT_HEADERS_ENABLED = False
+    # One counter per key and window: a hit is one Redis round trip (INCRBY and EXPIRE in
+    # one script); the moving and sliding windows keep more per key and do more per hit.
+    # Pinned rather than left to Flask-Limiter's default (tests/voting/test_limiter.py).
+    RATELIMIT_STRATEGY = "fixed-window"
     # If Redis goes away, keep limiting per process rather than failing requests.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True

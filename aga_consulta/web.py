@@ -42,8 +42,15 @@ results_limit = limiter.shared_limit(config_limit("RESULTS_RATE_LIMIT"), scope="
 
 
 def current_actor():
-    """Return the logged-in user object itself (services keep it beyond the request proxy)."""
-    return current_user._get_current_object()
+    """Return the logged-in account as an ORM object (services keep it beyond the request proxy).
+
+    The session loads a light row (accounts.models.SessionUser); services that write or
+    follow relationships get the ORM row from it. Right after login the proxy holds the
+    ORM object itself.
+    """
+    user = current_user._get_current_object()
+    account = getattr(user, "account", None)
+    return account() if account is not None else user
 
 
 def see_other(endpoint, **values):

@@ -43,10 +43,11 @@ def dead_port(ports=PORT_RANGE):
 class ManagedProcess:
     """A child process in its own process group, stopped with the whole group."""
 
-    def __init__(self, argv, env, log_path):
+    def __init__(self, argv, env, log_path, cwd=ROOT):
         self.argv = argv
         self.env = env
         self.log_path = Path(log_path)
+        self.cwd = cwd
         self.proc = None
 
     def start(self):
@@ -55,7 +56,7 @@ class ManagedProcess:
         log = open(self.log_path, "ab")
         try:
             self.proc = subprocess.Popen(
-                self.argv, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                self.argv, env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )
         finally:
@@ -114,7 +115,8 @@ class Gunicorn(ManagedProcess):
     """The site (or any WSGI app) under gunicorn.conf.py on 127.0.0.1:`port`."""
 
     def __init__(self, log_path, *, database_url, port=None, app="app:app", workers=2, threads=4,
-                 redis_url="memory://", key_prefix="aga-load", extra_env=None, access_log=None):
+                 redis_url="memory://", key_prefix="aga-load", extra_env=None, access_log=None, root=ROOT):
+        # `root`: the checkout to serve (another one measures older code beside this one).
         self.port = port or free_port()
         env = dict(os.environ)
         for name in ("TEST_DATABASE_URL", "FLASK_RUN_PORT"):
@@ -139,8 +141,8 @@ class Gunicorn(ManagedProcess):
             "PYTHONUNBUFFERED": "1",
         })
         env.update(extra_env or {})
-        argv = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"), app]
-        super().__init__(argv, env, log_path)
+        argv = [sys.executable, "-m", "gunicorn", "--config", str(Path(root) / "gunicorn.conf.py"), app]
+        super().__init__(argv, env, log_path, cwd=root)
 
     @property
     def url(self):

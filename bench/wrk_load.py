@@ -4,13 +4,17 @@
 127.0.0.1, like bench/load.py: a private memory-only redis-server, the site and the bare
 ceiling app (bench/ceiling_app.py) under gunicorn.conf.py with the same workers and threads
 (by default 2 sync workers, as the issue's comparison with Adhocracy+ used), and the
-900-proposal consultation in PostgreSQL (`bench_wrk`) and, unless --skip-sqlite, SQLite.
+900-proposal consultation in PostgreSQL (`bench_wrk`, or --database-url: emptied) and, unless --skip-sqlite, SQLite.
 
 For each database and each connection count (16 and 64 by default) it measures:
 - ceiling: POST /insert, one row per request;
 - vote: POST /proposals/<id>/vote by pre-logged-in citizens (sessions and CSRF tokens made
   beforehand), each request a fresh (citizen, proposal) pair, so every 303 is one new row;
-- list page (visitor and logged in) and proposal page.
+  the rows and log entries written are counted against the 303s (nothing lost or doubled);
+- the vote again with the log entry off (bench/nolog_app.py): what the entry costs;
+- list and proposal pages, each as a visitor and logged in.
+With `--before <checkout>` (a worktree of an older commit) that code is served beside this
+one, against the same database, and measured in the same rounds.
 
 wrk is written in C and uses far less CPU per request than a Python driver, so the site, not
 the generator, is what saturates. Every response's status is counted by the Lua scripts
@@ -26,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -80,7 +85,7 @@ def log_in(base_url, email):
 def run_wrk(url, script, connections, seconds, env, args=()):
     """Run wrk and return requests/s, latency percentiles (ms) and the status histogram."""
     threads = min(2, connections)
-    argv = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
+    argv = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency", "--timeout", "10s",
             "-s", str(script), url, "--", str(threads), *map(str, args)]
     result = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, **env}, timeout=seconds + 60)
     out = result.stdout
@@ -94,66 +99,124 @@ def run_wrk(url, script, connections, seconds, env, args=()):
             "requests": sum(statuses.values())}
 
 
+def table_counts(database_url):
+    """Return (votes, vote.cast log entries) once the site has answered what wrk left in flight."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    previous = None
+    try:
+        while True:
+            with engine.connect() as conn:
+                counts = (conn.execute(text("SELECT count(*) FROM votes")).scalar(),
+                          conn.execute(text("SELECT count(*) FROM transparency_entries"
+                                            " WHERE kind = 'vote.cast'")).scalar())
+            if counts == previous:
+                return counts
+            previous = counts
+            time.sleep(1)
+    finally:
+        engine.dispose()
+
+
 def measure(name, database_url, redis_url, args):
-    """Measure one database: ceiling, vote, pages, at each connection count."""
+    """Measure one database: ceiling, vote, pages, at each connection count, every variant side by side.
+
+    Variants: the site ("after"), the same site with the vote's log entry off ("log off"),
+    and with --before another checkout ("before"). All run at once against one database,
+    one variant measured at a time, interleaved per connection count, so that the other load
+    of the machine weighs on all of them alike; the same session cookies work on each (one
+    SECRET_KEY, one database).
+    """
     print(f"\n== {name}: preparing {database_url.split('@')[-1]}", flush=True)
     proposal_ids = load.prepare_database(database_url, vote_cap=load.PROPOSALS)
-    if database_url.startswith("postgresql"):
+    postgresql = database_url.startswith("postgresql")
+    if postgresql:
         print("   " + load.analyze_tables(database_url))
     emails = make_citizens(database_url, args.citizens)
-    site = Gunicorn(OUT / f"wrk-{name}-site.log", database_url=database_url, workers=args.workers,
-                    threads=args.threads, redis_url=redis_url, key_prefix=f"aga-wrk-{name}",
-                    extra_env=load.BENCH_LIMITS)
+
+    def site(label, app="app:app", root=ROOT):
+        return Gunicorn(OUT / f"wrk-{name}-{label}.log", database_url=database_url, workers=args.workers,
+                        threads=args.threads, redis_url=redis_url, key_prefix=f"aga-wrk-{name}-{label}",
+                        extra_env=load.BENCH_LIMITS, app=app, root=root)
+
+    sites = {"after": site("after"), "log off": site("nolog", app="bench.nolog_app:app")}
+    if args.before:
+        sites = {"before": site("before", root=Path(args.before).resolve()), **sites}
     ceiling = None
+    if postgresql:
+        ceiling = Gunicorn(OUT / f"wrk-{name}-ceiling.log", database_url=database_url, app="bench.ceiling_app:app",
+                           workers=args.workers, threads=args.threads)
     results = {}
     try:
-        site.start().wait_ready(timeout=60)
-        sessions = [log_in(site.url, email) for email in emails]
+        for server in sites.values():
+            server.start().wait_ready(timeout=90)
+        if ceiling is not None:
+            ceiling.start().wait_ready(path="/insert", statuses=(405,), timeout=90)
+        sessions = [log_in(sites["after"].url, email) for email in emails]
         pairs = Path(tempfile.mkdtemp(dir=OUT)) / "pairs.tsv"
         pairs.write_text("".join(f"{cookie}\t{token}\t{','.join(map(str, proposal_ids))}\n"
                                  for cookie, token in sessions))
         offset = 0
         for connections in args.connections:
-            vote = run_wrk(site.url, WRK / "vote.lua", connections, args.seconds, {"AGA_WRK_PAIRS": str(pairs)},
-                           args=(offset,))
-            offset += vote["requests"] + 1000
-            results[f"vote c{connections}"] = vote
-            for label, path, cookie in (
-                ("list page, visitor", f"/consultations/{load.SLUG}", ""),
-                ("list page, logged in", f"/consultations/{load.SLUG}", sessions[0][0]),
-                ("proposal page, visitor", f"/proposals/{proposal_ids[1]}", ""),
-            ):
-                results[f"{label} c{connections}"] = run_wrk(
-                    site.url, WRK / "get.lua", connections, args.seconds,
-                    {"AGA_WRK_PATH": path, "AGA_WRK_COOKIE": cookie})
-            if database_url.startswith("postgresql"):
-                load.analyze_tables(database_url)
-        site.stop()
-        if database_url.startswith("postgresql"):
-            ceiling = Gunicorn(OUT / f"wrk-{name}-ceiling.log", database_url=database_url, app="bench.ceiling_app:app",
-                               workers=args.workers, threads=args.threads)
-            ceiling.start().wait_ready(path="/insert", statuses=(405,), timeout=60)
-            for connections in args.connections:
+            if ceiling is not None:
                 results[f"ceiling c{connections}"] = run_wrk(
                     ceiling.url, WRK / "get.lua", connections, args.seconds,
                     {"AGA_WRK_PATH": "/insert", "AGA_WRK_METHOD": "POST"})
+            for label, server in sites.items():
+                votes_before, entries_before = table_counts(database_url)
+                vote = run_wrk(server.url, WRK / "vote.lua", connections, args.seconds,
+                               {"AGA_WRK_PAIRS": str(pairs)}, args=(offset,))
+                votes_after, entries_after = table_counts(database_url)
+                offset += vote["requests"] + 1000
+                # Every 303 is one new row, and (log on) one entry: nothing lost, nothing doubled.
+                # wrk stops without reading the answers still in flight (one per connection
+                # at most), whose rows may be written too.
+                vote["rows_written"] = votes_after - votes_before
+                vote["entries_written"] = entries_after - entries_before
+                acknowledged = vote["statuses"].get("303", 0)
+                vote["rows_match"] = (acknowledged <= vote["rows_written"] <= acknowledged + connections
+                                      and vote["entries_written"] == (0 if label == "log off" else vote["rows_written"]))
+                results[f"vote ({label}) c{connections}"] = vote
+        if postgresql:
+            load.analyze_tables(database_url)
+        for connections in args.connections:
+            for label, server in sites.items():
+                if label == "log off":
+                    continue
+                for page, path, cookie in (
+                    ("list page, visitor", f"/consultations/{load.SLUG}", ""),
+                    ("list page, logged in", f"/consultations/{load.SLUG}", sessions[0][0]),
+                    ("proposal page, visitor", f"/proposals/{proposal_ids[1]}", ""),
+                    ("proposal page, logged in", f"/proposals/{proposal_ids[1]}", sessions[0][0]),
+                ):
+                    results[f"{page} ({label}) c{connections}"] = run_wrk(
+                        server.url, WRK / "get.lua", connections, args.seconds,
+                        {"AGA_WRK_PATH": path, "AGA_WRK_COOKIE": cookie})
     finally:
-        site.stop()
+        for server in sites.values():
+            server.stop()
         if ceiling is not None:
             ceiling.stop()
     expected = {"vote": "303", "ceiling": "200", "list": "200", "proposal": "200"}
-    print(f"   {'phase':32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  statuses")
+    print(f"   {'phase':42} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  statuses")
     for phase, row in results.items():
         want = expected[phase.split()[0]]
-        row["clean"] = set(row["statuses"]) == {want} and not row["socket_errors"]
+        row["clean"] = set(row["statuses"]) == {want} and not row["socket_errors"] and row.get("rows_match", True)
         flag = "" if row["clean"] else "  <- NOT CLEAN"
-        print(f"   {phase:32} {row['rps']:8.1f} {row.get('p50', 0):8.2f} {row.get('p99', 0):8.2f}  "
-              f"{row['statuses']} {row['socket_errors']}{flag}")
+        written = f" rows {row['rows_written']} entries {row['entries_written']}" if "rows_written" in row else ""
+        print(f"   {phase:42} {row['rps']:8.1f} {row.get('p50', 0):8.2f} {row.get('p99', 0):8.2f}  "
+              f"{row['statuses']} {row['socket_errors']}{written}{flag}")
     for connections in args.connections:
-        if f"ceiling c{connections}" in results:
-            ratio = results[f"vote c{connections}"]["rps"] / results[f"ceiling c{connections}"]["rps"]
-            results[f"vote/ceiling c{connections}"] = round(ratio, 3)
-            print(f"   vote / ceiling at {connections} connections: {ratio:.2f} (target >= 0.5)")
+        for label in sites:
+            vote = results[f"vote ({label}) c{connections}"]["rps"]
+            if f"ceiling c{connections}" in results:
+                ratio = vote / results[f"ceiling c{connections}"]["rps"]
+                results[f"vote ({label}) / ceiling c{connections}"] = round(ratio, 3)
+                print(f"   vote ({label}) / ceiling at {connections} connections: {ratio:.2f} (target >= 0.5)")
+        cost = 1 - results[f"vote (after) c{connections}"]["rps"] / results[f"vote (log off) c{connections}"]["rps"]
+        results[f"log cost c{connections}"] = round(cost, 3)
+        print(f"   the log entry's cost at {connections} connections: {cost:.1%} of the vote's throughput (target <= 10 %)")
     return results
 
 
@@ -168,6 +231,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--citizens", type=int, default=128)
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--before", help="another checkout (e.g. a worktree of main) to measure beside this one")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")

@@ -113,6 +113,45 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.role}>"
 
 
+class SessionUser(UserMixin):
+    """The logged-in account as each request loads it: the columns of one Core row, no ORM object.
+
+    Read on every request (pages, votes), so it is a plain row: what templates and checks
+    read (id, role, names, flags) costs no object loading. It is read afresh each request,
+    so a role revoked, an account deactivated or a session token rotated (logout) takes effect
+    on the next request. Anything that is not a column (the department, relationships) and
+    every write go through `account()`, the ORM row, loaded on first use.
+    """
+
+    __slots__ = ("_row", "_account")
+
+    def __init__(self, row):
+        self._row = row
+        self._account = None
+
+    def __getattr__(self, name):
+        try:
+            return getattr(self._row, name)
+        except AttributeError:
+            return getattr(self.account(), name)
+
+    def account(self):
+        """Return the ORM User of this account (one query, then the session's identity map)."""
+        if self._account is None:
+            self._account = db.session.get(User, self._row.id)
+        return self._account
+
+    get_id = User.get_id
+    is_active = User.is_active
+    shown_name = User.shown_name
+    is_moderator = User.is_moderator
+    is_admin = User.is_admin
+    is_institution = User.is_institution
+
+    def __repr__(self):
+        return f"<SessionUser {self._row.id} {self._row.role}>"
+
+
 def participation_values(now):
     """The users UPDATE values after a vote or comment at `now`: the earliest participation kept."""
     # The earlier of the two, not the first written: seeded or replayed activity may arrive

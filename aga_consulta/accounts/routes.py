@@ -168,7 +168,7 @@ def logout():
     if not form.validate_on_submit():
         return redirect(url_for("portal.index"))
     if current_user.is_authenticated:
-        services.rotate_session_token(current_user._get_current_object())
+        services.rotate_session_token(current_actor())
     _end_session()
     flash(_("Cerraste tu sesión."), "info")
     return redirect(url_for("portal.index"))
@@ -257,7 +257,7 @@ def resend_confirmation():
     form = ResendConfirmationForm()
     if not form.validate_on_submit():
         return redirect(url_for("accounts.confirm_email_status"), code=303)
-    user = current_user._get_current_object()
+    user = current_actor()
     if user.email_confirmed_at is not None:
         flash(_("Tu correo ya está confirmado."), "info")
     elif recovery.send_confirmation(user, _link_for("accounts.confirm_email")):

@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from aga_consulta.accounts import throttle
 from aga_consulta.accounts.consent import POLICY_VERSION
-from aga_consulta.accounts.models import ROLES, Role, User, new_session_token
+from aga_consulta.accounts.models import ROLES, Role, SessionUser, User, new_session_token
 from aga_consulta.accounts.names import checked_names
 from aga_consulta.accounts.passwords import password_problem
 from aga_consulta.errors import DomainError, ValidationFailed
@@ -186,10 +186,14 @@ def rotate_session_token(user):
 
 
 def load_user_by_session_token(token):
-    """Return the active user whose current session token is `token`, or None."""
+    """Return the active account whose current session token is `token` (a SessionUser), or None."""
     if not token or len(token) > 64:
         return None
-    return db.session.scalar(select(User).where(User.session_token == token, User.active.is_(True)))
+    users = User.__table__
+    row = db.session.execute(
+        select(users).where(users.c.session_token == token, users.c.active.is_(True))
+    ).one_or_none()
+    return None if row is None else SessionUser(row)
 
 
 def get_user_by_email(email):

@@ -1,4 +1,6 @@
 """The consultation."""
+from sqlalchemy.ext.hybrid import hybrid_method
+
 from aga_consulta.extensions import db
 from aga_consulta.timeutil import utcnow
 
@@ -28,10 +30,11 @@ class Consultation(db.Model):
 
     proposals = db.relationship("Proposal", back_populates="consultation", lazy="dynamic")
 
+    @hybrid_method
     def is_open(self, now=None):
-        """True while voting and commenting are allowed."""
-        now = now or utcnow()
-        return self.opens_at <= now < self.closes_at
+        """True while voting and commenting are allowed (also a SQL condition: `Consultation.is_open(now)`)."""
+        now = utcnow() if now is None else now
+        return (self.opens_at <= now) & (self.closes_at > now)
 
     def phase(self, now=None):
         """One of 'upcoming', 'open' or 'closed'."""

@@ -7,7 +7,8 @@ gives the committed entries their leaf indexes, in id order, under a per-consult
 import logging
 from datetime import timedelta
 
-from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy import (DateTime, Integer, LargeBinary, String, Text, bindparam, cast, func, insert, literal, select,
+                        tuple_, update)
 
 from aga_consulta.extensions import db
 from aga_consulta.ledger import keys
@@ -29,15 +30,64 @@ def participant(consultation_id, user_id):
     return entries.pseudonym(keys.pseudonym_key(), consultation_id, user_id)
 
 
+def entry_values(consultation_id, entry_bytes, *, participant=None, at=None):
+    """Return the column values of an entry's row: the bytes, their leaf hash and the copied fields."""
+    return {
+        "consultation_id": consultation_id, "entry": entry_bytes, "leaf_hash": merkle.leaf_hash(entry_bytes),
+        "kind": canonical.loads(entry_bytes)["type"], "participant": participant, "created_at": at or utcnow(),
+    }
+
+
 def append_entry(consultation_id, entry_bytes, *, participant=None, at=None):
     """Add an entry to the session's transaction (committed with the act) and return its row."""
-    kind = canonical.loads(entry_bytes)["type"]
-    row = TransparencyEntry(
-        consultation_id=consultation_id, entry=entry_bytes, leaf_hash=merkle.leaf_hash(entry_bytes),
-        kind=kind, participant=participant, created_at=at or utcnow(),
-    )
+    row = TransparencyEntry(**entry_values(consultation_id, entry_bytes, participant=participant, at=at))
     db.session.add(row)
     return row
+
+
+def insert_entry(consultation_id, entry_bytes, *, participant=None, at=None):
+    """Write an entry in the session's transaction with one Core INSERT (no ORM object, no flush)."""
+    db.session.execute(insert(TransparencyEntry).values(
+        **entry_values(consultation_id, entry_bytes, participant=participant, at=at)))
+
+
+#: Stands for the id an entry names before the database has given it (a valid identifier,
+#: larger than any INTEGER id, so it cannot occur elsewhere in the entry).
+_ID_PLACEHOLDER = 2**53 - 1
+
+
+def insert_entry_for_new_row(rows):
+    """Return an INSERT ... SELECT writing one entry per row of `rows` (a CTE with an `id` column).
+
+    PostgreSQL only: `rows` is typically an INSERT ... RETURNING id, and this statement is
+    put beside it in the same WITH, so the act and its entry take one round trip. The
+    entry's values are parameters (`new_row_entry_params`), so the statement can be built
+    once and reused. The database puts the new row's id into the entry's canonical bytes and
+    hashes them exactly as `merkle.leaf_hash` does (tests compare both).
+    """
+    entry = (bindparam("entry_prefix", type_=LargeBinary).op("||", return_type=LargeBinary)(
+        func.convert_to(cast(rows.c.id, Text), "UTF8", type_=LargeBinary))
+        .op("||", return_type=LargeBinary)(bindparam("entry_suffix", type_=LargeBinary)))
+    leaf = func.sha256(literal(b"\x00", LargeBinary).op("||", return_type=LargeBinary)(entry), type_=LargeBinary)
+    columns = ("consultation_id", "entry", "leaf_hash", "kind", "participant", "created_at")
+    return insert(TransparencyEntry).from_select(columns, select(
+        bindparam("entry_consultation_id", type_=Integer), entry, leaf, bindparam("entry_kind", type_=String),
+        bindparam("entry_participant", type_=String), bindparam("entry_at", type_=DateTime),
+    ).select_from(rows))
+
+
+def new_row_entry_params(make_entry, consultation_id, *, participant=None, at=None):
+    """Return the parameters of `insert_entry_for_new_row` for the entry `make_entry(id)` of the new row.
+
+    `make_entry` is called once, with a placeholder id, and the bytes are split around it.
+    """
+    template = make_entry(_ID_PLACEHOLDER)
+    prefix, found, suffix = template.partition(b"%d" % _ID_PLACEHOLDER)
+    if not found or b"%d" % _ID_PLACEHOLDER in suffix:
+        raise ValueError("the entry must name the new row's id exactly once")
+    return {"entry_prefix": prefix, "entry_suffix": suffix, "entry_consultation_id": consultation_id,
+            "entry_kind": canonical.loads(template)["type"], "entry_participant": participant,
+            "entry_at": at or utcnow()}
 
 
 def _lock_log(consultation_id):

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from aga_consulta.accounts import roles as staff_roles
 from aga_consulta.accounts.permissions import SpeaksForAnInstitution, speaks_for_themselves
 from aga_consulta.comments.forms import CommentForm, ReportForm
-from aga_consulta.comments.services import reported_comment_ids, visible_thread
+from aga_consulta.comments.services import thread_and_reports
 from aga_consulta.consultations import services as consultations
 from aga_consulta.extensions import db
 from aga_consulta.portal import services
@@ -20,13 +20,12 @@ from aga_consulta.processes import origins as proposal_origins
 from aga_consulta.processes import services as processes
 from aga_consulta.proposals import services as proposals
 from aga_consulta.proposals import workflow
-from aga_consulta.proposals.models import Proposal
 from aga_consulta.security import is_safe_next
-from aga_consulta.tally.counts import proposal_counts
+from aga_consulta.tally.counts import proposal_with_counts
 from aga_consulta.timeutil import utcnow
 from aga_consulta.voting.forms import VoteForm
-from aga_consulta.voting.services import accepts_votes, active_vote_count, has_active_vote, voted_proposal_ids
-from aga_consulta.web import get_or_404, or_404
+from aga_consulta.voting.services import accepts_votes, active_vote_count, citizen_votes, voted_proposal_ids
+from aga_consulta.web import MAX_ID, or_404
 
 bp = Blueprint("portal", __name__)
 
@@ -130,10 +129,15 @@ def consultation(slug):
 @bp.route("/proposals/<int:proposal_id>")
 def proposal(proposal_id):
     """Show one proposal with its vote count and comments (and a refused comment's draft)."""
-    proposal = get_or_404(Proposal, proposal_id, options=proposals.with_consultation())
-    votes, comments = proposal_counts(proposal.id)
+    # One statement for the proposal, its consultation and its counts; for a citizen one
+    # more for their votes; the thread with what they reported; the call submission.
+    if not 0 < proposal_id <= MAX_ID:
+        abort(404)
+    proposal, votes, comments = or_404(proposal_with_counts(proposal_id))
     user = current_user if current_user.is_authenticated else None
     origins = proposal_origins.origins(proposal)
+    has_voted, votes_used = citizen_votes(user.id, proposal.id, proposal.consultation_id) if user else (False, 0)
+    thread, reported = thread_and_reports(proposal.id, user)
     comment_form = CommentForm(formdata=None)
     draft = session.pop("comment_draft", None) if "comment_draft" in session else None
     if draft and draft.get("proposal_id") == proposal.id:
@@ -149,10 +153,10 @@ def proposal(proposal_id):
         accepts_votes=accepts_votes(proposal),
         votes=votes,
         comment_count=comments,
-        thread=visible_thread(proposal.id, user),
-        has_voted=bool(user) and has_active_vote(user.id, proposal.id),
-        votes_used=active_vote_count(user.id, proposal.consultation_id) if user else 0,
-        reported=reported_comment_ids(user.id, proposal.id) if user else set(),
+        thread=thread,
+        has_voted=has_voted,
+        votes_used=votes_used,
+        reported=reported,
         vote_form=VoteForm(),
         comment_form=comment_form,
         report_form=ReportForm(formdata=None),

@@ -1,6 +1,7 @@
 -- wrk script: each request is a vote by a pre-logged-in citizen for a proposal that citizen
 -- has not voted for yet, so every 303 is one new row. Refusals come back as JSON statuses
 -- (409, 403...) and are counted apart: a run full of refusals cannot pass for a fast one.
+-- Arguments: the number of wrk threads, the first pair to use.
 -- Input: the file named by the AGA_WRK_PAIRS environment variable, one line per citizen:
 --   <session cookie>\t<csrf token>\t<proposal id>,<proposal id>,...
 
@@ -25,8 +26,9 @@ function init(args)
     for pid in ids:gmatch("%d+") do table.insert(proposals, pid) end
     table.insert(citizens, {cookie = cookie, token = token, proposals = proposals})
   end
-  -- Thread `id` takes citizens id, id + n, id + 2n...: no two threads share a pair.
-  pair = id - 1
+  -- Thread `id` takes pairs offset + id - 1, then every n-th: no two threads share a pair,
+  -- and a later run (its offset past the pairs used before) takes none used already.
+  pair = (#args > 1 and tonumber(args[2]) or 0) + id - 1
 end
 
 function request()

@@ -61,6 +61,7 @@ def test_vote_on_missing_proposal_is_404(client, factory):
     setup_citizen(client, factory)
     assert client.post("/proposals/999999/vote").status_code == 404
     assert client.post("/proposals/99999999999999999999/vote").status_code == 404
+    assert client.post("/proposals/999999/unvote").status_code == 404
     assert count(Vote) == 0
 
 
@@ -111,3 +112,17 @@ def test_vote_rate_limit_keyed_on_citizen(app, client, factory):
         assert statuses[6] == 429
     finally:
         app.config["VOTE_RATE_LIMIT"] = "10000 per minute"
+
+
+def test_a_vote_and_the_page_after_it_leave_the_session_cookie_alone(client, factory):
+    proposal = setup_citizen(client, factory)
+    client.get(f"/proposals/{proposal.id}")  # the page's form puts the CSRF token in the session once
+    for action, shown in (("vote", "Apoyas esta propuesta"), ("unvote", "Votar por esta propuesta")):
+        response = client.post(f"/proposals/{proposal.id}/{action}")
+        assert response.status_code == 303
+        assert response.headers["Location"] == f"/proposals/{proposal.id}#vote-heading"
+        assert "Set-Cookie" not in response.headers
+        page = client.get(response.headers["Location"])
+        # The outcome comes from the database, not from a flashed message.
+        assert shown in page.get_data(as_text=True)
+        assert "Set-Cookie" not in page.headers

@@ -14,7 +14,7 @@ from tests.helpers import count
 def test_cast_vote_records_one_active_vote(factory):
     citizen = factory.user()
     proposal = factory.proposal(factory.consultation())
-    vote = services.cast_vote(citizen, proposal)
+    vote = db.session.get(Vote, services.cast_vote(citizen, proposal))
     assert vote.withdrawn_at is None and vote.consultation_id == proposal.consultation_id
     assert services.has_active_vote(citizen.id, proposal.id)
 
@@ -208,4 +208,63 @@ def test_a_decision_committed_after_the_proposal_was_read_is_seen(app, factory):
     assert stale.status == "received"  # this session still holds what it read before
     with pytest.raises(services.ProposalDecided):
         services.cast_vote(db.session.get(User, citizen.id), stale)
+    assert count(Vote) == 0
+
+
+def test_the_vote_and_its_log_entry_commit_together_with_the_canonical_bytes(factory):
+    from aga_consulta.ledger.models import TransparencyEntry
+    from aga_consulta.ledger.services import participant
+    from aga_consulta.transparency import entries, merkle
+
+    citizen = factory.user()
+    proposal = factory.proposal(factory.consultation())
+    now = utcnow()
+    vote_id = services.cast_vote(citizen, proposal.id, now=now)
+    stored = db.session.scalars(db.select(TransparencyEntry).where(TransparencyEntry.kind == "vote.cast")).one()
+    who = participant(proposal.consultation_id, citizen.id)
+    # On PostgreSQL the database builds and hashes these bytes: they must be exactly the schema's.
+    assert stored.entry == entries.vote_cast(now, participant=who, proposal=proposal.id, vote=vote_id)
+    assert stored.leaf_hash == merkle.leaf_hash(stored.entry)
+    assert (stored.participant, stored.consultation_id, stored.leaf_index) == (who, proposal.consultation_id, None)
+
+
+def test_a_refused_vote_writes_no_log_entry_and_no_participation(factory):
+    from aga_consulta.accounts.models import User
+    from aga_consulta.ledger.models import TransparencyEntry
+
+    citizen = factory.user()
+    proposal = factory.proposal(factory.consultation())
+    services.cast_vote(citizen, proposal)
+    with pytest.raises(services.AlreadyVoted):
+        services.cast_vote(citizen, proposal, now=utcnow() + timedelta(minutes=5))
+    assert count(TransparencyEntry, TransparencyEntry.kind == "vote.cast") == 1
+    first = db.session.get(User, citizen.id)
+    db.session.refresh(first)
+    assert first.last_vote_at < utcnow() + timedelta(minutes=1)
+
+
+def test_an_account_deactivated_after_its_session_was_loaded_cannot_vote(factory):
+    from sqlalchemy import update
+
+    from aga_consulta.accounts.models import User
+
+    citizen = factory.user()
+    proposal = factory.proposal(factory.consultation())
+    db.session.execute(update(User).where(User.id == citizen.id).values(active=False))
+    db.session.commit()
+
+    class Stale:  # the account as the session loaded it, before the deactivation
+        id, active, email_confirmed_at = citizen.id, True, utcnow()
+
+    with pytest.raises(NotAllowed):
+        services.cast_vote(Stale(), proposal)
+    assert count(Vote) == 0
+
+
+def test_a_missing_proposal_is_not_found_and_stores_nothing(factory):
+    citizen = factory.user()
+    with pytest.raises(services.ProposalNotFound):
+        services.cast_vote(citizen, 999999)
+    with pytest.raises(services.ProposalNotFound):
+        services.withdraw_vote(citizen, 999999)
     assert count(Vote) == 0
