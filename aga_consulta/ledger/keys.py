@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
+from aga_consulta.transparency import history
 from aga_consulta.transparency.note import Signer
 
 log = logging.getLogger(__name__)
@@ -21,10 +22,7 @@ def pseudonym_key(config=None):
     citizen's later acts would appear under another pseudonym.
     """
     config = current_app.config if config is None else config
-    key = config.get("TRANSPARENCY_PSEUDONYM_KEY")
-    if key:
-        return key.encode()
-    return hmac.new(str(config["SECRET_KEY"]).encode(), b"aga_consulta/transparency/pseudonym", hashlib.sha256).digest()
+    return history.pseudonym_key(config.get("TRANSPARENCY_PSEUDONYM_KEY"), config["SECRET_KEY"])
 
 
 def log_name(config=None):
