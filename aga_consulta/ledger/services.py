@@ -14,7 +14,7 @@ from aga_consulta.ledger import keys
 from aga_consulta.ledger.models import TransparencyCheckpoint, TransparencyEntry, TransparencyNode
 from aga_consulta.timeutil import utcnow
 from aga_consulta.transparency import canonical, entries, merkle
-from aga_consulta.transparency.note import Checkpoint, Promise, sign_checkpoint, sign_promise
+from aga_consulta.transparency.note import Checkpoint, Promise, add_signature, sign_checkpoint, sign_promise
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +151,27 @@ def integrate(consultation_id, now=None):
         done += len(pending)
         if len(pending) < BATCH:
             return done
+
+
+def sign_latest_with_current_key():
+    """Add the current key's signature to each log's latest checkpoint that lacks it; return how many.
+
+    After a key rotation a log that receives no new entry (a closed consultation) would keep
+    a checkpoint only the old key signed, and its bundle, which carries the current key,
+    could not be checked. The old signature stays beside the new one.
+    """
+    current = keys.signer()
+    signed = 0
+    for consultation_id in consultation_ids():
+        latest = latest_checkpoint(consultation_id)
+        if latest is None:
+            continue
+        note = add_signature(latest.note, current)
+        if note != latest.note:
+            latest.note = note
+            signed += 1
+    db.session.commit()
+    return signed
 
 
 def consultation_ids():
