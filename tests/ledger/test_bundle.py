@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
 
 from aga_consulta.comments.moderation import hide_comment
 from aga_consulta.comments.services import add_comment
@@ -78,14 +78,42 @@ def test_a_receipt_verifies_against_the_bundle(client, factory, consultation, tm
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def _verify_download(client, tmp_path):
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(client.get("/consultations/con-paquete/export/bundle.zip").data)
+    return run_verify(path)
+
+
 def test_a_vote_deleted_behind_the_apps_back_is_caught(client, consultation, tmp_path):
+    ledger.integrate(consultation.id)
+    victim = db.session.scalar(select(Vote.id).where(Vote.withdrawn_at.is_(None)).order_by(Vote.id).limit(1))
+    db.session.execute(delete(Vote).where(Vote.id == victim))
+    db.session.commit()
+    result = _verify_download(client, tmp_path)
+    assert result.returncode == 1 and result.stdout.startswith("MISMATCH"), result.stdout
+    assert "votes" in result.stdout
+
+
+def test_a_vote_withdrawn_behind_the_apps_back_is_caught(client, consultation, tmp_path):
     ledger.integrate(consultation.id)
     db.session.execute(update(Vote).where(Vote.withdrawn_at.is_(None)).values(withdrawn_at=Vote.cast_at))
     db.session.commit()
-    path = tmp_path / "bundle.zip"
-    path.write_bytes(client.get("/consultations/con-paquete/export/bundle.zip").data)
-    result = run_verify(path)
+    result = _verify_download(client, tmp_path)
     assert result.returncode == 1 and "MISMATCH" in result.stdout
+
+
+def test_a_vote_moved_to_another_proposal_behind_the_apps_back_is_caught(client, consultation, tmp_path):
+    ledger.integrate(consultation.id)
+    national = consultation.proposals.filter_by(code="N-1").one()
+    local = consultation.proposals.filter_by(code="S-1").one()
+    # One vote of N-1 becomes a vote of S-1: the totals stay, the proposals' counts do not.
+    on_local = select(Vote.user_id).where(Vote.proposal_id == local.id)
+    moved = db.session.scalar(select(Vote.id).where(Vote.proposal_id == national.id, Vote.withdrawn_at.is_(None),
+                                                    Vote.user_id.not_in(on_local)).limit(1))
+    db.session.execute(update(Vote).where(Vote.id == moved).values(proposal_id=local.id))
+    db.session.commit()
+    result = _verify_download(client, tmp_path)
+    assert result.returncode == 1 and "MISMATCH" in result.stdout and "proposals.csv" in result.stdout, result.stdout
 
 
 def test_a_byte_changed_in_the_bundle_is_caught(client, consultation, tmp_path):
