@@ -64,6 +64,24 @@ def test_the_bundle_verifies_to_the_tally(client, consultation, tmp_path, runner
     assert run_verify(out).returncode == 0
 
 
+def test_replies_under_a_hidden_comment_are_hidden_with_it(client, factory, moderator, tmp_path):
+    consultation = factory.consultation(slug="con-hilo")
+    proposal = factory.proposal(consultation)
+    thread = add_comment(factory.user(), proposal, "Comentario que se ocultará")
+    add_comment(factory.user(), proposal, "Respuesta que queda bajo un comentario oculto", parent=thread)
+    add_comment(factory.user(), proposal, "Comentario visible")
+    hide_comment(moderator, thread, "Ofensivo")
+    ledger.integrate(consultation.id)
+    path = tmp_path / "hilo.zip"
+    path.write_bytes(client.get("/consultations/con-hilo/export/bundle.zip").data)
+    texts = zipfile.ZipFile(path).read("comments.jsonl").decode()
+    assert "Comentario visible" in texts and "Respuesta" not in texts
+    result = run_verify(path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["comments"] == compute_tally(consultation)["comments"] == {"received": 3, "published": 1, "hidden": 2}
+
+
 def test_a_receipt_verifies_against_the_bundle(client, factory, consultation, tmp_path):
     factory.user(email="recibo@example.co")
     from aga_consulta.accounts.services import get_user_by_email
