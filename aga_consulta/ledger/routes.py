@@ -49,7 +49,7 @@ def entries(slug):
         start, end = _naturals("start", "end")
     except ValueError as error:
         return _bad(str(error))
-    size = services.tree_size(log.id)
+    size = log.size
     if start >= end:
         return _bad(_("start debe ser menor que end."))
     if end > size:
@@ -68,12 +68,12 @@ def inclusion(slug):
         index, size = _naturals("index", "size")
     except ValueError as error:
         return _bad(str(error))
-    published = services.tree_size(log.id)
+    published = log.size
     if size > published:
         return _bad(_("size pasa del tamaño del árbol publicado (%(size)d).", size=published))
     if index >= size:
         return _bad(_("index debe ser menor que size."))
-    hashes = services.inclusion_proof(log.id, index, size)
+    hashes = services.inclusion_proof(log.id, index, size, published)
     return jsonify({"leaf_index": index, "tree_size": size, "hashes": hashes})
 
 
@@ -86,14 +86,14 @@ def consistency(slug):
         first, second = _naturals("first", "second")
     except ValueError as error:
         return _bad(str(error))
-    published = services.tree_size(log.id)
+    published = log.size
     if second > published:
         return _bad(_("second pasa del tamaño del árbol publicado (%(size)d).", size=published))
     if first == 0:
         return _bad(_("first debe ser mayor que 0: no hay prueba desde el árbol vacío."))
     if first > second:
         return _bad(_("first no puede ser mayor que second."))
-    hashes = services.consistency_proof(log.id, first, second)
+    hashes = services.consistency_proof(log.id, first, second, published)
     return jsonify({"first": first, "second": second, "hashes": hashes})
 
 

@@ -17,12 +17,13 @@ Revises: 0020
 Create Date: 2026-12-11 10:00:00.000000
 
 """
+import json
+
 from alembic import op
 import sqlalchemy as sa
 
 from aga_consulta.transparency import history
 from aga_consulta.transparency.merkle import leaf_hash
-from aga_consulta.transparency import canonical
 
 
 # revision identifiers, used by Alembic.
@@ -64,7 +65,7 @@ transparency_entries = sa.table(
     sa.column('created_at', sa.DateTime),
 )
 
-#: Entries inserted per statement: a large consultation never sits in one parameter list.
+#: Entries inserted per statement.
 CHUNK = 5000
 
 
@@ -83,15 +84,15 @@ def backfill(connection, key):
             consultation, _rows(connection, proposals, consultation.id), _rows(connection, decisions, consultation.id),
             _rows(connection, votes, consultation.id), _rows(connection, comments, consultation.id), key,
         )
-        rows = [
-            {"consultation_id": consultation.id, "entry": item, "leaf_hash": leaf_hash(item),
-             "kind": canonical.loads(item)["type"], "participant": who, "created_at": at}
-            for at, item, who in found
-        ]
-        # Inserted in time order: the sequencer integrates by id, so the ids keep that order.
-        for start in range(0, len(rows), CHUNK):
-            connection.execute(transparency_entries.insert(), rows[start:start + CHUNK])
-        done[consultation.id] = len(rows)
+        # Inserted in time order, a chunk at a time (a national consultation has a million
+        # acts): the sequencer integrates by id, so the ids keep that order.
+        for start in range(0, len(found), CHUNK):
+            connection.execute(transparency_entries.insert(), [
+                {"consultation_id": consultation.id, "entry": item, "leaf_hash": leaf_hash(item),
+                 "kind": json.loads(item)["type"], "participant": who, "created_at": at}
+                for at, item, who in found[start:start + CHUNK]
+            ])
+        done[consultation.id] = len(found)
     return done
 
 
