@@ -66,6 +66,14 @@ bench-wrk: deps translations
 bench-tally: deps translations
 	$(BIN)/python bench/tally_export.py $(BENCH_ARGS)
 
+# Transparency log benchmark (bench/transparency.py): the 1M-vote consultation of bench-tally
+# bulk-loaded into PostgreSQL (database bench_glass14), its log built by migration 0024's
+# backfill; times the sequencer, inclusion proofs at 1M+ entries, the bundle and verify.py.
+# Figures go to docs/performance.md ("Transparency log") by hand.
+.PHONY: bench-transparency
+bench-transparency: deps translations
+	$(BIN)/python bench/transparency.py $(BENCH_ARGS)
+
 # Extract every user-facing string into messages.pot (maintainers: then translate the new
 # ones in the English catalogue of the package they belong to; tests/core/test_i18n.py
 # lists any string left without a translation).
