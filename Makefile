@@ -73,11 +73,20 @@ bench-tally: deps translations
 .PHONY: bench-cocreation
 bench-cocreation: deps translations
 	$(BIN)/python bench/cocreation.py $(BENCH_ARGS)
+
 # Plan benchmark (bench/plan.py): the reference plus 200 synthetic commitments and 5,000
 # reports in SQLite (bench/out/); times the plan page and measures an upload's peak RSS.
 .PHONY: bench-plan
 bench-plan: deps translations
 	$(BIN)/python bench/plan.py $(BENCH_ARGS)
+
+# Transparency log benchmark (bench/transparency.py): the 1M-vote consultation of bench-tally
+# bulk-loaded into PostgreSQL (database bench_transparency), its log built by migration 0024's
+# backfill; times the sequencer, inclusion proofs at 1M+ entries, the bundle and verify.py.
+# Figures go to docs/performance.md ("Transparency log") by hand.
+.PHONY: bench-transparency
+bench-transparency: deps translations
+	$(BIN)/python bench/transparency.py $(BENCH_ARGS)
 
 # Extract every user-facing string into messages.pot (maintainers: then translate the new
 # ones in the English catalogue of the package they belong to; tests/core/test_i18n.py

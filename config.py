@@ -169,7 +169,7 @@ SETTINGS = (
     Setting("PSEUDONYM_KEY", str, None),
     #: The transparency log (docs/transparency.md). The Ed25519 signer key of checkpoints and
     #: promises (`flask transparency keygen`), as text or the path of a file holding it; unset,
-    #: development and testing derive one from SECRET_KEY (with a warning), production refuses to start.
+    #: development and testing generate one in instance/ on first use, production refuses to start.
     Setting("TRANSPARENCY_SIGNER_KEY", str, None),
     #: Key of the log's participant pseudonyms; unset, derived from SECRET_KEY. Never change it
     #: (nor SECRET_KEY, when unset) while a log exists: entries are fixed.

@@ -162,16 +162,33 @@ def transparency_integrate():
 
 @transparency_cli.command("keygen")
 @click.option("--name", default=None, help="The key's name (default: the log name, LOG_ORIGIN).")
-def transparency_keygen(name):
-    """Print a new Ed25519 signer key (set it as TRANSPARENCY_SIGNER_KEY) and its verifier key."""
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False),
+              help="Write the key to this file (owner-only; never replaces one) instead of printing it.")
+def transparency_keygen(name, out):
+    """Create a new Ed25519 signer key (for TRANSPARENCY_SIGNER_KEY) and show its verifier key."""
     from flask import current_app
 
-    from aga_consulta.ledger.keys import log_name
+    from aga_consulta.ledger.keys import create_key_file, log_name, signer
     from aga_consulta.transparency.note import Signer
 
-    signer = Signer.generate(name or log_name(current_app.config))
-    click.echo(str(signer))
-    click.echo(f"# verifier key: {signer.verifier}", err=True)
+    name = name or log_name(current_app.config)
+    if out is None:
+        created = Signer.generate(name)
+        click.echo(str(created))
+        click.echo(f"# verifier key: {created.verifier}", err=True)
+        return
+    if not create_key_file(out, name):
+        raise click.ClickException(f"{out} exists: a signer key is never overwritten (rotate to a new file).")
+    click.echo(f"Wrote a signer key to {out}; set TRANSPARENCY_SIGNER_KEY={out}")
+    click.echo(f"verifier key: {signer({'TRANSPARENCY_SIGNER_KEY': out}).verifier}")
+
+
+@transparency_cli.command("resign")
+def transparency_resign():
+    """After a key rotation: sign each log's latest checkpoint with the current key too."""
+    from aga_consulta.ledger.services import sign_latest_with_current_key
+
+    click.echo(f"Signed {sign_latest_with_current_key()} checkpoints with the current key.")
 
 
 @transparency_cli.command("backfill")

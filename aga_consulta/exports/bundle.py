@@ -34,10 +34,11 @@ def software_commit():
 
 
 def _comment_lines(consultation):
-    # Published comments only, by id: a hidden comment's text stays out (docs/transparency.md).
+    # The comments the public sees, by id: a hidden comment's text stays out, and so do the
+    # replies under it (docs/transparency.md).
     rows = db.session.execute(
         select(Comment.id, Comment.proposal_id, Comment.parent_id, Comment.body)
-        .where(Comment.consultation_id == consultation.id, Comment.status == "published").order_by(Comment.id)
+        .where(Comment.consultation_id == consultation.id, Comment.is_visible).order_by(Comment.id)
     )
     for comment_id, proposal_id, parent_id, body in rows:
         yield entries.comment_line(comment=comment_id, proposal=proposal_id, parent=parent_id, body=body)

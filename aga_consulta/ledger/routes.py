@@ -2,6 +2,7 @@
 import os
 
 from flask import Blueprint, Response, jsonify, render_template, request
+from flask_babel import gettext as _
 
 from aga_consulta.ledger import keys, services
 from aga_consulta.web import or_404, results_limit
@@ -16,7 +17,7 @@ def _text(body):
 
 
 def _bad(message):
-    return jsonify({"error": message}), 400
+    return jsonify({"error": message, "status": 400}), 400
 
 
 def _naturals(*names):
@@ -25,7 +26,7 @@ def _naturals(*names):
     for name in names:
         raw = request.args.get(name, "")
         if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
-            raise ValueError(f"{name} must be a non-negative integer")
+            raise ValueError(_("%(name)s debe ser un número entero no negativo.", name=name))
         values.append(int(raw))
     return values
 
@@ -48,13 +49,13 @@ def entries(slug):
         start, end = _naturals("start", "end")
     except ValueError as error:
         return _bad(str(error))
-    size = services.tree_size(log.id)
+    size = log.size
     if start >= end:
-        return _bad("start must be smaller than end")
+        return _bad(_("start debe ser menor que end."))
     if end > size:
-        return _bad(f"end is past the tree size ({size})")
+        return _bad(_("end pasa del tamaño del árbol publicado (%(size)d).", size=size))
     if end - start > services.MAX_ENTRIES_PER_REQUEST:
-        return _bad(f"at most {services.MAX_ENTRIES_PER_REQUEST} entries per request")
+        return _bad(_("Como máximo %(most)d entradas por consulta.", most=services.MAX_ENTRIES_PER_REQUEST))
     return jsonify([item.decode("utf-8") for item in services.entries_range(log.id, start, end)])
 
 
@@ -65,9 +66,14 @@ def inclusion(slug):
     log = or_404(services.log_by_slug(slug))
     try:
         index, size = _naturals("index", "size")
-        hashes = services.inclusion_proof(log.id, index, size)
     except ValueError as error:
         return _bad(str(error))
+    published = log.size
+    if size > published:
+        return _bad(_("size pasa del tamaño del árbol publicado (%(size)d).", size=published))
+    if index >= size:
+        return _bad(_("index debe ser menor que size."))
+    hashes = services.inclusion_proof(log.id, index, size, published)
     return jsonify({"leaf_index": index, "tree_size": size, "hashes": hashes})
 
 
@@ -78,9 +84,16 @@ def consistency(slug):
     log = or_404(services.log_by_slug(slug))
     try:
         first, second = _naturals("first", "second")
-        hashes = services.consistency_proof(log.id, first, second)
     except ValueError as error:
         return _bad(str(error))
+    published = log.size
+    if second > published:
+        return _bad(_("second pasa del tamaño del árbol publicado (%(size)d).", size=published))
+    if first == 0:
+        return _bad(_("first debe ser mayor que 0: no hay prueba desde el árbol vacío."))
+    if first > second:
+        return _bad(_("first no puede ser mayor que second."))
+    hashes = services.consistency_proof(log.id, first, second, published)
     return jsonify({"first": first, "second": second, "hashes": hashes})
 
 

@@ -8,14 +8,14 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import (DateTime, Integer, LargeBinary, String, Text, bindparam, cast, func, insert, literal, select,
-                        tuple_, update)
+                        text, tuple_, update)
 
 from aga_consulta.extensions import db
 from aga_consulta.ledger import keys
 from aga_consulta.ledger.models import TransparencyCheckpoint, TransparencyEntry, TransparencyNode
 from aga_consulta.timeutil import utcnow
 from aga_consulta.transparency import canonical, entries, merkle
-from aga_consulta.transparency.note import Checkpoint, Promise, sign_checkpoint, sign_promise
+from aga_consulta.transparency.note import Checkpoint, Promise, add_signature, sign_checkpoint, sign_promise
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +151,36 @@ def _closing_due(consultation_id, closes_at, now):
     return latest is not None and latest != "consultation.closed"
 
 
+def _store(consultation_id, nodes, entry_ids, size):
+    """Store a batch's new nodes, and give the entries `entry_ids` (in order) the leaf indexes from `size` on."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One statement each over arrays: a row at a time, a million-entry backlog would
+        # spend most of its time in round trips.
+        db.session.execute(text(
+            'INSERT INTO transparency_nodes (consultation_id, level, "index", hash) '
+            "SELECT :consultation_id, * FROM unnest(CAST(:levels AS smallint[]), CAST(:indexes AS bigint[]), "
+            "CAST(:hashes AS bytea[]))"
+        ), {"consultation_id": consultation_id, "levels": [n[0] for n in nodes], "indexes": [n[1] for n in nodes],
+            "hashes": [n[2] for n in nodes]})
+        db.session.execute(text(
+            "UPDATE transparency_entries SET leaf_index = :size + batch.position - 1 "
+            "FROM unnest(CAST(:ids AS bigint[])) WITH ORDINALITY AS batch(id, position) "
+            "WHERE transparency_entries.id = batch.id"
+        ), {"size": size, "ids": entry_ids})
+        return
+    db.session.execute(
+        TransparencyNode.__table__.insert(),
+        [{"consultation_id": consultation_id, "level": level, "index": index, "hash": hashed}
+         for level, index, hashed in nodes],
+    )
+    db.session.execute(
+        TransparencyEntry.__table__.update()
+        .where(TransparencyEntry.__table__.c.id == bindparam("entry_id"))
+        .values(leaf_index=bindparam("new_index")),
+        [{"entry_id": entry_id, "new_index": size + offset} for offset, entry_id in enumerate(entry_ids)],
+    )
+
+
 def integrate(consultation_id, now=None):
     """Integrate the committed entries of one log not integrated yet; return how many.
 
@@ -181,17 +211,7 @@ def integrate(consultation_id, now=None):
         size = tree_size(consultation_id)
         hash_at = _node_reader(consultation_id, merkle.plan_nodes(merkle.root_plan(size)))
         nodes, root_hash = merkle.append_leaves(hash_at, size, [row.leaf_hash for row in pending])
-        db.session.execute(
-            TransparencyNode.__table__.insert(),
-            [{"consultation_id": consultation_id, "level": level, "index": index, "hash": hashed}
-             for level, index, hashed in nodes],
-        )
-        db.session.execute(
-            TransparencyEntry.__table__.update()
-            .where(TransparencyEntry.__table__.c.id == bindparam("entry_id"))
-            .values(leaf_index=bindparam("new_index")),
-            [{"entry_id": row.id, "new_index": size + offset} for offset, row in enumerate(pending)],
-        )
+        _store(consultation_id, nodes, [row.id for row in pending], size)
         new_size = size + len(pending)
         note = sign_checkpoint(Checkpoint(keys.origin(slug), new_size, root_hash), keys.signer())
         db.session.add(TransparencyCheckpoint(
@@ -201,6 +221,27 @@ def integrate(consultation_id, now=None):
         done += len(pending)
         if len(pending) < BATCH:
             return done
+
+
+def sign_latest_with_current_key():
+    """Add the current key's signature to each log's latest checkpoint that lacks it; return how many.
+
+    After a key rotation a log that receives no new entry (a closed consultation) would keep
+    a checkpoint only the old key signed, and its bundle, which carries the current key,
+    could not be checked. The old signature stays beside the new one.
+    """
+    current = keys.signer()
+    signed = 0
+    for consultation_id in consultation_ids():
+        latest = latest_checkpoint(consultation_id)
+        if latest is None:
+            continue
+        note = add_signature(latest.note, current)
+        if note != latest.note:
+            latest.note = note
+            signed += 1
+    db.session.commit()
+    return signed
 
 
 def consultation_ids():
@@ -264,22 +305,26 @@ def _prove(consultation_id, plan):
     return [h.hex() for h in merkle.assemble(plan, _node_reader(consultation_id, merkle.plan_nodes(plan)))]
 
 
-def inclusion_proof(consultation_id, index, size):
+def inclusion_proof(consultation_id, index, size, published=None):
     """Return the RFC 9162 inclusion proof (hex hashes) of leaf `index` in the tree of `size`.
+
+    `published` is the published tree's size when the caller has read it already.
 
     :raises ValueError: the index or size is out of the published tree.
     """
-    if size > tree_size(consultation_id):
+    if size > (tree_size(consultation_id) if published is None else published):
         raise ValueError("the tree size is larger than the published tree")
     return _prove(consultation_id, merkle.inclusion_plan(index, size))
 
 
-def consistency_proof(consultation_id, first, second):
+def consistency_proof(consultation_id, first, second, published=None):
     """Return the RFC 9162 consistency proof (hex hashes) from the tree of `first` to that of `second`.
+
+    `published` is the published tree's size when the caller has read it already.
 
     :raises ValueError: the sizes are out of order or out of the published tree.
     """
-    if second > tree_size(consultation_id):
+    if second > (tree_size(consultation_id) if published is None else published):
         raise ValueError("the second size is larger than the published tree")
     if first == second:
         merkle.consistency_plan(first, second)  # refuses 0
@@ -322,10 +367,12 @@ def receipts(user_id, consultations, proposal_codes):
 
 
 def log_by_slug(slug):
-    """Return (id, slug) of the consultation whose log is named by `slug`, or None."""
+    """Return (id, slug, size) of the consultation whose log is named by `slug` (size: its published tree), or None."""
     if not slug or len(slug) > 80:
         return None
     consultations = db.metadata.tables["consultations"]
+    size = (select(func.coalesce(func.max(TransparencyCheckpoint.size), 0))
+            .where(TransparencyCheckpoint.consultation_id == consultations.c.id).scalar_subquery())
     return db.session.execute(
-        select(consultations.c.id, consultations.c.slug).where(consultations.c.slug == slug)
+        select(consultations.c.id, consultations.c.slug, size.label("size")).where(consultations.c.slug == slug)
     ).one_or_none()

@@ -243,6 +243,24 @@ def sign_note(text, *signers):
     return text + "\n" + "".join(lines)
 
 
+def add_signature(message, signer):
+    """Return the note `message` with a signature of its text by `signer` first, its other signatures kept.
+
+    A note may carry several signatures: after a key rotation the latest checkpoint is
+    signed by the new key too, and verifiers holding only the old key still open it.
+    """
+    text, separator, block = message.rpartition("\n\n")
+    if not separator or not block.endswith("\n"):
+        raise MalformedNote("a note is its text, a blank line and its signatures")
+    others = []
+    for number, line in enumerate(block[:-1].split("\n"), 1):
+        signature = _signature(number, line)
+        if (signature.name, signature.key_hash) != (signer.name, signer.key_hash):
+            others.append(line + "\n")
+    signed = sign_note(text + "\n", signer)
+    return signed + "".join(others)
+
+
 def _signature(number, line):
     if not line.startswith(SIGNATURE_PREFIX):
         raise MalformedNote(f"signature line {number} does not start with an em dash and a space")

@@ -595,14 +595,19 @@ class Replay:
         self.comments[entry["comment"]] = {"proposal": entry["proposal"], "parent": parent, "status": "published",
                                            "text_sha256": entry["text_sha256"]}
         self.commenters.add(entry["participant"])
-        proposal["comments"] += 1
 
     def _moderate(self, entry, before, after):
         comment = self.comments.get(entry["comment"])
         if comment is None or comment["status"] != before:
             raise ValueError(f"comment {entry['comment']} is not {before}")
         comment["status"] = after
-        self.proposals[comment["proposal"]]["comments"] += 1 if after == "published" else -1
+
+    def visible(self, number):
+        """Whether the public sees comment `number`: published, and a reply only while its comment is too."""
+        comment = self.comments[number]
+        if comment["status"] != "published":
+            return False
+        return comment["parent"] is None or self.comments[comment["parent"]]["status"] == "published"
 
     def _comment_hidden(self, entry):
         self._moderate(entry, "published", "hidden")
@@ -621,7 +626,14 @@ class Replay:
             return counts
 
         voters = {participant for participant, n in self.votes_by_participant.items() if n > 0}
-        published = sum(1 for comment in self.comments.values() if comment["status"] == "published")
+        # Per proposal too, only what the public sees: a reply under a hidden comment is hidden with it.
+        for proposal in self.proposals.values():
+            proposal["comments"] = 0
+        published = 0
+        for number, comment in self.comments.items():
+            if self.visible(number):
+                published += 1
+                self.proposals[comment["proposal"]]["comments"] += 1
         ranking = sorted(self.proposals.values(), key=lambda p: (-p["votes"], -p["comments"], p["code"].encode("utf-8")))
         return {
             "consultation": self.consultation,
@@ -864,8 +876,8 @@ def check_departments(bundle, figures):
 
 
 def check_comments(bundle, state):
-    """Every published comment's text is in comments.jsonl, and no other: each matches its hash."""
-    published = {number for number, comment in state.comments.items() if comment["status"] == "published"}
+    """Every comment the public sees has its text in comments.jsonl, and no other: each matches its hash."""
+    published = {number for number in state.comments if state.visible(number)}
     previous = 0
     for number, line in enumerate(bundle.lines(COMMENTS), start=1):
         try:
@@ -881,7 +893,7 @@ def check_comments(bundle, state):
             raise Mismatch(f"{COMMENTS} is not in the order of comment ids at line {number}")
         previous = identifier
         comment = state.comments.get(identifier)
-        if comment is None or comment["status"] != "published":
+        if comment is None or not state.visible(identifier):
             raise Mismatch(f"{COMMENTS} publishes comment {identifier}, which the log does not show as published")
         if (item["proposal"], item["parent"]) != (comment["proposal"], comment["parent"]):
             raise Mismatch(f"{COMMENTS} puts comment {identifier} on another proposal or thread than the log")

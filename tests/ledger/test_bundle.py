@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
 
 from aga_consulta.comments.moderation import hide_comment
 from aga_consulta.comments.services import add_comment
@@ -64,6 +64,24 @@ def test_the_bundle_verifies_to_the_tally(client, consultation, tmp_path, runner
     assert run_verify(out).returncode == 0
 
 
+def test_replies_under_a_hidden_comment_are_hidden_with_it(client, factory, moderator, tmp_path):
+    consultation = factory.consultation(slug="con-hilo")
+    proposal = factory.proposal(consultation)
+    thread = add_comment(factory.user(), proposal, "Comentario que se ocultará")
+    add_comment(factory.user(), proposal, "Respuesta que queda bajo un comentario oculto", parent=thread)
+    add_comment(factory.user(), proposal, "Comentario visible")
+    hide_comment(moderator, thread, "Ofensivo")
+    ledger.integrate(consultation.id)
+    path = tmp_path / "hilo.zip"
+    path.write_bytes(client.get("/consultations/con-hilo/export/bundle.zip").data)
+    texts = zipfile.ZipFile(path).read("comments.jsonl").decode()
+    assert "Comentario visible" in texts and "Respuesta" not in texts
+    result = run_verify(path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["comments"] == compute_tally(consultation)["comments"] == {"received": 3, "published": 1, "hidden": 2}
+
+
 def test_a_receipt_verifies_against_the_bundle(client, factory, consultation, tmp_path):
     factory.user(email="recibo@example.co")
     from aga_consulta.accounts.services import get_user_by_email
@@ -78,14 +96,42 @@ def test_a_receipt_verifies_against_the_bundle(client, factory, consultation, tm
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def _verify_download(client, tmp_path):
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(client.get("/consultations/con-paquete/export/bundle.zip").data)
+    return run_verify(path)
+
+
 def test_a_vote_deleted_behind_the_apps_back_is_caught(client, consultation, tmp_path):
+    ledger.integrate(consultation.id)
+    victim = db.session.scalar(select(Vote.id).where(Vote.withdrawn_at.is_(None)).order_by(Vote.id).limit(1))
+    db.session.execute(delete(Vote).where(Vote.id == victim))
+    db.session.commit()
+    result = _verify_download(client, tmp_path)
+    assert result.returncode == 1 and result.stdout.startswith("MISMATCH"), result.stdout
+    assert "votes" in result.stdout
+
+
+def test_a_vote_withdrawn_behind_the_apps_back_is_caught(client, consultation, tmp_path):
     ledger.integrate(consultation.id)
     db.session.execute(update(Vote).where(Vote.withdrawn_at.is_(None)).values(withdrawn_at=Vote.cast_at))
     db.session.commit()
-    path = tmp_path / "bundle.zip"
-    path.write_bytes(client.get("/consultations/con-paquete/export/bundle.zip").data)
-    result = run_verify(path)
+    result = _verify_download(client, tmp_path)
     assert result.returncode == 1 and "MISMATCH" in result.stdout
+
+
+def test_a_vote_moved_to_another_proposal_behind_the_apps_back_is_caught(client, consultation, tmp_path):
+    ledger.integrate(consultation.id)
+    national = consultation.proposals.filter_by(code="N-1").one()
+    local = consultation.proposals.filter_by(code="S-1").one()
+    # One vote of N-1 becomes a vote of S-1: the totals stay, the proposals' counts do not.
+    on_local = select(Vote.user_id).where(Vote.proposal_id == local.id)
+    moved = db.session.scalar(select(Vote.id).where(Vote.proposal_id == national.id, Vote.withdrawn_at.is_(None),
+                                                    Vote.user_id.not_in(on_local)).limit(1))
+    db.session.execute(update(Vote).where(Vote.id == moved).values(proposal_id=local.id))
+    db.session.commit()
+    result = _verify_download(client, tmp_path)
+    assert result.returncode == 1 and "MISMATCH" in result.stdout and "proposals.csv" in result.stdout, result.stdout
 
 
 def test_a_byte_changed_in_the_bundle_is_caught(client, consultation, tmp_path):

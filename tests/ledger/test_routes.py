@@ -40,15 +40,33 @@ def test_checkpoint_entries_and_proofs(client, factory):
 
 def test_malformed_parameters_are_400_never_500(client, factory):
     published(factory)
-    for query in ("proof/inclusion?index=-1&size=5", "proof/inclusion?index=5&size=5", "proof/inclusion?index=a&size=5",
-                  "proof/inclusion?index=0&size=6", "proof/inclusion?size=5",
-                  "proof/consistency?first=3&second=2", "proof/consistency?first=0&second=2",
-                  "proof/consistency?first=1&second=9", "proof/consistency?first=x&second=2",
-                  "entries?start=0&end=6", "entries?start=3&end=3", "entries?start=-1&end=2", "entries?start=0",
-                  "entries?start=0&end=99999999999999999999999"):
+    cases = {
+        "proof/inclusion?index=-1&size=5": "index debe ser un número entero no negativo.",
+        "proof/inclusion?index=5&size=5": "index debe ser menor que size.",
+        "proof/inclusion?index=a&size=5": "index debe ser un número entero no negativo.",
+        "proof/inclusion?index=1.5&size=5": "index debe ser un número entero no negativo.",
+        "proof/inclusion?index=0&size=6": "size pasa del tamaño del árbol publicado (5).",
+        "proof/inclusion?size=5": "index debe ser un número entero no negativo.",
+        "proof/inclusion?index=0&size=0": "index debe ser menor que size.",
+        "proof/consistency?first=3&second=2": "first no puede ser mayor que second.",
+        "proof/consistency?first=0&second=2": "first debe ser mayor que 0: no hay prueba desde el árbol vacío.",
+        "proof/consistency?first=1&second=9": "second pasa del tamaño del árbol publicado (5).",
+        "proof/consistency?first=x&second=2": "first debe ser un número entero no negativo.",
+        "proof/consistency?first=1&second=-2": "second debe ser un número entero no negativo.",
+        "entries?start=0&end=6": "end pasa del tamaño del árbol publicado (5).",
+        "entries?start=3&end=3": "start debe ser menor que end.",
+        "entries?start=-1&end=2": "start debe ser un número entero no negativo.",
+        "entries?start=0": "end debe ser un número entero no negativo.",
+        "entries?start=0&end=99999999999999999999999": "end debe ser un número entero no negativo.",
+        "entries?start=%EF%BC%91&end=2": "start debe ser un número entero no negativo.",  # a full-width digit
+    }
+    for query, message in cases.items():
         response = client.get(f"/transparency/consulta-abierta/{query}")
         assert response.status_code == 400, query
-        assert response.get_json()["error"]
+        assert response.get_json() == {"error": message, "status": 400}, query
+    english = client.get("/transparency/consulta-abierta/proof/consistency?first=3&second=2",
+                         headers={"Accept-Language": "en"})
+    assert english.get_json()["error"] == "first cannot be greater than second."
 
 
 def test_unknown_log_is_404(client):

@@ -4,6 +4,7 @@ from datetime import datetime
 
 import pytest
 
+from aga_consulta.transparency import note as note_module
 from aga_consulta.transparency.note import (
     BadSignature, Checkpoint, MalformedCheckpoint, MalformedKey, MalformedNote, MalformedPromise, Promise,
     Signer, UnverifiedNote, Verifier, key_hash, open_checkpoint, open_note, open_promise, sign_checkpoint,
@@ -227,3 +228,19 @@ def test_a_promise_is_never_read_as_a_checkpoint_nor_the_reverse(signer, verifie
 def test_malformed_promises_are_refused(text):
     with pytest.raises(MalformedPromise):
         Promise.parse(text)
+
+
+def test_a_second_signature_keeps_the_first_and_is_added_once(signer, verifier):
+    other = Signer.generate("other.example/log")
+    note = sign_note(KAT["text"], signer)
+    both = note_module.add_signature(note, other)
+    assert both.startswith(sign_note(KAT["text"], other)) and both.endswith(note[len(KAT["text"]) + 1:])
+    assert open_note(both, [verifier]).text == open_note(both, [other.verifier]).text == KAT["text"]
+    assert note_module.add_signature(both, other) == both
+    assert note_module.add_signature(both, signer) == sign_note(KAT["text"], signer, other)
+
+
+@pytest.mark.parametrize("message", ["no blank line\n", "text\n\nnot a signature\n", "text\n\n"])
+def test_a_signature_is_not_added_to_a_malformed_note(message, signer):
+    with pytest.raises(MalformedNote):
+        note_module.add_signature(message, signer)
