@@ -10,6 +10,7 @@ from aga_consulta.consultations.models import Consultation
 from aga_consulta.extensions import db
 from aga_consulta.ledger import services as ledger
 from aga_consulta.proposals.models import Proposal
+from aga_consulta.proposals.search import matching
 from aga_consulta.proposals.services import code_order
 from aga_consulta.tally.counts import filtered, proposals_with_counts
 from aga_consulta.text import neutralise
@@ -140,18 +141,22 @@ def _random_key(seed, proposal_id):
     return hashlib.sha256(f"{seed}:{proposal_id}".encode()).digest()
 
 
-def list_proposals(consultation, *, scope=None, department=None, theme=None, status=None,
+def list_proposals(consultation, *, scope=None, department=None, theme=None, status=None, search="",
                    sort="votes", seed="", page=1, per_page=30):
     """Return (rows, total) for one page: rows are (proposal, votes, comments) tuples.
 
     Not db.paginate(): it keeps only the first column of a select, and each row needs its counts.
 
-    Filters are exact matches on validated values; `sort` is one of SORTS.
+    Filters are exact matches on validated values; `search` keeps the proposals matching every
+    word typed, accents and case aside (proposals/search.py); `sort` is one of SORTS. The
+    total comes with the page's rows (a window count): one statement, not two.
     """
     filters = dict(scope=scope, department=department, theme=theme, status=status)
     query, votes, comments = proposals_with_counts(consultation, **filters)
     ids = filtered(select(Proposal.id), consultation, **filters)
-    total = db.session.scalar(select(func.count()).select_from(ids.subquery()))
+    clause = matching(search)
+    if clause is not None:
+        query, ids = query.where(clause), ids.where(clause)
     if sort == "random":
         # Order the ids only (not whole rows with their texts), then load one page.
         order = sorted(db.session.scalars(ids), key=lambda proposal_id: _random_key(seed, proposal_id))
@@ -160,10 +165,18 @@ def list_proposals(consultation, *, scope=None, department=None, theme=None, sta
         position = {proposal_id: n for n, proposal_id in enumerate(wanted)}
         rows = list(db.session.execute(query.where(Proposal.id.in_(wanted)))) if wanted else []
         rows.sort(key=lambda row: position[row[0].id])
-        return rows, total
+        return rows, len(order)
     if sort == "recent":
         query = query.order_by(Proposal.created_at.desc(), Proposal.id.desc())
     else:
         query = query.order_by(votes.desc(), comments.desc(), code_order())
-    query = query.limit(per_page).offset((page - 1) * per_page)
-    return list(db.session.execute(query)), total
+    query = query.add_columns(func.count().over().label("total")).limit(per_page).offset((page - 1) * per_page)
+    rows = db.session.execute(query).all()
+    if rows:
+        total = rows[0].total
+    elif page == 1:
+        total = 0
+    else:
+        # Past the last page the window has no row to ride on: count apart (a 404 follows).
+        total = db.session.scalar(select(func.count()).select_from(ids.subquery()))
+    return [(proposal, n_votes, n_comments) for proposal, n_votes, n_comments, _total in rows], total
