@@ -272,6 +272,9 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
+    #: Seconds the home page's figures are kept per process: each computation counts every vote.
+    HOME_FIGURES_TTL = 60
+
     BABEL_DEFAULT_LOCALE = "es_CO"
     BABEL_DEFAULT_TIMEZONE = "America/Bogota"
     # Each domain package may ship its own catalogue (aga_consulta/<domain>/translations);
@@ -318,6 +321,8 @@ class TestingConfig(Config):
     LOGIN_LOCK_AFTER = 10000
     CONFIRM_RESEND_RATE_LIMIT = "10000 per minute"
     RESULTS_RATE_LIMIT = "10000 per minute"
+    # Every visit counts afresh: tests look at figures right after changing them.
+    HOME_FIGURES_TTL = 0
     # Tests integrate when they mean to: a run after some request would make counts drift.
     TRANSPARENCY_AUTO_INTEGRATE = False
     MAIL_BACKEND = "file"

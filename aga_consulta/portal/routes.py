@@ -32,9 +32,16 @@ bp = Blueprint("portal", __name__)
 
 @bp.route("/")
 def index():
-    """List consultations, open ones first."""
-    return render_template("main/index.html", consultations=consultations.list_current(),
-                           processes=processes.list_processes(), now=utcnow())
+    """The home page: what is open now and until when, the processes' timelines, the figures, how to take part."""
+    now = utcnow()
+    consultation_list = consultations.list_current(now)
+    process_list = processes.list_processes()
+    open_consultations, open_steps = services.open_now(consultation_list, process_list, now)
+    figures = services.cached_headline_figures(
+        current_app.extensions.setdefault("aga_home", {}), now, current_app.config["HOME_FIGURES_TTL"])
+    return render_template("main/index.html", consultations=consultation_list, processes=process_list, now=now,
+                           open_consultations=open_consultations, open_steps=open_steps, figures=figures,
+                           upcoming=[c for c in consultation_list if c.phase(now) == "upcoming"])
 
 
 @bp.route("/language", methods=["POST"])

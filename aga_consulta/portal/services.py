@@ -3,7 +3,7 @@ import csv
 import hashlib
 import io
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 
 from aga_consulta.comments.models import Comment, CommentReport
 from aga_consulta.consultations.models import Consultation
@@ -16,6 +16,44 @@ from aga_consulta.tally.counts import filtered, proposals_with_counts
 from aga_consulta.text import neutralise
 from aga_consulta.timeutil import isoformat_utc, utcnow
 from aga_consulta.voting.models import Vote
+
+
+def headline_figures():
+    """The platform's figures from its records, in one statement: consultations, proposals,
+    participants (people with an active vote or a comment), active votes, public comments."""
+    participants = union(select(Vote.user_id).where(Vote.withdrawn_at.is_(None)), select(Comment.user_id)).subquery()
+    row = db.session.execute(select(
+        select(func.count(Consultation.id)).scalar_subquery().label("consultations"),
+        select(func.count(Proposal.id)).scalar_subquery().label("proposals"),
+        select(func.count()).select_from(participants).scalar_subquery().label("participants"),
+        select(func.count(Vote.id)).where(Vote.withdrawn_at.is_(None)).scalar_subquery().label("votes"),
+        select(func.count(Comment.id)).where(Comment.is_visible).scalar_subquery().label("comments"),
+    )).one()
+    return row._asdict()
+
+
+def cached_headline_figures(store, now, ttl):
+    """headline_figures(), computed at most once every `ttl` seconds per process (`store` keeps it).
+
+    The home page is the most visited: a count over every vote on each visit is what this spares.
+    """
+    kept = store.get("headline_figures")
+    if kept is not None and (now - kept[0]).total_seconds() < ttl:
+        return kept[1]
+    figures = headline_figures()
+    store["headline_figures"] = (now, figures)
+    return figures
+
+
+def open_now(consultations, processes, now):
+    """What a visitor can take part in at `now`: (open consultations, open steps of processes).
+
+    Steps are (process, step) pairs, the consultation steps left out (their consultation is listed).
+    """
+    open_consultations = [consultation for consultation in consultations if consultation.is_open(now)]
+    open_steps = [(process, step) for process in processes for step in process.steps
+                  if step.is_open(now) and step.consultation_id is None]
+    return open_consultations, open_steps
 
 
 def my_participation(user_id):
