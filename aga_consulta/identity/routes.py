@@ -9,8 +9,9 @@ bp = Blueprint("identity", __name__)
 
 #: A year: the theme sheet's URL carries its digest, so a new colour is a new URL.
 LONG_CACHE = 365 * 24 * 3600
-#: Paths no search engine should index: staff screens and personal pages.
-ROBOTS = "User-agent: *\nDisallow: /moderation/\nDisallow: /me\nDisallow: /auth/\n"
+#: Paths no search engine should index: the staff screens. Personal pages need a login, and a
+#: Disallow for them would also keep crawlers from the pages that redirect there.
+ROBOTS = "User-agent: *\nDisallow: /moderation/\n"
 
 
 @bp.app_context_processor

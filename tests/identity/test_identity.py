@@ -104,4 +104,4 @@ def test_the_favicon_and_robots_answer(client):
                  "/static/img/logo.svg"):
         assert client.get(path).status_code == 200, path
     robots = client.get("/robots.txt").get_data(as_text=True)
-    assert "Disallow: /moderation/" in robots and "Disallow: /me" in robots
+    assert "Disallow: /moderation/" in robots and "/me" not in robots
