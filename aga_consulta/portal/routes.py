@@ -126,6 +126,8 @@ def consultation(slug):
         pages=pages,
         page_args=args,
         filtered=bool(args.keys() - {"sort"}),
+        # The folded filters open when one of them is set, not for a search alone.
+        filters_open=bool(args.keys() & {"scope", "department", "theme", "sort"}),
         voted=voted,
         votes_used=len(voted),
         accepts_votes=accepts_votes,

@@ -32,6 +32,9 @@ def test_search_ignores_accents_and_case_and_says_how_many(client, plan):
     assert "1 propuesta para «PARTICIPACION»" in html
     assert 'value="PARTICIPACION"' in html  # the box keeps what was typed
     assert "Quitar la búsqueda y los filtros" in html
+    assert '<details class="more-filters">' in html  # a search alone leaves the filters folded
+    html = client.get("/consultations/plan?theme=datos").get_data(as_text=True)
+    assert '<details class="more-filters" open>' in html and _codes(html) == ["N-02"]
     html = client.get("/consultations/plan?q=narino&scope=subnational").get_data(as_text=True)
     assert _codes(html) == ["S-03"]
     html = client.get("/consultations/plan?q=inexistente").get_data(as_text=True)
