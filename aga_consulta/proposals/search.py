@@ -20,7 +20,7 @@ COLUMNS = ("code", "title", "summary", "body", "proposer")
 FTS_TABLE = "proposals_fts"
 SEARCH_INDEX = "ix_proposals_search"
 
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits: "_" is a word character, not a letter
 # Exactly the indexed expression of migration 0026, or PostgreSQL scans the table.
 _DOCUMENT = "to_tsvector('spanish'::regconfig, aga_unaccent(" + " || ' ' || ".join(
     ["replace(proposals.code, '-', ' ')", *(f"proposals.{name}" for name in COLUMNS[1:])]) + "))"

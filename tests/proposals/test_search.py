@@ -72,6 +72,7 @@ def test_a_query_without_words_lists_everything_and_long_queries_are_capped(plan
     assert _found(plan, "") == _found(plan, "¿?¡!") == ["N-01", "N-02", "N-03", "S-04"]
     assert len(terms(" ".join(f"palabra{n}" for n in range(50)))) == MAX_TERMS
     assert terms("Participación-Ciudadana") == ["participación", "ciudadana"]
+    assert terms("%_ a_b") == ["a", "b"]  # "_" is no letter: never an empty word for tsquery
 
 
 def test_the_index_follows_edits_and_deletions(plan, moderator):
