@@ -107,3 +107,12 @@ browser-deps:
 	if [ ! -x "$(CHROMIUM)" ]; then apt_install chromium || exit 1; fi; \
 	if ! command -v npm >/dev/null; then apt_install nodejs npm || exit 1; fi
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+
+# Lighthouse in mobile mode (tools/lighthouse.py): a fresh SQLite database with the reference
+# data, served on 127.0.0.1:$(LIGHTHOUSE_PORT); home, consultation, proposal, results, process,
+# survey and /me pages against Debian's Chromium; scores, lost audits and page weights printed,
+# reports in test-artifacts/lighthouse/. Needs `make browser-deps` (Chromium, npm packages).
+LIGHTHOUSE_PORT ?= 5116
+.PHONY: lighthouse
+lighthouse: deps translations
+	CHROME_PATH=$(CHROMIUM) $(BIN)/python tools/lighthouse.py --port $(LIGHTHOUSE_PORT)

@@ -223,6 +223,29 @@ SETTINGS = (
     Setting("DATA_CONTROLLER_ADDRESS", str, "Dirección sin configurar, Bogotá D.C., Colombia"),
     #: Where holders send queries and claims about their data, and accessibility problems.
     Setting("DATA_CONTROLLER_EMAIL", str, "datos.personales@example.gov.co"),
+
+    # The site's identity (aga_consulta/identity): header, page titles, footer, colours. Empty
+    # entity and contact values fall back to the DATA_CONTROLLER_* ones above.
+    #: The site's name: the header, and the end of every page title ("Page · SITE_NAME").
+    Setting("SITE_NAME", str, "Consulta Estado Abierto"),
+    #: The entity that runs the site, under the site's name and in the footer.
+    Setting("ENTITY_NAME", str, ""),
+    #: The logo, a path under static/ (an SVG scales best); the default is the project's own.
+    Setting("SITE_LOGO", str, "img/logo.svg"),
+    #: Colours as #rrggbb: the header and buttons, their hover, the focus ring. Each needs 4.5:1
+    #: contrast with white (the first two) or the page (the focus ring) to stay WCAG AA.
+    Setting("SITE_COLOR_PRIMARY", str, "#0b4f8a"),
+    Setting("SITE_COLOR_PRIMARY_DARK", str, "#083a66"),
+    Setting("SITE_COLOR_ACCENT", str, "#f2a900"),
+    #: The footer's contact details (MinTIC, Resolución 1519 de 2020, annex 1): address, phone,
+    #: e-mail, office hours.
+    Setting("CONTACT_ADDRESS", str, ""),
+    Setting("CONTACT_PHONE", str, "+57 601 000 0000 (sin configurar)"),
+    Setting("CONTACT_EMAIL", str, ""),
+    Setting("CONTACT_HOURS", str, "Lunes a viernes, de 8:00 a. m. a 5:00 p. m."),
+    #: The GOV.CO bar above the header and in the footer, linking to www.gov.co (entities of the
+    #: Colombian State must show it); 0 for a site that is not an entity's.
+    Setting("GOVCO_BAR", bool, True),
 )
 
 
@@ -259,6 +282,9 @@ class Config:
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    #: Seconds the home page's figures are kept per process: each computation counts every vote.
+    HOME_FIGURES_TTL = 60
 
     BABEL_DEFAULT_LOCALE = "es_CO"
     BABEL_DEFAULT_TIMEZONE = "America/Bogota"
@@ -306,6 +332,8 @@ class TestingConfig(Config):
     LOGIN_LOCK_AFTER = 10000
     CONFIRM_RESEND_RATE_LIMIT = "10000 per minute"
     RESULTS_RATE_LIMIT = "10000 per minute"
+    # Every visit counts afresh: tests look at figures right after changing them.
+    HOME_FIGURES_TTL = 0
     # Tests integrate when they mean to: a run after some request would make counts drift.
     TRANSPARENCY_AUTO_INTEGRATE = False
     MAIL_BACKEND = "file"

@@ -7,7 +7,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import DEFAULT_SECRET_KEY, INSTANCE_DIR, get_config
+from config import DEFAULT_SECRET_KEY, INSTANCE_DIR, ConfigError, get_config
 
 ROOT_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
 
@@ -31,6 +31,11 @@ def create_app(config_name=None, overrides=None):
         DEFAULT_SECRET_KEY, "", None,
     ):
         raise RuntimeError("Production refuses to start without a SECRET_KEY of its own.")
+    from aga_consulta.identity.services import color_problems
+
+    # A colour goes into a style sheet: anything but #rrggbb stops the start, as a bad number does.
+    if color_problems(app.config):
+        raise ConfigError("Invalid configuration: " + "; ".join(color_problems(app.config)))
     if app.config["IS_PRODUCTION"]:
         from aga_consulta.ledger.keys import signer
 
@@ -74,7 +79,11 @@ def _init_extensions(app):
     from aga_consulta.i18n import select_locale
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(ROOT_DIR, "migrations"), compare_type=True, render_as_batch=True)
+    from aga_consulta.proposals.search import include_in_autogenerate
+
+    # The search's FTS5 table and GIN index (migration 0026) have no model: `flask db check` skips them.
+    migrate.init_app(app, db, directory=os.path.join(ROOT_DIR, "migrations"), compare_type=True, render_as_batch=True,
+                     include_name=include_in_autogenerate)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -97,6 +106,7 @@ def _register_blueprints(app):
     from aga_consulta.comments.routes import bp as comments_bp
     from aga_consulta.committee import routes as committee
     from aga_consulta.exports import routes as exports
+    from aga_consulta.identity.routes import bp as identity_bp
     from aga_consulta.legal.routes import bp as legal_bp
     from aga_consulta.ledger import routes as transparency
     from aga_consulta.moderation import cocreation as cocreation_admin
@@ -122,6 +132,7 @@ def _register_blueprints(app):
         plan.bp, plan.moderator_bp,  # commitments, progress reports, and their moderation
         exports.bp, exports.moderator_bp,  # open data, and the full set under /moderation/
         legal_bp,  # privacy policy, terms of use, accessibility statement
+        identity_bp,  # the site's names, logo, colours and contact for every page; favicon, robots.txt
         transparency.bp,  # the log's checkpoints, entries, proofs, key and verifier
     ):
         app.register_blueprint(blueprint)

@@ -86,6 +86,12 @@ def _clean_database(app):
                     conn.execute(table.delete())
                 for _name, sql in triggers:
                     conn.execute(text(sql))
+                # The search's FTS5 index (migration 0026) follows its rows through triggers,
+                # set aside above: empty it the same way, or a new row 1 would match old words.
+                fts_tables = conn.execute(text(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%fts5%'")).scalars()
+                for name in list(fts_tables):
+                    conn.execute(text(f"INSERT INTO \"{name}\"(\"{name}\") VALUES ('rebuild')"))
 
 
 @pytest.fixture
@@ -124,3 +130,54 @@ def moderator(factory):
 def admin(factory):
     """An admin account."""
     return factory.user(role="admin", name="Ada Admin")
+
+
+def _first_database(reason):
+    # "a SQLite write lock (the PostgreSQL variant ...)" needs SQLite: the database named first.
+    found = [(reason.find(name), name) for name in ("PostgreSQL", "SQLite") if name in reason]
+    return min(found)[1] if found else None
+
+
+#: Groups of tests a run may skip, how to tell them by their skip reason or path, and the one
+#: command that runs them. The first group that matches wins.
+SKIP_GROUPS = (
+    ("browser tests (Chromium, axe-core)", lambda nodeid, reason: nodeid.startswith("tests/browser/")
+     or any(word in reason for word in ("Chromium", "chromium", "axe-core", "Playwright", "playwright")),
+     "make browser-deps && make test   (AGA_REQUIRE_BROWSER=1 turns these skips into failures)"),
+    ("PostgreSQL tests", lambda nodeid, reason: _first_database(reason) == "PostgreSQL",
+     "TEST_DATABASE_URL=postgresql+psycopg://USER@HOST:5432/DB make test"),
+    ("Redis tests (shared rate limits)", lambda nodeid, reason: "Redis" in reason,
+     "RATELIMIT_STORAGE_URI=redis://HOST:6379 make test   (with AGA_REQUIRE_SERVICES=1 these fail instead)"),
+    ("SQLite tests (skipped on PostgreSQL)", lambda nodeid, reason: _first_database(reason) == "SQLite",
+     "make test   (without TEST_DATABASE_URL)"),
+)
+
+
+def _skip_reason(report):
+    if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+        return str(report.longrepr[2]).removeprefix("Skipped: ")
+    return str(report.longrepr or "")
+
+
+def skip_summary(reports):
+    """One line per group of skipped tests: how many, which, and the command that runs them."""
+    groups, other = {}, {}
+    for report in reports:
+        reason = _skip_reason(report)
+        for name, matches, command in SKIP_GROUPS:
+            if matches(report.nodeid, reason):
+                groups.setdefault((name, command), []).append(report)
+                break
+        else:
+            other.setdefault(reason, []).append(report)
+    lines = [f"{len(found):4d} {name}: {command}" for (name, command), found in groups.items()]
+    return lines + [f"{len(found):4d} other: {reason}" for reason, found in other.items()]
+
+
+def pytest_terminal_summary(terminalreporter):
+    """End the run by naming each group of skipped tests and the command that runs it."""
+    skipped = [report for report in terminalreporter.stats.get("skipped", []) if report.when in ("setup", "call")]
+    if skipped:
+        terminalreporter.section("skipped tests, and how to run them")
+        for line in skip_summary(skipped):
+            terminalreporter.write_line(line)

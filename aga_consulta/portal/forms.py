@@ -1,15 +1,17 @@
 """Forms of the public pages: the consultation page's filters and the language switch."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField
-from wtforms.validators import NumberRange, Optional
+from wtforms import HiddenField, IntegerField, SearchField, SelectField
+from wtforms.validators import Length, NumberRange, Optional
 
 
 class ProposalFilterForm(FlaskForm):
-    """A consultation page's filters (GET, no CSRF: it changes nothing): scope, department and theme filters plus the sort order."""
+    """A consultation page's filters (GET, no CSRF: it changes nothing): words to search, scope, department and theme filters plus the sort order."""
 
     class Meta:
         csrf = False
+
+    q = SearchField(_l("Buscar propuestas"), validators=[Optional(), Length(max=200)])
 
     scope = SelectField(
         _l("Alcance"),

@@ -32,10 +32,17 @@ bp = Blueprint("portal", __name__)
 
 @bp.route("/")
 def index():
-    """List consultations, open ones first."""
-    return render_template("main/index.html", consultations=consultations.list_current(),
-                           processes=processes.list_processes(), practice=processes.practice_consultation_ids(),
-                           now=utcnow())
+    """The home page: what is open now and until when, the processes' timelines, the figures, how to take part."""
+    now = utcnow()
+    consultation_list = consultations.list_current(now)
+    process_list = processes.list_processes()
+    open_consultations, open_steps = services.open_now(consultation_list, process_list, now)
+    figures = services.cached_headline_figures(
+        current_app.extensions.setdefault("aga_home", {}), now, current_app.config["HOME_FIGURES_TTL"])
+    return render_template("main/index.html", consultations=consultation_list, processes=process_list, now=now,
+                           open_consultations=open_consultations, open_steps=open_steps, figures=figures,
+                           upcoming=[c for c in consultation_list if c.phase(now) == "upcoming"],
+                           practice=processes.practice_consultation_ids())
 
 
 @bp.route("/language", methods=["POST"])
@@ -82,11 +89,12 @@ def _visitor_seed():
 
 @bp.route("/consultations/<slug>")
 def consultation(slug):
-    """List a consultation's proposals with filters and sort."""
+    """List a consultation's proposals with a text search, filters and sort."""
     consultation = or_404(consultations.get_by_slug(slug))
     form = ProposalFilterForm(request.args)
-    form.department.choices += proposals.departments_in(consultation)
-    form.theme.choices += [(t.slug, t.name) for t in proposals.themes_in(consultation)]
+    departments, themes = proposals.filter_choices(consultation)
+    form.department.choices += departments
+    form.theme.choices += themes
     if not form.validate():
         # Hostile or stale query values are refused, never passed on to SQL.
         abort(400)
@@ -97,6 +105,7 @@ def consultation(slug):
         scope=form.scope.data or None,
         department=form.department.data or None,
         theme=form.theme.data or None,
+        search=form.q.data or "",
         sort=form.sort.data or "votes",
         seed=_visitor_seed() if form.sort.data == "random" else "",
         page=page,
@@ -105,11 +114,9 @@ def consultation(slug):
     pages = max(1, -(-total // per_page))
     if page > pages:
         abort(404)
-    voted, used = set(), 0
-    if current_user.is_authenticated:
-        voted = voted_proposal_ids(current_user.id, consultation.id)
-        used = active_vote_count(current_user.id, consultation.id)
-    args = {k: v for k, v in request.args.items() if k != "page" and k in form._fields}
+    # Every active vote of the citizen here: the cards' marks, and their number is the votes used.
+    voted = voted_proposal_ids(current_user.id, consultation.id) if current_user.is_authenticated else set()
+    args = {k: v for k, v in request.args.items() if k != "page" and k in form._fields and v}
     return render_template(
         "consultations/show.html",
         consultation=consultation,
@@ -120,9 +127,14 @@ def consultation(slug):
         page=page,
         pages=pages,
         page_args=args,
+        filtered=bool(args.keys() - {"sort"}),
+        # The folded filters open when one of them is set, not for a search alone.
+        filters_open=bool(args.keys() & {"scope", "department", "theme", "sort"}),
         voted=voted,
-        votes_used=used,
+        votes_used=len(voted),
         accepts_votes=accepts_votes,
+        vote_form=VoteForm(),
+        here=request.full_path.rstrip("?"),
     )
 
 

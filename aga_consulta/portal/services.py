@@ -3,18 +3,57 @@ import csv
 import hashlib
 import io
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 
 from aga_consulta.comments.models import Comment, CommentReport
 from aga_consulta.consultations.models import Consultation
 from aga_consulta.extensions import db
 from aga_consulta.ledger import services as ledger
 from aga_consulta.proposals.models import Proposal
+from aga_consulta.proposals.search import matching
 from aga_consulta.proposals.services import code_order
 from aga_consulta.tally.counts import filtered, proposals_with_counts
 from aga_consulta.text import neutralise
 from aga_consulta.timeutil import isoformat_utc, utcnow
 from aga_consulta.voting.models import Vote
+
+
+def headline_figures():
+    """The platform's figures from its records, in one statement: consultations, proposals,
+    participants (people with an active vote or a comment), active votes, public comments."""
+    participants = union(select(Vote.user_id).where(Vote.withdrawn_at.is_(None)), select(Comment.user_id)).subquery()
+    row = db.session.execute(select(
+        select(func.count(Consultation.id)).scalar_subquery().label("consultations"),
+        select(func.count(Proposal.id)).scalar_subquery().label("proposals"),
+        select(func.count()).select_from(participants).scalar_subquery().label("participants"),
+        select(func.count(Vote.id)).where(Vote.withdrawn_at.is_(None)).scalar_subquery().label("votes"),
+        select(func.count(Comment.id)).where(Comment.is_visible).scalar_subquery().label("comments"),
+    )).one()
+    return row._asdict()
+
+
+def cached_headline_figures(store, now, ttl):
+    """headline_figures(), computed at most once every `ttl` seconds per process (`store` keeps it).
+
+    The home page is the most visited: a count over every vote on each visit is what this spares.
+    """
+    kept = store.get("headline_figures")
+    if kept is not None and (now - kept[0]).total_seconds() < ttl:
+        return kept[1]
+    figures = headline_figures()
+    store["headline_figures"] = (now, figures)
+    return figures
+
+
+def open_now(consultations, processes, now):
+    """What a visitor can take part in at `now`: (open consultations, open steps of processes).
+
+    Steps are (process, step) pairs, the consultation steps left out (their consultation is listed).
+    """
+    open_consultations = [consultation for consultation in consultations if consultation.is_open(now)]
+    open_steps = [(process, step) for process in processes for step in process.steps
+                  if step.is_open(now) and step.consultation_id is None]
+    return open_consultations, open_steps
 
 
 def my_participation(user_id):
@@ -140,18 +179,22 @@ def _random_key(seed, proposal_id):
     return hashlib.sha256(f"{seed}:{proposal_id}".encode()).digest()
 
 
-def list_proposals(consultation, *, scope=None, department=None, theme=None, status=None,
+def list_proposals(consultation, *, scope=None, department=None, theme=None, status=None, search="",
                    sort="votes", seed="", page=1, per_page=30):
     """Return (rows, total) for one page: rows are (proposal, votes, comments) tuples.
 
     Not db.paginate(): it keeps only the first column of a select, and each row needs its counts.
 
-    Filters are exact matches on validated values; `sort` is one of SORTS.
+    Filters are exact matches on validated values; `search` keeps the proposals matching every
+    word typed, accents and case aside (proposals/search.py); `sort` is one of SORTS. The
+    total comes with the page's rows (a window count): one statement, not two.
     """
     filters = dict(scope=scope, department=department, theme=theme, status=status)
     query, votes, comments = proposals_with_counts(consultation, **filters)
     ids = filtered(select(Proposal.id), consultation, **filters)
-    total = db.session.scalar(select(func.count()).select_from(ids.subquery()))
+    clause = matching(search)
+    if clause is not None:
+        query, ids = query.where(clause), ids.where(clause)
     if sort == "random":
         # Order the ids only (not whole rows with their texts), then load one page.
         order = sorted(db.session.scalars(ids), key=lambda proposal_id: _random_key(seed, proposal_id))
@@ -160,10 +203,18 @@ def list_proposals(consultation, *, scope=None, department=None, theme=None, sta
         position = {proposal_id: n for n, proposal_id in enumerate(wanted)}
         rows = list(db.session.execute(query.where(Proposal.id.in_(wanted)))) if wanted else []
         rows.sort(key=lambda row: position[row[0].id])
-        return rows, total
+        return rows, len(order)
     if sort == "recent":
         query = query.order_by(Proposal.created_at.desc(), Proposal.id.desc())
     else:
         query = query.order_by(votes.desc(), comments.desc(), code_order())
-    query = query.limit(per_page).offset((page - 1) * per_page)
-    return list(db.session.execute(query)), total
+    query = query.add_columns(func.count().over().label("total")).limit(per_page).offset((page - 1) * per_page)
+    rows = db.session.execute(query).all()
+    if rows:
+        total = rows[0].total
+    elif page == 1:
+        total = 0
+    else:
+        # Past the last page the window has no row to ride on: count apart (a 404 follows).
+        total = db.session.scalar(select(func.count()).select_from(ids.subquery()))
+    return [(proposal, n_votes, n_comments) for proposal, n_votes, n_comments, _total in rows], total

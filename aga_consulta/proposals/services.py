@@ -126,6 +126,24 @@ def departments_in(consultation):
     return sorted(((code, DEPARTMENTS[code]) for code in codes), key=lambda item: item[1])
 
 
+def filter_choices(consultation):
+    """Return (departments, themes) that the consultation's proposals use, in one query.
+
+    Departments as (code, name) and themes as (slug, name), each sorted by name: the
+    consultation page's filter choices.
+    """
+    rows = db.session.execute(
+        select(Proposal.department_code, Theme.slug, Theme.name)
+        .outerjoin(Theme, Theme.id == Proposal.theme_id)
+        .where(Proposal.consultation_id == consultation.id)
+        .distinct()
+    ).all()
+    departments = {code for code, _slug, _name in rows if code is not None}
+    themes = {(slug, name) for _code, slug, name in rows if slug is not None}
+    return (sorted(((code, DEPARTMENTS[code]) for code in departments), key=lambda item: item[1]),
+            sorted(themes, key=lambda item: item[1]))
+
+
 def get_or_create_theme(slug, name):
     """Return the theme with this slug, creating it with `name` if needed."""
     theme = db.session.scalar(select(Theme).where(Theme.slug == slug))

@@ -52,7 +52,7 @@ def test_citizen_journey(app, factory, open_page, viewport, lang):
     if lang == "en":
         page.get_by_role("button", name="English").click()
         tab.lang = "en"
-        expect(page.get_by_role("heading", level=1)).to_have_text(tr("Consultas ciudadanas"))
+        expect(page.get_by_role("heading", level=1)).to_have_text(tr("Construyamos juntos el plan de acción de Estado Abierto"))
         tab.check("home-english")
 
     # Register.
@@ -73,7 +73,7 @@ def test_citizen_journey(app, factory, open_page, viewport, lang):
 
     # Log out, then log in again through the form.
     page.get_by_role("button", name=tr("Cerrar sesión")).click()
-    page.get_by_role("link", name=tr("Iniciar sesión")).click()
+    page.get_by_role("link", name=tr("Iniciar sesión"), exact=True).click()
     tab.check("login")
     page.get_by_label(tr("Correo electrónico")).fill(email)
     page.get_by_label(tr("Contraseña")).fill(PASSWORD)
@@ -85,6 +85,8 @@ def test_citizen_journey(app, factory, open_page, viewport, lang):
     expect(page.get_by_role("heading", level=2, name=tr.n("%(num)d propuesta", "%(num)d propuestas",
                                                           len(DEMO_PROPOSALS)))).to_be_visible()
     tab.check("consultation")
+    # The filters fold under the search box (a <details>), so the list starts higher on a phone.
+    page.get_by_text(tr("Filtrar y ordenar")).click()
     page.get_by_label(tr("Alcance")).select_option("subnational")
     page.get_by_label(tr("Departamento"), exact=True).select_option("76")
     page.get_by_label(tr("Tema")).select_option(valle.theme.slug)

@@ -54,7 +54,7 @@ def test_moderator_journey(app, factory, runner, open_page, viewport, lang):
 
     # Log in.
     tab.goto("/", "home")
-    page.get_by_role("link", name=tr("Iniciar sesión")).click()
+    page.get_by_role("link", name=tr("Iniciar sesión"), exact=True).click()
     page.get_by_label(tr("Correo electrónico")).fill(email)
     page.get_by_label(tr("Contraseña")).fill(PASSWORD)
     page.get_by_role("button", name=tr("Entrar")).click()

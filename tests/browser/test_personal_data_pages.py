@@ -42,7 +42,7 @@ def test_legal_pages_and_my_data_pages(app, factory, open_page, viewport, lang):
     page.get_by_label(tr("Tu contraseña")).fill(PASSWORD)
     page.get_by_role("checkbox").check()
     page.get_by_role("button", name=tr("Eliminar mi cuenta para siempre")).click()
-    expect(page.get_by_role("link", name=tr("Iniciar sesión"))).to_be_visible()
+    expect(page.get_by_role("link", name=tr("Iniciar sesión"), exact=True)).to_be_visible()
     tab.check("deleted")
     db.session.expire_all()
     assert db.session.get(User, citizen_id).deleted_at is not None

@@ -87,6 +87,17 @@ DEFAULTS = {
     "DATA_CONTROLLER_NIT": "000.000.000-0 (sin configurar)",
     "DATA_CONTROLLER_ADDRESS": "Dirección sin configurar, Bogotá D.C., Colombia",
     "DATA_CONTROLLER_EMAIL": "datos.personales@example.gov.co",
+    "SITE_NAME": "Consulta Estado Abierto",
+    "ENTITY_NAME": "",
+    "SITE_LOGO": "img/logo.svg",
+    "SITE_COLOR_PRIMARY": "#0b4f8a",
+    "SITE_COLOR_PRIMARY_DARK": "#083a66",
+    "SITE_COLOR_ACCENT": "#f2a900",
+    "CONTACT_ADDRESS": "",
+    "CONTACT_PHONE": "+57 601 000 0000 (sin configurar)",
+    "CONTACT_EMAIL": "",
+    "CONTACT_HOURS": "Lunes a viernes, de 8:00 a. m. a 5:00 p. m.",
+    "GOVCO_BAR": True,
 }
 
 

@@ -31,8 +31,11 @@ def test_session_database_has_no_drift(app):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
+    from aga_consulta.proposals.search import include_in_autogenerate
+
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": include_in_autogenerate})
+        diff = compare_metadata(context, db.metadata)
     assert diff == []
 
 

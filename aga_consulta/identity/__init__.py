@@ -1,0 +1,1 @@
+"""The site's identity: names, logo, colours and contact details from the settings, the favicon, robots.txt."""
