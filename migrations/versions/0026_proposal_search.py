@@ -10,7 +10,7 @@ aga_consulta/proposals/search.py queries both; it repeats the indexed expression
 stay identical for PostgreSQL to use the index.
 
 Revision ID: 0026
-Revises: 0020
+Revises: 0024
 Create Date: 2026-11-30 23:00:00.000000
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0026'
-down_revision = '0020'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
