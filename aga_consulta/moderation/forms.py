@@ -23,42 +23,12 @@ from aga_consulta.accounts.models import ROLES
 from aga_consulta.audit.models import AUDIT_ACTIONS
 from aga_consulta.consultations import services as consultations
 from aga_consulta.i18n import SCOPE_LABELS, STATUS_LABELS
+from aga_consulta.moderation.labels import ACTION_LABELS, ROLE_LABELS
 from aga_consulta.proposals import services as proposals
 from aga_consulta.proposals.models import SCOPES, STATUSES
 from aga_consulta.text import REASON_MAX, REASON_MIN
 from aga_consulta.territory.divipola import department_choices
 from aga_consulta.timeutil import DATE_RANGE_MESSAGE, YEAR_MAX, YEAR_MIN, in_date_range
-
-ROLE_LABELS = {
-    "citizen": _l("Ciudadanía"),
-    "moderator": _l("Moderación"),
-    "institution": _l("Institución"),
-    "admin": _l("Administración"),
-    "system": _l("Sistema"),
-}
-
-ACTION_LABELS = {
-    "proposal.status": _l("Cambio de estado de una propuesta"),
-    "proposal.create": _l("Propuesta creada"),
-    "proposal.update": _l("Propuesta editada"),
-    "proposal.import": _l("Propuestas importadas (CSV)"),
-    "comment.hide": _l("Comentario ocultado"),
-    "comment.restore": _l("Comentario restaurado"),
-    "comment.auto_hide": _l("Comentario ocultado automáticamente por reportes"),
-    "consultation.create": _l("Consulta creada"),
-    "consultation.update": _l("Consulta editada"),
-    "user.role": _l("Cambio de rol"),
-    "export.download": _l("Exportación descargada"),
-    "process.create": _l("Proceso de co-creación creado"),
-    "survey.create": _l("Encuesta creada"),
-    "event.create": _l("Taller o sesión creado"),
-    "event.attendance": _l("Asistencia registrada"),
-    "event.import": _l("Planilla de asistencia importada"),
-    "event.notes": _l("Relatoría publicada"),
-    "call.return": _l("Propuesta de la convocatoria devuelta para cambios"),
-    "call.accept": _l("Propuesta de la convocatoria aceptada en la consulta"),
-    "call.reject": _l("Propuesta de la convocatoria rechazada"),
-}
 
 STATUS_CHOICES = [(status, STATUS_LABELS[status]) for status in STATUSES]
 SCOPE_CHOICES = [(scope, SCOPE_LABELS[scope]) for scope in SCOPES]

@@ -11,10 +11,8 @@ from aga_consulta.comments import moderation as comment_moderation
 from aga_consulta.comments.models import Comment
 from aga_consulta.consultations import services as consultations
 from aga_consulta.errors import DomainError
-from aga_consulta.moderation import queries
+from aga_consulta.moderation import labels, queries
 from aga_consulta.moderation.forms import (
-    ACTION_LABELS,
-    ROLE_LABELS,
     BulkStatusForm,
     ConsultationEditForm,
     ConsultationForm,
@@ -52,9 +50,7 @@ def require_moderator():
 @bp.app_context_processor
 def moderation_labels():
     """Labels the moderation and public decision pages share."""
-    return {"role_label": lambda role: ROLE_LABELS.get(role, role),
-            "action_label": lambda action: ACTION_LABELS.get(action, action),
-            "can_revoke": staff_roles.can_revoke}
+    return {**labels.template_helpers(), "can_revoke": staff_roles.can_revoke}
 
 
 def load_consultation(slug):
@@ -331,7 +327,7 @@ def log():
     """The audit log, newest first, filterable by action, person and dates."""
     form = LogFilterForm(request.args)
     form.actor.choices = [("", _("Todas")), ("system", _("Sistema (automático)"))] + [
-        (str(user.id), f"{user.name} ({ROLE_LABELS.get(user.role, user.role)})") for user in queries.audit_actors()
+        (str(user.id), f"{user.name} ({labels.role_label(user.role)})") for user in queries.audit_actors()
     ]
     if not form.validate():
         # The filters come back with each problem beside its field, and no entries: a
@@ -376,7 +372,7 @@ def roles():
                 form.form_errors.append(error.message)
                 status = error.status
             else:
-                flash(_("%(email)s ahora tiene el rol «%(role)s».", email=user.email, role=ROLE_LABELS[user.role]), "success")
+                flash(_("%(email)s ahora tiene el rol «%(role)s».", email=user.email, role=labels.role_label(user.role)), "success")
                 return see_other(".roles")
     if request.method == "POST" and status == 200:
         status = 400
