@@ -80,3 +80,33 @@ def refuse(error, back):
         return jsonify(error=str(error.message), status=error.status), error.status
     flash(error.message, "error")
     return redirect_back(back)
+
+
+def field_max_length(field):
+    """The most characters a form field takes (its Length validator's max, or its maxlength), or None."""
+    limits = [validator.max for validator in getattr(field, "validators", ())
+              if validator.__class__.__name__ == "Length" and validator.max and validator.max > 0]
+    declared = (getattr(field, "render_kw", None) or {}).get("maxlength")
+    if declared:
+        limits.append(int(declared))
+    return min(limits) if limits else None
+
+
+def first_on_page(key):
+    """True the first time `key` is asked for in this request, False after.
+
+    The form macro gives `autofocus` to the first field with an error only (focus lands there
+    without JavaScript), and includes the counter script once however many fields count.
+    """
+    from flask import g
+
+    claimed = g.setdefault("_first_on_page", set())
+    if key in claimed:
+        return False
+    claimed.add(key)
+    return True
+
+
+def register_form_helpers(app):
+    """Expose the form macro's helpers to templates."""
+    app.jinja_env.globals.update(field_max_length=field_max_length, first_on_page=first_on_page)

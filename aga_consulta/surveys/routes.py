@@ -20,7 +20,7 @@ def _load(survey_id):
 
 def _form(survey, answers, errors, status=200):
     return render_template("surveys/show.html", survey=survey, answers=answers, errors=errors,
-                           kinds=QuestionKind), status
+                           kinds=QuestionKind, answer_max=services.ANSWER_MAX), status
 
 
 @bp.route("/surveys/<int:survey_id>", methods=["GET", "POST"])
