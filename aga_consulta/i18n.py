@@ -13,6 +13,22 @@ STATUS_LABELS = {
 
 SCOPE_LABELS = {"national": _l("Nacional"), "subnational": _l("Subnacional")}
 
+#: Vocabulary that reaches the pages as data: the themes the seed creates (departments are
+#: proper names, the same in English; statuses and scopes have their labels above). Listed here so that the catalogues carry
+#: them (tests/core/test_i18n.py keeps them translated); `vocabulary()` shows the English
+#: form when there is one. People's own texts (titles, comments) never go through it.
+DATA_VOCABULARY = (
+    _l("Datos abiertos"), _l("Lucha contra la corrupción"), _l("Trámites y servicios"), _l("Ambiente"),
+    _l("Finanzas públicas"), _l("Participación ciudadana"), _l("Justicia abierta"), _l("Contratación pública"),
+)
+
+
+def vocabulary(text):
+    """A word stored as data (a theme, a department) in the reader's language when the catalogues have it."""
+    from flask_babel import gettext
+
+    return gettext(text) if text else text
+
 
 def select_locale():
     """Pick the locale: the visitor's explicit choice, then the browser's, then Spanish."""
@@ -61,6 +77,13 @@ def local_time(value, zone=True):
     return f"{text} ({get_timezone_name(tz, 'long', locale=locale)}, {utc_offset(local)})"
 
 
+def local_day(value):
+    """A calendar day as the site writes it: "13 oct 2020" (the month in words, like local_time)."""
+    from flask_babel import format_date, get_locale
+
+    return format_date(value, DAY_PATTERNS.get(get_locale().language, "medium"))
+
+
 def utc_offset(local):
     """The offset of an aware time as people write it: UTC−5, UTC+5:30, UTC (a true minus sign)."""
     minutes = int(local.utcoffset().total_seconds() // 60)
@@ -93,6 +116,8 @@ def register(app):
         iso_minute=iso_minute,
     )
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["vocabulary"] = vocabulary
+    app.jinja_env.filters["local_day"] = local_day
 
     @app.context_processor
     def language_context():

@@ -11,6 +11,7 @@ from aga_consulta.comments import moderation as comment_moderation
 from aga_consulta.comments.models import Comment
 from aga_consulta.consultations import services as consultations
 from aga_consulta.errors import DomainError
+from aga_consulta.i18n import vocabulary
 from aga_consulta.moderation import labels, queries
 from aga_consulta.moderation.forms import (
     BulkStatusForm,
@@ -71,7 +72,7 @@ def render_dashboard(consultation, bulk_form=None, status=200):
     form = DashboardFilterForm(request.args, consultation=consultation.slug)
     form.consultation.choices = [(c.slug, c.title) for c in consultations.list_current()]
     form.department.choices += proposals.departments_in(consultation)
-    form.theme.choices += [(t.slug, t.name) for t in proposals.themes_in(consultation)]
+    form.theme.choices += [(t.slug, vocabulary(t.name)) for t in proposals.themes_in(consultation)]
     if not form.validate():
         abort(400)
     rows = queries.dashboard_proposals(
