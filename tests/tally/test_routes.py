@@ -124,7 +124,7 @@ def test_charts_read_without_a_manual(client, factory):
     for title in ("Votos por propuesta", "Participación por departamento", "Participación en el tiempo"):
         assert f"<strong>{title}</strong>" in html
     legend = re.search(r'<ul class="legend"[^>]*>(.*?)</ul>', html).group(1)
-    assert "bar-selected" in legend and "Seleccionada" in legend and "Otras propuestas" in legend
+    assert "swatch-selected" in legend and "Seleccionada" in legend and "Otras propuestas" in legend
     assert "Longitud de la barra: votos activos" in legend
     assert re.search(r'<span class="bar-label">S-1</span>.*?<span class="bar-value">3</span>', html)
     # The timeline has a y axis (peak and zero, with its title) and dated x axis.
