@@ -61,11 +61,12 @@ def create_app(config_name=None, overrides=None):
 
     from aga_consulta.errors import register_error_handlers
     from aga_consulta.security import register_security
-    from aga_consulta import i18n, cli
+    from aga_consulta import i18n, cli, web
 
     register_error_handlers(app)
     register_security(app)
     i18n.register(app)
+    web.register_form_helpers(app)
     cli.register(app)
     from aga_consulta.ledger.sequencer import register as register_sequencer
 

@@ -13,6 +13,22 @@ STATUS_LABELS = {
 
 SCOPE_LABELS = {"national": _l("Nacional"), "subnational": _l("Subnacional")}
 
+#: Vocabulary that reaches the pages as data: the themes the seed creates (departments are
+#: proper names, the same in English; statuses and scopes have their labels above). Listed here so that the catalogues carry
+#: them (tests/core/test_i18n.py keeps them translated); `vocabulary()` shows the English
+#: form when there is one. People's own texts (titles, comments) never go through it.
+DATA_VOCABULARY = (
+    _l("Datos abiertos"), _l("Lucha contra la corrupción"), _l("Trámites y servicios"), _l("Ambiente"),
+    _l("Finanzas públicas"), _l("Participación ciudadana"), _l("Justicia abierta"), _l("Contratación pública"),
+)
+
+
+def vocabulary(text):
+    """A word stored as data (a theme, a department) in the reader's language when the catalogues have it."""
+    from flask_babel import gettext
+
+    return gettext(text) if text else text
+
 
 def select_locale():
     """Pick the locale: the visitor's explicit choice, then the browser's, then Spanish."""
@@ -30,18 +46,56 @@ def current_language():
     return str(select_locale())[:2]
 
 
-def format_minute(value):
-    """A stored (naive UTC) time as the reader's local date and time to the minute, never the seconds.
+#: The day in words, by language: es-CO's own medium date is all digits (13/10/2020), which
+#: reads as 10 January to some; the month's name is unambiguous.
+DAY_PATTERNS = {"es": "d MMM y", "en": "MMM d, y"}
 
-    Public pages show times this way: a comment's time to the second (or the microsecond, as
-    the <time> element carried) matched the moderators' comments.csv row by row, and with it
-    the pseudonym; to the minute, several comments share each time.
+
+def local_time(value, zone=True):
+    """A stored (naive UTC) time in the site's time zone, Colombian style, to the minute, zone stated.
+
+    "13 oct 2020, 10:00 a. m. (hora de Colombia, UTC−5)" in Spanish, "Oct 13, 2020, 10:00 AM
+    (Colombia Time, UTC−5)" in English: the locale's own month abbreviation and clock, the
+    configured zone (BABEL_DEFAULT_TIMEZONE) named in the reader's language with its offset at
+    that moment. `zone=False` leaves the zone out (the first time of a range that states it
+    once). Never the seconds: a comment's time to the second matched the moderators'
+    comments.csv row by row, and with it the pseudonym; to the minute, several comments
+    share each time.
     """
-    from babel.dates import get_datetime_format
-    from flask_babel import format_date, format_time, get_locale
+    from babel.dates import format_datetime, format_time, get_datetime_format, get_timezone_name
+    from flask_babel import get_locale, get_timezone, to_user_timezone
 
-    pattern = get_datetime_format("medium", locale=get_locale())
-    return pattern.replace("{1}", format_date(value, "medium")).replace("{0}", format_time(value, "short"))
+    locale = get_locale()
+    tz = get_timezone()
+    local = to_user_timezone(value)
+    day = format_datetime(local, DAY_PATTERNS.get(locale.language, "medium"), tzinfo=tz, locale=locale)
+    clock = format_time(local, "short", tzinfo=tz, locale=locale)
+    text = get_datetime_format("medium", locale=locale).replace("{1}", day).replace("{0}", clock)
+    if not zone:
+        return text
+    # The zone's generic name ("hora de Colombia"), not the seasonal one ("hora estándar de...").
+    return f"{text} ({get_timezone_name(tz, 'long', locale=locale)}, {utc_offset(local)})"
+
+
+def local_day(value):
+    """A calendar day as the site writes it: "13 oct 2020" (the month in words, like local_time)."""
+    from flask_babel import format_date, get_locale
+
+    return format_date(value, DAY_PATTERNS.get(get_locale().language, "medium"))
+
+
+def utc_offset(local):
+    """The offset of an aware time as people write it: UTC−5, UTC+5:30, UTC (a true minus sign)."""
+    minutes = int(local.utcoffset().total_seconds() // 60)
+    if minutes == 0:
+        return "UTC"
+    sign = "+" if minutes > 0 else "\u2212"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+#: The name the templates have used for local_time (kept: one function, two ways in).
+format_minute = local_time
 
 
 def iso_minute(value):
@@ -61,6 +115,9 @@ def register(app):
         format_minute=format_minute,
         iso_minute=iso_minute,
     )
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["vocabulary"] = vocabulary
+    app.jinja_env.filters["local_day"] = local_day
 
     @app.context_processor
     def language_context():

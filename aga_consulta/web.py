@@ -3,7 +3,10 @@ and the answer to a refused action (303 back to the page, or JSON for scripts).
 
 Routes import this module and services, never another blueprint's routes.
 """
-from flask import abort, current_app, flash, jsonify, redirect, request, url_for
+import json
+
+from flask import abort, current_app, flash, jsonify, redirect, request, session, url_for
+from werkzeug.datastructures import MultiDict
 from flask_login import current_user
 
 from aga_consulta.extensions import db, limiter
@@ -87,3 +90,74 @@ def refuse(error, back):
         return jsonify(error=str(error.message), status=error.status), error.status
     flash(error.message, "error")
     return redirect_back(back)
+
+
+#: Largest kept form, as JSON: the session is a signed cookie, about 4 KB with everything else.
+KEPT_FORM_MAX_JSON = 2500
+
+
+def keep_form(key, form):
+    """Keep what was typed in `form` and its errors for the page a refused POST redirects to.
+
+    After a POST the address bar never stays on the POST's URL (Post/Redirect/Get): a form
+    whose page lives at another URL redirects there, and that page gets the form back with
+    `kept_form(key, ...)`. `key` names the form and its object ("status-12"), so that the
+    values and errors come back on that form only. A form too big for the session keeps its
+    errors but not its text. The CSRF token is never kept.
+    """
+    data = [(name, value) for name, value in request.form.items(multi=True) if name != "csrf_token"]
+    errors = {str(name): [str(error) for error in messages] for name, messages in form.errors.items()}
+    payload = {"key": key, "data": data, "errors": errors}
+    if len(json.dumps(payload)) > KEPT_FORM_MAX_JSON:
+        payload["data"] = []
+    session["kept_form"] = payload
+
+
+def kept_key():
+    """The key of the form a refused POST kept for this page, or None."""
+    return (session.get("kept_form") or {}).get("key")
+
+
+def kept_form(key, form_class, **kwargs):
+    """The form of a GET page: the one `keep_form(key, ...)` kept (values and errors), else a blank one."""
+    kept = session.get("kept_form")
+    if not kept or kept.get("key") != key:
+        return form_class(formdata=None, **kwargs)
+    session.pop("kept_form")
+    form = form_class(formdata=MultiDict(kept["data"]), **kwargs)
+    for name, errors in kept["errors"].items():
+        if name in form._fields:
+            form[name].errors = list(errors)
+        else:
+            form.form_errors.extend(errors)
+    return form
+
+
+def field_max_length(field):
+    """The most characters a form field takes (its Length validator's max, or its maxlength), or None."""
+    limits = [validator.max for validator in getattr(field, "validators", ())
+              if validator.__class__.__name__ == "Length" and validator.max and validator.max > 0]
+    declared = (getattr(field, "render_kw", None) or {}).get("maxlength")
+    if declared:
+        limits.append(int(declared))
+    return min(limits) if limits else None
+
+
+def first_on_page(key):
+    """True the first time `key` is asked for in this request, False after.
+
+    The form macro gives `autofocus` to the first field with an error only (focus lands there
+    without JavaScript), and includes the counter script once however many fields count.
+    """
+    from flask import g
+
+    claimed = g.setdefault("_first_on_page", set())
+    if key in claimed:
+        return False
+    claimed.add(key)
+    return True
+
+
+def register_form_helpers(app):
+    """Expose the form macro's helpers to templates."""
+    app.jinja_env.globals.update(field_max_length=field_max_length, first_on_page=first_on_page)

@@ -200,6 +200,18 @@ class ProfileForm(FlaskForm):
         self.role = role
 
 
+class ChangePasswordForm(FlaskForm):
+    """Change my password: the current one, then the new one twice (the policy is the service's)."""
+
+    current_password = PasswordField(
+        _l("Contraseña actual"),
+        validators=[DataRequired(_l("Escribe tu contraseña actual.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = _new_password_field(_l("Nueva contraseña"))
+    password_confirm = _password_confirm_field()
+
+
 class DeleteAccountForm(FlaskForm):
     """Delete my account: my password again, and a ticked confirmation."""
 

@@ -18,6 +18,8 @@ from werkzeug.security import check_password_hash
 
 from aga_consulta.accounts.models import Role, new_session_token
 from aga_consulta.accounts.names import DELETED_NAME, checked_names
+from aga_consulta.accounts.passwords import password_problem
+from aga_consulta.accounts.services import WeakPassword, hash_password
 from aga_consulta.errors import NotAllowed, ValidationFailed
 from aga_consulta.extensions import db
 from aga_consulta.territory.divipola import DEPARTMENTS
@@ -48,6 +50,27 @@ def update_profile(user, *, name, public_name, department_code):
         raise ValidationFailed(_l("Elige un departamento de la lista."))
     user.name, user.public_name, user.department_code = name, public_name, department_code
     db.session.commit()
+    return user
+
+
+def change_password(user, *, current, new):
+    """Set a new password once the current one is typed; every session of the account ends.
+
+    The caller logs the person in again on the device they changed it from (the session
+    token rotates, as after a reset: a stolen session dies with the old password).
+
+    :raises WrongPassword: `current` is not the account's password.
+    :raises WeakPassword: `new` breaks the password policy.
+    """
+    if not check_password_hash(user.password_hash, current or ""):
+        raise WrongPassword()
+    problem = password_problem(new or "", email=user.email, name=user.name)
+    if problem:
+        raise WeakPassword(problem)
+    user.password_hash = hash_password(new)
+    user.session_token = new_session_token()
+    db.session.commit()
+    log.info("password changed by its holder user_id=%s", user.id)
     return user
 
 

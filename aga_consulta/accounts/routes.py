@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from aga_consulta.accounts import profile, recovery, services, throttle
 from aga_consulta.accounts.consent import POLICY_VERSION
 from aga_consulta.accounts.forms import (
+    ChangePasswordForm,
     ConfirmEmailForm,
     DeleteAccountForm,
     ForgotPasswordForm,
@@ -306,6 +307,28 @@ def edit_profile():
             return redirect(url_for("portal.me"), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/profile.html", form=form), status
+
+
+@bp.route("/me/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=citizen_key, methods=["POST"])
+def change_password():
+    """Change my password; other devices are logged out, this one stays in."""
+    user = current_actor()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            profile.change_password(user, current=form.current_password.data, new=form.password.data)
+        except profile.WrongPassword as error:
+            form.current_password.errors.append(error.message)
+        except DomainError as error:
+            form.password.errors.append(error.message)
+        else:
+            login_user(user)
+            flash(_("Cambiaste tu contraseña. Se cerró la sesión en tus otros dispositivos."), "success")
+            return redirect(url_for("portal.me", _anchor="perfil"), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/password.html", form=form), status
 
 
 @bp.route("/me/delete", methods=["GET", "POST"])

@@ -1,5 +1,5 @@
 """The public event page, and the staff's attendance, sign-in sheet import and notes."""
-from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask import Blueprint, abort, flash, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -16,6 +16,8 @@ from aga_consulta.web import current_actor, get_or_404, refuse, see_other
 bp = Blueprint("events", __name__)
 #: Largest sign-in sheet accepted, in bytes.
 SHEET_MAX_BYTES = 1024 * 1024
+#: Problems of a refused sheet carried to the event's page (the session is a small cookie).
+PROBLEMS_SHOWN = 30
 
 
 @bp.app_context_processor
@@ -41,7 +43,13 @@ def _page(event, problems=(), status=200):
 @bp.route("/events/<int:event_id>")
 def show(event_id):
     """Show a workshop or expert session: theme, date, place, attendance, notes."""
-    return _page(get_or_404(Event, event_id))
+    event = get_or_404(Event, event_id)
+    kept = session.get("sheet_problems")
+    problems = ()
+    if kept and kept.get("event") == event.id:
+        session.pop("sheet_problems")
+        problems = [tuple(problem) for problem in kept["problems"]]
+    return _page(event, problems=problems)
 
 
 def _staff_event(event_id):
@@ -83,7 +91,11 @@ def import_sheet(event_id):
             raise services.SheetInvalid([(1, _("El archivo debe estar en UTF-8."))]) from None
         stored = services.import_sheet(current_actor(), event, text)
     except services.SheetInvalid as error:
-        return _page(event, problems=error.problems, status=400)
+        # Post/Redirect/Get: the report goes to the event's page, not to the POST's URL.
+        session["sheet_problems"] = {"event": event.id, "problems": [
+            (row, str(message)) for row, message in error.problems[:PROBLEMS_SHOWN]]}
+        flash(_("No se importó la planilla: corrige las filas señaladas y vuelve a subirla."), "error")
+        return see_other(".show", event_id=event.id, _anchor="sheet-problems")
     except DomainError as error:
         return refuse(error, url_for(".show", event_id=event.id))
     flash(_("Planilla importada: %(n)d asistentes.", n=stored), "success")

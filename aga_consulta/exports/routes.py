@@ -1,4 +1,4 @@
-"""CSV download routes: public open data, and the full set for moderators."""
+"""Export download routes: public open data (CSV), and the full set for moderators (CSV and XLSX)."""
 import tempfile
 
 from flask import Blueprint, Response, abort, send_file, stream_with_context
@@ -18,7 +18,8 @@ moderator_bp = Blueprint("moderator_exports", __name__, url_prefix="/moderation"
 def export_link_helpers():
     """`export_links(audience)`: (name, label) of every export the audience may download."""
     return {"export_links": lambda audience: [(name, services.EXPORTS[name].label)
-                                              for name in services.names(audience)]}
+                                              for name in services.names(audience)],
+            "export_formats": services.formats}
 
 
 @moderator_bp.before_request
@@ -71,5 +72,22 @@ def moderator_export(slug, name):
         abort(404)
     services.record_download(current_actor(), consultation, name)
     response = _csv_response(consultation, name, "moderator")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@moderator_bp.route("/consultations/<slug>/export/<name>.xlsx")
+def moderator_export_xlsx(slug, name):
+    """A full export as a spreadsheet; audited and never cached, like its CSV."""
+    consultation = or_404(get_by_slug(slug))
+    if name not in services.names("moderator"):
+        abort(404)
+    services.record_download(current_actor(), consultation, name, "xlsx")
+    # A spooled file: a small workbook stays in memory, a large one goes to disk.
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    services.write_xlsx(consultation, name, "moderator", out)
+    out.seek(0)
+    response = send_file(out, mimetype=services.MEDIA_TYPES["xlsx"], as_attachment=True,
+                         download_name=services.filename(consultation, name, "xlsx"))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,4 +1,4 @@
-"""CSV exports: each declared once, its columns beside the function that yields its rows.
+"""Exports (CSV, and XLSX for staff): each declared once, its columns beside the function that yields its rows.
 
 Every export reads through SQL (aggregates, or one streamed query with a server-side
 cursor), so that a million votes never sit in memory: rows go from the cursor to the CSV
@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import func, select
 
 from aga_consulta.accounts.models import User
@@ -34,6 +36,12 @@ from aga_consulta.voting.models import Vote
 
 AUDIENCES = ("public", "moderator")
 MODERATORS = ("moderator",)
+
+#: The formats every export is written in, and who may download each: open data stays CSV
+#: (the format of the contract and of the bundle); staff also get a spreadsheet.
+FORMAT_AUDIENCES = {"csv": AUDIENCES, "xlsx": MODERATORS}
+MEDIA_TYPES = {"csv": "text/csv",
+               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 #: Rows fetched from the database per round trip by the streamed exports.
 YIELD_PER = 5000
@@ -316,9 +324,14 @@ def get_export(audience, name):
     return declared
 
 
-def filename(consultation, name):
-    """The file name of an export: `<slug>-<name>.csv`."""
-    return f"{consultation.slug}-{name}.csv"
+def formats(audience):
+    """The file formats `audience` may download every one of its exports in."""
+    return tuple(fmt for fmt, audiences in FORMAT_AUDIENCES.items() if audience in audiences)
+
+
+def filename(consultation, name, fmt="csv"):
+    """The file name of an export: `<slug>-<name>.csv` (or `.xlsx`)."""
+    return f"{consultation.slug}-{name}.{fmt}"
 
 
 def iter_csv(consultation, name, audience, counter=None, tally=None):
@@ -347,6 +360,38 @@ def iter_csv(consultation, name, audience, counter=None, tally=None):
     yield buffer.getvalue()
     if counter is not None:
         counter.append(written)
+
+
+def _spreadsheet_cell(value):
+    # XML 1.0 cannot carry most control characters; openpyxl refuses them rather than drop them.
+    if value.__class__ is str:
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
+
+
+def write_xlsx(consultation, name, audience, output, tally=None):
+    """Write one export as an XLSX workbook to `output` (a path or a binary file); return its data rows.
+
+    openpyxl's write-only mode streams each appended row to a temporary file, so memory stays
+    flat however many rows there are. Cells get the CSVs' one rule (`_neutralised`): a text
+    starting with a formula trigger gets a leading `'`, so no cell is ever stored as a formula
+    and the two formats hold the same text. Numbers stay numbers.
+
+    :raises UnknownExport: no such export for this audience.
+    """
+    declared = get_export(audience, name)
+    rows = declared.rows(Run(declared, consultation, audience, tally))
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=name[:31])
+    sheet.freeze_panes = "A2"
+    sheet.append(declared.columns)
+    written = 0
+    for row in rows:
+        # Control characters go first: once dropped, what is left may start with a trigger.
+        sheet.append(_neutralised([_spreadsheet_cell(value) for value in row]))
+        written += 1
+    workbook.save(output)
+    return written
 
 
 def _private_file(path, flags):
@@ -386,8 +431,9 @@ def write_all(consultation, directory):
     return written
 
 
-def record_download(actor, consultation, name):
+def record_download(actor, consultation, name, fmt="csv"):
     """Log that a moderator downloaded a full export (it holds pseudonymised personal data)."""
+    after = {"export": name} if fmt == "csv" else {"export": name, "format": fmt}
     record(actor, "export.download", "consultation", consultation.id, target_label=consultation.slug,
-           after={"export": name})
+           after=after)
     db.session.commit()

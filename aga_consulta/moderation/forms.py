@@ -28,60 +28,12 @@ from aga_consulta.accounts.models import ROLES
 from aga_consulta.audit.models import AUDIT_ACTIONS
 from aga_consulta.consultations import services as consultations
 from aga_consulta.i18n import SCOPE_LABELS, STATUS_LABELS
+from aga_consulta.moderation.labels import ACTION_LABELS, ROLE_LABELS
 from aga_consulta.proposals import services as proposals
 from aga_consulta.proposals.models import SCOPES, STATUSES
 from aga_consulta.text import REASON_MAX, REASON_MIN
 from aga_consulta.territory.divipola import department_choices
 from aga_consulta.timeutil import DATE_RANGE_MESSAGE, YEAR_MAX, YEAR_MIN, in_date_range
-
-ROLE_LABELS = {
-    "citizen": _l("Ciudadanía"),
-    "moderator": _l("Moderación"),
-    "institution": _l("Institución"),
-    "admin": _l("Administración"),
-    "system": _l("Sistema"),
-}
-
-ACTION_LABELS = {
-    "proposal.status": _l("Cambio de estado de una propuesta"),
-    "proposal.create": _l("Propuesta creada"),
-    "proposal.update": _l("Propuesta editada"),
-    "proposal.import": _l("Propuestas importadas (CSV)"),
-    "comment.hide": _l("Comentario ocultado"),
-    "comment.restore": _l("Comentario restaurado"),
-    "comment.auto_hide": _l("Comentario ocultado automáticamente por reportes"),
-    "consultation.create": _l("Consulta creada"),
-    "consultation.update": _l("Consulta editada"),
-    "user.role": _l("Cambio de rol"),
-    "export.download": _l("Exportación descargada"),
-    "process.create": _l("Proceso de co-creación creado"),
-    "survey.create": _l("Encuesta creada"),
-    "event.create": _l("Taller o sesión creado"),
-    "event.attendance": _l("Asistencia registrada"),
-    "event.import": _l("Planilla de asistencia importada"),
-    "event.notes": _l("Relatoría publicada"),
-    "call.return": _l("Propuesta de la convocatoria devuelta para cambios"),
-    "call.accept": _l("Propuesta de la convocatoria aceptada en la consulta"),
-    "call.reject": _l("Propuesta de la convocatoria rechazada"),
-    "committee.member_add": _l("Miembro del comité añadido"),
-    "committee.member_update": _l("Miembro del comité editado"),
-    "committee.meeting_add": _l("Reunión del comité registrada"),
-    "committee.meeting_update": _l("Reunión del comité editada"),
-    "committee.document_add": _l("Documento del comité publicado"),
-    "committee.document_remove": _l("Documento del comité retirado"),
-    "process.update": _l("Proceso de co-creación editado"),
-    "survey.update": _l("Encuesta editada"),
-    "event.update": _l("Taller o sesión editado"),
-    "proposal.origins": _l("Origen de una propuesta registrado"),
-    "plan.publish": _l("Plan de acción publicado"),
-    "commitment.create": _l("Compromiso creado"),
-    "commitment.update": _l("Compromiso editado"),
-    "milestone.create": _l("Hito creado"),
-    "milestone.update": _l("Hito editado"),
-    "report.submit": _l("Reporte de avance enviado"),
-    "report.publish": _l("Reporte de avance publicado"),
-    "report.return": _l("Reporte de avance devuelto"),
-}
 
 STATUS_CHOICES = [(status, STATUS_LABELS[status]) for status in STATUSES]
 SCOPE_CHOICES = [(scope, SCOPE_LABELS[scope]) for scope in SCOPES]

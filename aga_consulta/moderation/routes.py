@@ -11,10 +11,9 @@ from aga_consulta.comments import moderation as comment_moderation
 from aga_consulta.comments.models import Comment
 from aga_consulta.consultations import services as consultations
 from aga_consulta.errors import DomainError
-from aga_consulta.moderation import queries
+from aga_consulta.i18n import vocabulary
+from aga_consulta.moderation import labels, queries
 from aga_consulta.moderation.forms import (
-    ACTION_LABELS,
-    ROLE_LABELS,
     BulkStatusForm,
     ConsultationEditForm,
     ConsultationForm,
@@ -36,8 +35,9 @@ from aga_consulta.proposals import services as proposals
 from aga_consulta.proposals.models import Proposal
 from aga_consulta.tally.counts import proposal_counts
 from aga_consulta.tally.services import compute_tally
+from aga_consulta.text import REASON_MAX
 from aga_consulta.timeutil import local_day_bounds
-from aga_consulta.web import current_actor, get_or_404, or_404, see_other
+from aga_consulta.web import current_actor, get_or_404, keep_form, kept_form, kept_key, or_404, see_other
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -54,9 +54,7 @@ def require_moderator():
 @bp.app_context_processor
 def moderation_labels():
     """Labels the moderation and public decision pages share."""
-    return {"role_label": lambda role: ROLE_LABELS.get(role, role),
-            "action_label": lambda action: ACTION_LABELS.get(action, action),
-            "can_revoke": staff_roles.can_revoke}
+    return {**labels.template_helpers(), "can_revoke": staff_roles.can_revoke}
 
 
 def load_consultation(slug):
@@ -76,7 +74,7 @@ def render_dashboard(consultation, bulk_form=None, status=200):
     form = DashboardFilterForm(request.args, consultation=consultation.slug)
     form.consultation.choices = [(c.slug, c.title) for c in consultations.list_current()]
     form.department.choices += proposals.departments_in(consultation)
-    form.theme.choices += [(t.slug, t.name) for t in proposals.themes_in(consultation)]
+    form.theme.choices += [(t.slug, vocabulary(t.name)) for t in proposals.themes_in(consultation)]
     if not form.validate():
         abort(400)
     rows = queries.dashboard_proposals(
@@ -109,7 +107,7 @@ def dashboard():
     consultation = load_consultation(slug) if slug else queries.default_consultation()
     if consultation is None:
         return render_template("moderation/empty.html")
-    return render_dashboard(consultation)
+    return render_dashboard(consultation, bulk_form=kept_form(f"bulk-{consultation.id}", BulkStatusForm))
 
 
 @bp.route("/consultations/<slug>/status", methods=["POST"])
@@ -118,19 +116,21 @@ def bulk_status(slug):
     consultation = load_consultation(slug)
     form = BulkStatusForm()
     form.proposal_ids.choices = [(p.id, p.code) for p in consultation.proposals]
+    back = {"consultation": consultation.slug, **{k: v for k, v in request.args.items() if k != "consultation"}}
     if not form.validate_on_submit():
         flash(_("Revisa el cambio en bloque: no se cambió ninguna propuesta."), "error")
-        return render_dashboard(consultation, bulk_form=form, status=400)
+        keep_form(f"bulk-{consultation.id}", form)
+        return see_other(".dashboard", _anchor="bulk", **back)
     chosen = queries.proposals_by_ids(consultation, form.proposal_ids.data)
     try:
         decisions = workflow.bulk_change_status(current_actor(), chosen, form.status.data, form.reason.data)
     except DomainError as error:
         flash(error.message, "error")
-        return render_dashboard(consultation, bulk_form=form, status=error.status)
+        keep_form(f"bulk-{consultation.id}", form)
+        return see_other(".dashboard", _anchor="bulk", **back)
     flash(ngettext("Se cambió el estado de %(num)d propuesta.", "Se cambió el estado de %(num)d propuestas.",
                    len(decisions)), "success")
-    return see_other(".dashboard", consultation=consultation.slug,
-                      **{k: v for k, v in request.args.items() if k != "consultation"})
+    return see_other(".dashboard", **back)
 
 
 def _origins_form(proposal, formdata=None):
@@ -166,7 +166,7 @@ def render_proposal(proposal, form=None, status=200, origins_form=None):
 @bp.route("/proposals/<int:proposal_id>")
 def proposal(proposal_id):
     """A proposal as moderators see it, with the status change form."""
-    return render_proposal(load_proposal(proposal_id))
+    return render_proposal(load_proposal(proposal_id), kept_form(f"status-{proposal_id}", StatusForm))
 
 
 @bp.route("/proposals/<int:proposal_id>/status", methods=["POST"])
@@ -175,12 +175,14 @@ def change_status(proposal_id):
     proposal = load_proposal(proposal_id)
     form = StatusForm()
     if not form.validate_on_submit():
-        return render_proposal(proposal, form, 400)
+        keep_form(f"status-{proposal.id}", form)
+        return see_other(".proposal", proposal_id=proposal.id, _anchor="status-heading")
     try:
         workflow.change_status(current_actor(), proposal, form.status.data, form.reason.data)
     except DomainError as error:
         flash(error.message, "error")
-        return render_proposal(proposal, form, error.status)
+        keep_form(f"status-{proposal.id}", form)
+        return see_other(".proposal", proposal_id=proposal.id, _anchor="status-heading")
     flash(_("Estado cambiado a «%(status)s».", status=dict(form.status.choices).get(proposal.status, proposal.status)), "success")
     return see_other(".proposal", proposal_id=proposal.id)
 
@@ -319,9 +321,10 @@ def render_queue(status=200):
     pages = max(1, queue.pages)
     if page > pages:
         abort(404)
+    key = kept_key()
     return render_template("moderation/comments.html", form=form, items=queue.items, total=queue.total, page=page,
-                           pages=pages,
-                           reason_form=ReasonForm(formdata=None)), status
+                           pages=pages, reason_form=ReasonForm(formdata=None), kept_key=key, reason_max=REASON_MAX,
+                           kept=kept_form(key, ReasonForm) if key else None), status
 
 
 @bp.route("/comments")
@@ -330,17 +333,21 @@ def comments():
     return render_queue()
 
 
-def _moderate_comment(comment_id, action, done_message):
+def _moderate_comment(comment_id, action, kind, done_message):
     comment = get_or_404(Comment, comment_id)
     form = ReasonForm()
+    # The form's key says which of the queue's forms the reason and its error go back to.
+    key = f"{kind}-{comment.id}"
     if not form.validate_on_submit():
-        flash(" ".join(str(e) for e in form.reason.errors) or _("Escribe el motivo."), "error")
-        return render_queue(400)
+        flash(_("Revisa el motivo: no se cambió el comentario."), "error")
+        keep_form(key, form)
+        return see_other(".comments", _anchor=f"{key}-reason")
     try:
         action(current_actor(), comment, form.reason.data)
     except DomainError as error:
         flash(error.message, "error")
-        return render_queue(error.status)
+        keep_form(key, form)
+        return see_other(".comments", _anchor=f"comment-{comment.id}")
     flash(done_message, "success")
     return see_other(".comments")
 
@@ -348,13 +355,13 @@ def _moderate_comment(comment_id, action, done_message):
 @bp.route("/comments/<int:comment_id>/hide", methods=["POST"])
 def hide_comment(comment_id):
     """Hide a comment with a reason its author will see."""
-    return _moderate_comment(comment_id, comment_moderation.hide_comment, _("Comentario ocultado."))
+    return _moderate_comment(comment_id, comment_moderation.hide_comment, "hide", _("Comentario ocultado."))
 
 
 @bp.route("/comments/<int:comment_id>/restore", methods=["POST"])
 def restore_comment(comment_id):
     """Publish a hidden comment again (or keep a reported one) with a reason."""
-    return _moderate_comment(comment_id, comment_moderation.restore_comment, _("Comentario publicado."))
+    return _moderate_comment(comment_id, comment_moderation.restore_comment, "restore", _("Comentario publicado."))
 
 
 # --- audit log and roles --------------------------------------------------------------
@@ -364,7 +371,7 @@ def log():
     """The audit log, newest first, filterable by action, person and dates."""
     form = LogFilterForm(request.args)
     form.actor.choices = [("", _("Todas")), ("system", _("Sistema (automático)"))] + [
-        (str(user.id), f"{user.name} ({ROLE_LABELS.get(user.role, user.role)})") for user in queries.audit_actors()
+        (str(user.id), f"{user.name} ({labels.role_label(user.role)})") for user in queries.audit_actors()
     ]
     if not form.validate():
         # The filters come back with each problem beside its field, and no entries: a
@@ -409,7 +416,7 @@ def roles():
                 form.form_errors.append(error.message)
                 status = error.status
             else:
-                flash(_("%(email)s ahora tiene el rol «%(role)s».", email=user.email, role=ROLE_LABELS[user.role]), "success")
+                flash(_("%(email)s ahora tiene el rol «%(role)s».", email=user.email, role=labels.role_label(user.role)), "success")
                 return see_other(".roles")
     if request.method == "POST" and status == 200:
         status = 400

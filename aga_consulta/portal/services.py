@@ -12,6 +12,7 @@ from aga_consulta.ledger import services as ledger
 from aga_consulta.proposals.models import Proposal
 from aga_consulta.proposals.search import matching
 from aga_consulta.proposals.services import code_order
+from aga_consulta.surveys.models import Response, Survey
 from aga_consulta.tally.counts import filtered, proposals_with_counts
 from aga_consulta.text import neutralise
 from aga_consulta.timeutil import isoformat_utc, utcnow
@@ -57,7 +58,11 @@ def open_now(consultations, processes, now):
 
 
 def my_participation(user_id):
-    """Return the citizen's active votes and all their comments (hidden ones marked)."""
+    """Return the citizen's active votes, all their comments (hidden ones marked) and the surveys they answered.
+
+    Three queries, whatever the number of rows: each row carries its proposal (whose
+    status /me shows) and consultation (whether a vote may still be withdrawn).
+    """
     votes = db.session.execute(
         select(Vote, Proposal, Consultation)
         .join(Proposal, Proposal.id == Vote.proposal_id)
@@ -71,7 +76,13 @@ def my_participation(user_id):
         .where(Comment.user_id == user_id)
         .order_by(Comment.created_at.desc())
     ).all()
-    return {"votes": votes, "comments": comments}
+    surveys = db.session.execute(
+        select(Survey, Response.updated_at)
+        .join(Response, Response.survey_id == Survey.id)
+        .where(Response.user_id == user_id)
+        .order_by(Response.updated_at.desc())
+    ).all()
+    return {"votes": votes, "comments": comments, "surveys": surveys}
 
 
 def _time(value):

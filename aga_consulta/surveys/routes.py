@@ -22,7 +22,7 @@ def _form(survey, answers, errors, status=200):
     # An institution account reads the questions, and why it cannot answer (the service refuses it too).
     note = None if speaks_for_themselves(current_actor()) else SpeaksForAnInstitution.message
     return render_template("surveys/show.html", survey=survey, answers=answers, errors=errors,
-                           kinds=QuestionKind, institution_note=note), status
+                           kinds=QuestionKind, institution_note=note, answer_max=services.ANSWER_MAX), status
 
 
 @bp.route("/surveys/<int:survey_id>", methods=["GET", "POST"])

@@ -116,11 +116,15 @@ def test_the_event_page_is_public_and_staff_record_through_it(client, factory, m
     bad = client.post(f"/events/{event.id}/attendance/import",
                       data={"sheet": (io.BytesIO(b"department,sector\n11,academia\n99,nadie\n"), "hoja.csv")},
                       content_type="multipart/form-data")
-    assert bad.status_code == 400 and "Fila 3" in bad.get_data(as_text=True) and count(Attendance) == 1
+    # Post/Redirect/Get: the row-by-row report is shown on the event's page, once.
+    assert bad.status_code == 303 and bad.headers["Location"] == f"/events/{event.id}#sheet-problems"
+    assert "Fila 3" in client.get(f"/events/{event.id}").get_data(as_text=True) and count(Attendance) == 1
+    assert "Fila 3" not in client.get(f"/events/{event.id}").get_data(as_text=True)
     latin1 = client.post(f"/events/{event.id}/attendance/import",
                          data={"sheet": (io.BytesIO("department,sector\n11,acad\xe9mia\n".encode("latin-1")), "h.csv")},
                          content_type="multipart/form-data")
-    assert latin1.status_code == 400 and count(Attendance) == 1
+    assert latin1.status_code == 303 and count(Attendance) == 1
+    assert "UTF-8" in client.get(f"/events/{event.id}").get_data(as_text=True)
     good = client.post(f"/events/{event.id}/attendance/import",
                        data={"sheet": (io.BytesIO(b"department,sector\n11,academia\n"), "hoja.csv")},
                        content_type="multipart/form-data")

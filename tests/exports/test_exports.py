@@ -4,6 +4,7 @@ import io
 import os
 import stat
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -581,7 +582,10 @@ def test_dashboard_links_to_every_moderator_export(client, data):
     html = as_moderator(client).get("/moderation/?consultation=consulta-export").get_data(as_text=True)
     for name in FULL:
         assert f'href="/moderation/consultations/consulta-export/export/{name}.csv"' in html
-    assert "Descargar datos (CSV)" in html
+        assert f'href="/moderation/consultations/consulta-export/export/{name}.xlsx"' in html
+    assert "Descargar datos (CSV y Excel)" in html
+    # How to open a CSV with Colombian settings: UTF-8, comma separator, decimal point.
+    assert "65001: Unicode (UTF-8)" in html and "«Coma»" in html and "separador decimal es el punto" in html
 
 
 def test_results_page_links_to_the_public_exports_only(client, data):
@@ -590,4 +594,111 @@ def test_results_page_links_to_the_public_exports_only(client, data):
         assert f'href="/consultations/consulta-export/export/{name}.csv"' in html
     for name in ("votes", "comments", "participants"):
         assert f"/export/{name}.csv" not in html
+    assert ".xlsx" not in html
+    assert "65001: Unicode (UTF-8)" in html
     assert "/moderation/consultations/" not in html
+
+
+# --- XLSX (staff) ----------------------------------------------------------------------
+
+
+def read_xlsx(data_bytes):
+    """The rows of the one sheet of an XLSX file, as lists of cell values."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data_bytes))
+    assert len(workbook.worksheets) == 1
+    return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+
+
+def xlsx_download(client, name):
+    response = client.get(f"/moderation/consultations/consulta-export/export/{name}.xlsx")
+    assert response.status_code == 200, (name, response.status_code)
+    return response
+
+
+@pytest.mark.parametrize("name", FULL)
+def test_xlsx_holds_the_same_rows_as_the_csv(client, data, name):
+    as_moderator(client)
+    csv_rows = parse(download(client, "moderator", "consulta-export", name).get_data(as_text=True))
+    xlsx_rows = read_xlsx(xlsx_download(client, name).data)
+    assert tuple(xlsx_rows[0]) == COLUMNS[name]
+    # The CSV is text; the sheet keeps numbers as numbers and empty cells empty.
+    as_text = [["" if cell is None else str(cell) for cell in row] for row in xlsx_rows]
+    assert as_text == csv_rows
+
+
+def test_xlsx_counts_are_numbers(client, data):
+    rows = read_xlsx(xlsx_download(as_moderator(client), "proposals").data)
+    header = rows[0]
+    for row in rows[1:]:
+        assert isinstance(row[header.index("votes")], int)
+        assert isinstance(row[header.index("comments")], int)
+
+
+def test_xlsx_is_formula_safe_like_the_csv(client, data):
+    # Bodies a spreadsheet would run, including one that only starts with a trigger once a
+    # control character (which XML cannot carry) is dropped.
+    sneaky = add_comment(data["citizens"][0], data["national"], "provisional")
+    sneaky.body = "\x01=1+1"
+    tabbed = add_comment(data["citizens"][0], data["national"], "provisional")
+    tabbed.body = "\tcmd"
+    db.session.commit()
+    as_moderator(client)
+    response = xlsx_download(client, "comments")
+    rows = read_xlsx(response.data)
+    bodies = {row[0]: row[rows[0].index("body")] for row in rows[1:]}
+    for comment, body in zip(data["hostile"], HOSTILE):
+        assert bodies[comment.id] == "'" + body
+    assert bodies[sneaky.id] == "'=1+1"
+    assert bodies[tabbed.id] == "'\tcmd"
+    # No cell of any sheet is stored as a formula (data type "f").
+    for name in FULL:
+        workbook = openpyxl.load_workbook(io.BytesIO(xlsx_download(client, name).data))
+        for row in workbook.worksheets[0].iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (name, cell.value)
+    proposals = read_xlsx(xlsx_download(client, "proposals").data)
+    proposer = {row[0]: row[proposals[0].index("proposer")] for row in proposals[1:]}
+    assert proposer["S-01"] == "'=HYPERLINK(\"x\")"
+
+
+def test_xlsx_download_headers_and_audit(client, data):
+    response = xlsx_download(as_moderator(client), "votes")
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response.headers["Content-Disposition"] == "attachment; filename=consulta-export-votes.xlsx"
+    assert response.headers["Cache-Control"] == "no-store"
+    entry = db.session.scalar(select(AuditLogEntry).where(AuditLogEntry.action == "export.download"))
+    assert entry.actor_id == data["moderator"].id
+    assert '"votes"' in entry.after and '"xlsx"' in entry.after
+
+
+def test_xlsx_is_staff_only(client, data):
+    # No public spreadsheet route; citizens are refused the staff one, anonymous visitors log in.
+    assert client.get("/consultations/consulta-export/export/proposals.xlsx").status_code == 404
+    response = client.get("/moderation/consultations/consulta-export/export/proposals.xlsx")
+    assert response.status_code in (302, 303) and "/login" in response.headers["Location"]
+    login(client, "ana.torres@example.co")
+    assert client.get("/moderation/consultations/consulta-export/export/proposals.xlsx").status_code == 403
+    assert count(AuditLogEntry, AuditLogEntry.action == "export.download") == 0
+
+
+def test_xlsx_of_an_unknown_export_is_404(client, data):
+    as_moderator(client)
+    assert client.get("/moderation/consultations/consulta-export/export/nada.xlsx").status_code == 404
+    assert client.get("/moderation/consultations/nada/export/votes.xlsx").status_code == 404
+    assert count(AuditLogEntry, AuditLogEntry.action == "export.download") == 0
+
+
+def test_write_xlsx_streams_in_write_only_mode(app, data, tmp_path, monkeypatch):
+    # Write-only workbooks keep no rows in memory; a normal one would.
+    made = []
+    real = services.Workbook
+
+    def recording(*args, **kwargs):
+        made.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "Workbook", recording)
+    path = tmp_path / "votes.xlsx"
+    assert services.write_xlsx(data["consultation"], "votes", "moderator", path) == 3
+    assert made == [{"write_only": True}]
+    assert read_xlsx(path.read_bytes())[0] == list(COLUMNS["votes"])

@@ -57,21 +57,30 @@ class TestStatus:
         assert "Moderación" in decisions and "Mora Moderadora" not in decisions
         assert "/consultations/plan/decisions" in html(client.get("/consultations/plan"))
 
-    def test_refused_transition_is_409_with_message_and_nothing_stored(self, client, factory, moderator):
+    def test_refused_transition_redirects_to_the_page_with_message_and_nothing_stored(self, client, factory, moderator):
         proposal = factory.proposal(factory.consultation(), code="SN-9")
         response = client.post(f"/moderation/proposals/{proposal.id}/status", data={"status": "selected", "reason": REASON})
-        assert response.status_code == 409
-        assert "no está permitido" in html(response) and "SN-9" in html(response)
+        # Post/Redirect/Get: back to the proposal's page, never left on the POST's URL.
+        assert response.status_code == 303
+        assert response.headers["Location"] == f"/moderation/proposals/{proposal.id}#status-heading"
+        page = html(client.get(response.headers["Location"]))
+        assert "no está permitido" in page and "SN-9" in page
+        assert REASON in page  # what was typed comes back
         assert count(StatusDecision) == 0 and count(AuditLogEntry) == 0
 
     @pytest.mark.parametrize("data", [
         {"status": "shortlisted"}, {"status": "shortlisted", "reason": "  "}, {"status": "shortlisted", "reason": "ab"},
         {"status": "approved", "reason": REASON}, {"reason": REASON},
     ])
-    def test_bad_form_is_400_and_changes_nothing(self, client, factory, moderator, data):
+    def test_bad_form_redirects_with_its_errors_and_changes_nothing(self, client, factory, moderator, data):
         proposal = factory.proposal(factory.consultation())
         response = client.post(f"/moderation/proposals/{proposal.id}/status", data=data)
-        assert response.status_code == 400
+        assert response.status_code == 303
+        assert response.headers["Location"] == f"/moderation/proposals/{proposal.id}#status-heading"
+        page = html(client.get(response.headers["Location"]))
+        assert 'aria-invalid="true"' in page and page.count("autofocus") == 1
+        # The errors are shown once: reloading the page shows a clean form.
+        assert 'aria-invalid="true"' not in html(client.get(f"/moderation/proposals/{proposal.id}"))
         assert fresh(Proposal, proposal.id).status == "received"
         assert count(StatusDecision) == 0 and count(AuditLogEntry) == 0
 
@@ -116,8 +125,12 @@ class TestBulk:
         client.post(f"/moderation/proposals/{ready.id}/status", data={"status": "shortlisted", "reason": REASON})
         response = client.post("/moderation/consultations/plan/status", data={
             "proposal_ids": [str(ready.id), str(new.id)], "status": "selected", "reason": REASON})
-        assert response.status_code == 409
-        page = html(response)
+        assert response.status_code == 303
+        assert response.headers["Location"] == "/moderation/?consultation=plan#bulk"
+        page = html(client.get(response.headers["Location"]))
+        # The selection and the reason come back where they were made.
+        assert f'value="{ready.id}" id="pick-{ready.id}" checked' in page and f'value="{new.id}" id="pick-{new.id}" checked' in page
+        assert REASON in page
         assert "No se cambió ninguna propuesta: el paso a «Seleccionada» no está permitido para NUEVA (Recibida)." in page
         assert fresh(Proposal, ready.id).status == "shortlisted"
         assert count(StatusDecision) == 1
@@ -127,7 +140,8 @@ class TestBulk:
         foreign = factory.proposal(factory.consultation(slug="otra"))
         response = client.post("/moderation/consultations/plan/status", data={
             "proposal_ids": [str(foreign.id)], "status": "shortlisted", "reason": REASON})
-        assert response.status_code == 400
+        assert response.status_code == 303
+        assert "no se cambió ninguna propuesta" in html(client.get(response.headers["Location"]))
         assert count(StatusDecision) == 0
 
     def test_hostile_dashboard_query_values_are_400(self, client, factory, moderator):
@@ -173,9 +187,13 @@ class TestComments:
         assert actions == ["comment.auto_hide", "comment.restore", "comment.hide"]
 
     @pytest.mark.parametrize("reason", ["", "  ", "no"])
-    def test_hide_without_reason_is_400(self, client, reported, moderator, reason):
+    def test_restore_without_reason_comes_back_with_the_error_beside_the_field(self, client, reported, moderator, reason):
         response = client.post(f"/moderation/comments/{reported.id}/restore", data={"reason": reason})
-        assert response.status_code == 400
+        assert response.status_code == 303
+        assert response.headers["Location"] == f"/moderation/comments#restore-{reported.id}-reason"
+        page = html(client.get(response.headers["Location"]))
+        assert f'<p class="error" id="restore-{reported.id}-error">' in page
+        assert re.search(rf'<textarea id="restore-{reported.id}-reason"[^>]*aria-invalid="true"[^>]*autofocus>{reason}</textarea>', page)
         assert fresh(Comment, reported.id).status == "hidden"
         assert count(AuditLogEntry) == 1  # only the system's auto-hide
 
@@ -183,7 +201,7 @@ class TestComments:
         comment = add_comment(factory.user(), factory.proposal(factory.consultation()), "Comentario")
         assert client.post(f"/moderation/comments/{comment.id}/hide", data={"reason": "Spam"}).status_code == 303
         response = client.post(f"/moderation/comments/{comment.id}/hide", data={"reason": "Spam"})
-        assert response.status_code == 409 and "ya está oculto" in html(response)
+        assert response.status_code == 303 and "ya está oculto" in html(client.get(response.headers["Location"]))
         assert client.post("/moderation/comments/424242/hide", data={"reason": "Spam"}).status_code == 404
 
     def test_queue_query_values_are_validated(self, client, moderator):
@@ -387,5 +405,7 @@ def test_moderation_pages_have_no_inline_script_or_style(client, factory):
         response = client.get(url)
         assert response.status_code == 200, url
         page = html(response)
-        assert "<script" not in page and "style=" not in page and "onclick=" not in page, url
+        # Scripts only as files of the site's own (the character counter), never inline.
+        assert not re.search(r'<script(?![^>]*\ssrc="/static/js/)', page), url
+        assert "style=" not in page and "onclick=" not in page, url
         assert "script-src 'self'" in response.headers["Content-Security-Policy"]

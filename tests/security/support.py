@@ -24,7 +24,8 @@ ESCAPED = {
 }
 # The app draws its own charts as inline <svg>, so an <svg> tag alone is not an attack: the
 # payload's tell is its event handler (onload=), caught by the second alternative.
-_LIVE_MARKUP = re.compile(r"<\s*(script|img\s+src=x|iframe)\b|\son(error|load)\s*=|(href|src|action)\s*=\s*[\"']?\s*javascript:",
+# The site's own scripts are static files (<script src="/static/js/...">), never inline.
+_LIVE_MARKUP = re.compile(r"<\s*(script(?![^>]*\ssrc=\"/static/js/)|img\s+src=x|iframe)\b|\son(error|load)\s*=|(href|src|action)\s*=\s*[\"']?\s*javascript:",
                           re.IGNORECASE)
 
 

@@ -115,3 +115,33 @@ def test_results_and_public_exports_share_one_rate_limit_per_client(app, client,
         app.config["RESULTS_RATE_LIMIT"] = "10000 per minute"
     assert statuses == [200, 200, 200, 429, 429]
     assert elsewhere == 200
+
+
+def test_charts_read_without_a_manual(client, factory):
+    build(factory)
+    html = text(client.get("/consultations/plan/results"))
+    # Titles, a legend with a swatch per colour and the unit, labels and values on bars.
+    for title in ("Votos por propuesta", "Participación por departamento", "Participación en el tiempo"):
+        assert f"<strong>{title}</strong>" in html
+    legend = re.search(r'<ul class="legend"[^>]*>(.*?)</ul>', html).group(1)
+    assert "swatch-selected" in legend and "Seleccionada" in legend and "Otras propuestas" in legend
+    assert "Longitud de la barra: votos activos" in legend
+    assert re.search(r'<span class="bar-label">S-1</span>.*?<span class="bar-value">3</span>', html)
+    # The timeline has a y axis (peak and zero, with its title) and dated x axis.
+    timeline = re.search(r'<div class="timeline"[^>]*>(.*?)</div> <details>', html).group(1)
+    assert "Personas nuevas por día" in timeline and "Día (hora de Colombia)" in timeline
+    assert re.search(r'<div class="y-axis"><span>\d+</span><span>[^<]*</span><span>0</span></div>', timeline)
+    assert re.search(r'<p class="columns-axis"><span>\d{1,2} \w+', timeline)
+
+
+def test_ranking_tables_stack_on_a_phone_instead_of_scrolling(client, factory):
+    build(factory)
+    html = text(client.get("/consultations/plan/results"))
+    ranking = html[html.index('id="ranking-heading"'):html.index('id="charts-heading"')]
+    assert "table-scroll" not in ranking
+    assert ranking.count('<table class="results-table stacked">') == 2
+    # Every data cell names its column, for the stacked layout's "label: value" lines.
+    cells = re.findall(r"<t[dh](?: scope=\"row\")?( data-label=\"[^\"]+\")?>", ranking.split("<tbody>", 1)[1])
+    assert cells and all(cells)
+    css = client.get("/static/css/tally.css").get_data(as_text=True)
+    assert "@media (max-width: 40em)" in css and 'content: attr(data-label) ": "' in css
