@@ -100,10 +100,11 @@ def test_upgrade_builds_a_log_that_verifies(tmp_path):
     figures = json.loads(verified.stdout.strip().splitlines()[-1])
     assert (figures["participants"], figures["votes"], figures["comments"]["received"]) == (3, 3, 2)
 
-    # Again from 0020: the consultation has its log, so nothing is appended twice.
+    # The backfill again (from the revision before it): the consultation has its log, so
+    # nothing is appended twice.
     with sqlite3.connect(database) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = '0020'")
-    _flask(database, "db", "upgrade")
+        conn.execute("UPDATE alembic_version SET version_num = ?", (_migration().down_revision,))
+    _flask(database, "db", "upgrade", _migration().revision)
     with sqlite3.connect(database) as conn:
         assert conn.execute("SELECT count(*) FROM transparency_entries").fetchone() == (12,)
 
