@@ -76,7 +76,7 @@ def test_the_consultation_list_marks_decided_proposals(client, factory):
     factory.proposal(consultation, code="ABI-1", title="Propuesta abierta")
     decide(factory, decided, "selected")
     page = client.get("/consultations/plan?sort=recent").get_data(as_text=True)
-    cards = {code: card for card in page.split('<li class="proposal-card">')[1:]
+    cards = {code: card for card in page.split('<li class="proposal-card"')[1:]
              for code in ("DEC-1", "ABI-1") if code in card}
     assert "no recibe más votos" in cards["DEC-1"]
     assert "no recibe más votos" not in cards["ABI-1"]

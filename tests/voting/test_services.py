@@ -254,7 +254,7 @@ def test_an_account_deactivated_after_its_session_was_loaded_cannot_vote(factory
     db.session.commit()
 
     class Stale:  # the account as the session loaded it, before the deactivation
-        id, active, email_confirmed_at = citizen.id, True, utcnow()
+        id, active, email_confirmed_at, is_institution = citizen.id, True, utcnow(), False
 
     with pytest.raises(NotAllowed):
         services.cast_vote(Stale(), proposal)
