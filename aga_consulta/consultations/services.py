@@ -54,11 +54,17 @@ def ensure_can_participate(citizen, consultation, now):
         raise ConsultationClosed()
 
 
-def get_by_slug(slug):
-    """Return the consultation with this slug, or None."""
+def by_slug_statement(slug):
+    """Return the SELECT of the consultation with this slug, or None when no slug can be this."""
     if not slug or len(slug) > 80:
         return None
-    return db.session.scalar(select(Consultation).where(Consultation.slug == slug))
+    return select(Consultation).where(Consultation.slug == slug)
+
+
+def get_by_slug(slug):
+    """Return the consultation with this slug, or None."""
+    statement = by_slug_statement(slug)
+    return None if statement is None else db.session.scalar(statement)
 
 
 def list_current(now=None):

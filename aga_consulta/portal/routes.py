@@ -90,7 +90,7 @@ def _visitor_seed():
 @bp.route("/consultations/<slug>")
 def consultation(slug):
     """List a consultation's proposals with a text search, filters and sort."""
-    consultation = or_404(consultations.get_by_slug(slug))
+    consultation, process = or_404(processes.consultation_and_process(slug))
     form = ProposalFilterForm(request.args)
     departments, themes = proposals.filter_choices(consultation)
     form.department.choices += departments
@@ -120,7 +120,7 @@ def consultation(slug):
     return render_template(
         "consultations/show.html",
         consultation=consultation,
-        process=processes.process_of_consultation(consultation.id),
+        process=process,
         form=form,
         rows=rows,
         total=total,

@@ -32,12 +32,14 @@ from sqlalchemy.orm import selectinload
 from aga_consulta.accounts.permissions import ensure_admin
 from aga_consulta.audit import record
 from aga_consulta.calls.models import Submission, SubmissionStatus
+from aga_consulta.consultations import services as consultations
+from aga_consulta.consultations.models import Consultation
 from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.events.models import Attendance, Event
 from aga_consulta.events.services import attendance_by_event, attendee_count, events_of_step
 from aga_consulta.extensions import db
-from aga_consulta.processes.models import CONSULTATION_KINDS, STEP_KINDS, Process, Step, StepKind
 from aga_consulta.plan.services import plan_tally
+from aga_consulta.processes.models import CONSULTATION_KINDS, STEP_KINDS, Process, Step, StepKind
 from aga_consulta.proposals.models import SCOPES
 from aga_consulta.surveys.models import Response, Survey
 from aga_consulta.surveys.services import respondent_count, survey_of_step
@@ -153,10 +155,17 @@ def list_processes():
     ))
 
 
-def process_of_consultation(consultation_id):
-    """Return the process whose consultation step is this consultation, or None."""
-    return db.session.scalar(select(Process).join(Step, Step.process_id == Process.id)
-                             .where(Step.consultation_id == consultation_id, Step.kind == StepKind.CONSULTATION))
+def consultation_and_process(slug):
+    """Return (the consultation with this slug, its process or None) in one statement, or None."""
+    statement = consultations.by_slug_statement(slug)
+    if statement is None:
+        return None
+    row = db.session.execute(
+        statement.add_columns(Process)
+        .outerjoin(Step, (Step.consultation_id == Consultation.id) & (Step.kind == StepKind.CONSULTATION))
+        .outerjoin(Process, Process.id == Step.process_id)
+    ).first()
+    return None if row is None else tuple(row)
 
 
 def practice_consultation_ids():

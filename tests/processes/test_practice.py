@@ -1,7 +1,7 @@
 """A consultation knows its process: its page links there, and a practice one says so everywhere."""
 from datetime import timedelta
 
-from aga_consulta.processes.services import create_process, practice_consultation_ids, process_of_consultation
+from aga_consulta.processes.services import consultation_and_process, create_process, practice_consultation_ids
 from aga_consulta.timeutil import utcnow
 
 PRACTICE_NOTE = "Proceso de práctica."
@@ -23,9 +23,10 @@ def test_a_consultation_finds_its_process_and_only_practice_ones_are_listed(fact
     trial = practice(factory)
     alone = factory.consultation(slug="suelta")
     # Its selection step points at the same consultation: still one process.
-    assert process_of_consultation(real.id).slug == "plan-v"
-    assert process_of_consultation(trial.id).slug == "ensayo"
-    assert process_of_consultation(alone.id) is None
+    assert consultation_and_process(real.slug)[1].slug == "plan-v"
+    assert consultation_and_process(trial.slug)[1].slug == "ensayo"
+    assert consultation_and_process(alone.slug) == (alone, None)
+    assert consultation_and_process("no-existe") is None
     assert practice_consultation_ids() == {trial.id}
 
 
