@@ -3,8 +3,8 @@
 One command (`make bench-plan`, or `.venv/bin/python bench/plan.py [--database-url URL]`):
 
 1. builds the schema with the migrations in a SQLite file under bench/out/ (or the database
-   given, emptied first), loads the reference data (`load_reference`, historical dates: the
-   IV Plan with its 15 commitments and 45 reports), then adds by bulk SQL 200 synthetic
+   given, emptied first), loads the reference data (`load_reference`: the IV Plan as 2020
+   history, with its 15 commitments and 45 reports), then adds by bulk SQL 200 synthetic
    commitments (3 milestones each) and 5,000 published progress reports with their
    milestone states;
 2. times GET /processes/iv-plan/plan (its first page of COMMITMENTS_PER_PAGE commitments
@@ -77,7 +77,7 @@ def build(url):
         from aga_consulta.accounts.services import register_citizen
         from aga_consulta.seed.reference import load_reference
 
-        load_reference(historical=True)
+        load_reference()
         moderator = register_citizen(name="Moderación Bench", email=MODERATOR_EMAIL, password=PASSWORD,
                                      department_code="11", accepted_terms=True, role="moderator")
         plan_id = synthetic(moderator.id)

@@ -128,7 +128,7 @@ def test_a_consultation_with_a_log_is_left_alone_and_one_without_is_built(factor
 
 
 def test_the_reference_consultation_backfilled_verifies_to_713_149_7(runner, tmp_path):
-    result = runner.invoke(args=["seed", "reference", "--historical"])
+    result = runner.invoke(args=["seed", "reference"])
     assert result.exit_code == 0, result.output
     consultation = get_by_slug("iv-plan-2020")
     # A database as it stood at 0020: the records, and no log at all.
