@@ -29,3 +29,17 @@ def test_every_extracted_message_has_an_english_translation():
         if not translated:
             missing.append(f"{filename}: {key}")
     assert missing == [], "untranslated strings (add them to the package's en catalogue):\n" + "\n".join(missing)
+
+
+def test_templates_follow_the_language_also_inside_force_locale(app):
+    """The catalogue kept per request follows the locale, force_locale included."""
+    from flask import render_template_string, session
+    from flask_babel import force_locale
+
+    page = "{{ _('Votar') }} {{ status_label('selected') }} {{ ngettext('%(num)d voto', '%(num)d votos', 2) }}"
+    with app.test_request_context("/"):
+        session["lang"] = "en"
+        assert render_template_string(page) == "Vote Selected 2 votes"
+        with force_locale("es_CO"):
+            assert render_template_string(page) == "Votar Seleccionada 2 votos"
+        assert render_template_string(page) == "Vote Selected 2 votes"
