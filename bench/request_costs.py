@@ -37,9 +37,7 @@ BUDGETS = {
     "proposal page, visitor": 5,
     "proposal page, logged in": 5,
     "consultation page, visitor": 5,
-    # The list page's own query belongs to its rewrite (issue 16); what the login adds is
-    # the user (1) and the citizen's votes (2: the ids, and their count again).
-    "consultation page, logged in": 8,
+    "consultation page, logged in": 5,
 }
 
 

@@ -21,10 +21,9 @@ from aga_consulta.processes import services as processes
 from aga_consulta.proposals import services as proposals
 from aga_consulta.proposals import workflow
 from aga_consulta.security import is_safe_next
-from aga_consulta.tally.counts import proposal_with_counts
 from aga_consulta.timeutil import utcnow
 from aga_consulta.voting.forms import VoteForm
-from aga_consulta.voting.services import accepts_votes, active_vote_count, citizen_votes, voted_proposal_ids
+from aga_consulta.voting.services import accepts_votes, active_vote_count, voted_proposal_ids
 from aga_consulta.web import MAX_ID, or_404
 
 bp = Blueprint("portal", __name__)
@@ -141,14 +140,15 @@ def consultation(slug):
 @bp.route("/proposals/<int:proposal_id>")
 def proposal(proposal_id):
     """Show one proposal with its vote count and comments (and a refused comment's draft)."""
-    # One statement for the proposal, its consultation and its counts; for a citizen one
-    # more for their votes; the thread with what they reported; the call submission.
+    # One statement for the proposal, its consultation, its counts, the call submission and,
+    # for a citizen, their votes; one for the thread with what they reported; the survey
+    # themes and workshops only when it has some (at most five, the session user included).
     if not 0 < proposal_id <= MAX_ID:
         abort(404)
-    proposal, votes, comments = or_404(proposal_with_counts(proposal_id))
     user = current_user if current_user.is_authenticated else None
-    origins = proposal_origins.origins(proposal)
-    has_voted, votes_used = citizen_votes(user.id, proposal.id, proposal.consultation_id) if user else (False, 0)
+    proposal, votes, comments, submission, has_themes, has_events, has_voted, votes_used = or_404(
+        services.proposal_page(proposal_id, user.id if user else None))
+    origins = proposal_origins.origins(proposal, themes=has_themes, events=has_events, submission=submission)
     thread, reported = thread_and_reports(proposal.id, user)
     comment_form = CommentForm(formdata=None)
     draft = session.pop("comment_draft", None) if "comment_draft" in session else None

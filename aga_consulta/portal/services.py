@@ -4,20 +4,23 @@ import hashlib
 import io
 
 from sqlalchemy import func, select, union
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defer, joinedload
 
+from aga_consulta.calls.models import Submission
 from aga_consulta.comments.models import Comment, CommentReport
 from aga_consulta.consultations.models import Consultation
 from aga_consulta.extensions import db
 from aga_consulta.ledger import services as ledger
+from aga_consulta.processes.origins import origin_columns
 from aga_consulta.proposals.models import Proposal
 from aga_consulta.proposals.search import matching
 from aga_consulta.proposals.services import code_order
 from aga_consulta.surveys.models import Response, Survey
-from aga_consulta.tally.counts import filtered, proposals_with_counts
+from aga_consulta.tally.counts import filtered, proposal_count_columns, proposals_with_counts
 from aga_consulta.text import neutralise
 from aga_consulta.timeutil import isoformat_utc, utcnow
 from aga_consulta.voting.models import Vote
+from aga_consulta.voting.services import citizen_vote_columns
 
 
 def headline_figures():
@@ -189,6 +192,27 @@ SORTS = ("votes", "recent", "random")
 def _random_key(seed, proposal_id):
     # Stable for one visitor (same seed), different between visitors: no position bias.
     return hashlib.sha256(f"{seed}:{proposal_id}".encode()).digest()
+
+
+def proposal_page(proposal_id, citizen_id=None):
+    """Return what the proposal page reads about the proposal, in one statement, or None.
+
+    A row: the proposal (with its consultation), its active votes and public comments, the
+    call submission it came from (or None), whether it has survey themes and workshops to
+    show, and with `citizen_id` whether that citizen supports it and how many votes they hold
+    in the consultation (False and 0 without).
+    """
+    columns = [*proposal_count_columns(proposal_id), Submission, *origin_columns()]
+    if citizen_id is not None:
+        columns += citizen_vote_columns(citizen_id)
+    row = db.session.execute(
+        select(Proposal, *columns).outerjoin(Submission, Submission.proposal_id == Proposal.id)
+        .options(joinedload(Proposal.consultation)).where(Proposal.id == proposal_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    mine = (bool(row.has_voted), row.votes_used) if citizen_id is not None else (False, 0)
+    return (*row[:6], *mine)
 
 
 def list_proposals(consultation, *, scope=None, department=None, theme=None, status=None, search="",

@@ -5,7 +5,7 @@ questions) and may have grown from the notes of workshops or expert sessions of 
 process; the institution that submitted it comes from the call (`calls`), or else is the
 proposer the proposal names. Moderators set the links; each change is audited.
 """
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 
 from flask_babel import lazy_gettext as _l
 
@@ -16,6 +16,7 @@ from aga_consulta.errors import ValidationFailed
 from aga_consulta.events.models import Event, EventOutcome
 from aga_consulta.extensions import db
 from aga_consulta.processes.models import Process, Step, StepKind
+from aga_consulta.proposals.models import Proposal
 from aga_consulta.surveys.models import CHOICE_KINDS, Option, Question, Survey, ThemeLink
 
 
@@ -46,18 +47,31 @@ def candidates(proposal):
     return {"events": events, "options": [tuple(row) for row in options]}
 
 
-def origins(proposal):
-    """Return where the proposal came from: {"themes": [(Question, Option)], "events": [Event], "submission"}."""
-    themes = db.session.execute(
+def origin_columns():
+    """(has survey themes, has workshops) of Proposal as EXISTS columns, for a page's statement."""
+    return (exists().where(ThemeLink.proposal_id == Proposal.id).label("has_themes"),
+            exists().where(EventOutcome.proposal_id == Proposal.id).label("has_events"))
+
+
+_UNREAD = object()
+
+
+def origins(proposal, *, themes=True, events=True, submission=_UNREAD):
+    """Return where the proposal came from: {"themes": [(Question, Option)], "events": [Event], "submission"}.
+
+    A caller that already knows there are no themes or no workshops (`origin_columns`), or
+    has read the submission, says so and saves those queries.
+    """
+    found_themes = db.session.execute(
         select(Question, Option).join(Option, Option.question_id == Question.id)
         .join(ThemeLink, ThemeLink.option_id == Option.id)
         .where(ThemeLink.proposal_id == proposal.id).order_by(Question.position, Option.position)
-    ).all()
-    events = list(db.session.scalars(
+    ).all() if themes else []
+    found_events = list(db.session.scalars(
         select(Event).join(EventOutcome, EventOutcome.event_id == Event.id)
-        .where(EventOutcome.proposal_id == proposal.id).order_by(Event.starts_at, Event.id)))
-    return {"themes": [tuple(row) for row in themes], "events": events,
-            "submission": submission_for_proposal(proposal.id)}
+        .where(EventOutcome.proposal_id == proposal.id).order_by(Event.starts_at, Event.id))) if events else []
+    return {"themes": [tuple(row) for row in found_themes], "events": found_events,
+            "submission": submission_for_proposal(proposal.id) if submission is _UNREAD else submission}
 
 
 def _ids(values):

@@ -4,7 +4,6 @@ One grouped count per table, joined to the proposals: the consultation page, the
 moderators' dashboard, the tally's ranking and the proposals export all count this way.
 """
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from aga_consulta.comments.models import Comment
 from aga_consulta.comments.services import comment_counts_subquery
@@ -47,7 +46,8 @@ def filtered(query, consultation, *, scope, department, theme, status):
     return query
 
 
-def _count_columns(proposal_id):
+def proposal_count_columns(proposal_id):
+    """(active votes, comments the public sees) of one proposal, as scalar subqueries for a page's statement."""
     votes = (select(func.count(Vote.id)).where(Vote.proposal_id == proposal_id, Vote.withdrawn_at.is_(None))
              .scalar_subquery())
     comments = (select(func.count(Comment.id)).where(Comment.proposal_id == proposal_id, Comment.is_visible)
@@ -57,12 +57,4 @@ def _count_columns(proposal_id):
 
 def proposal_counts(proposal_id):
     """Return (active votes, comments the public sees) of one proposal, in one statement."""
-    return tuple(db.session.execute(select(*_count_columns(proposal_id))).one())
-
-
-def proposal_with_counts(proposal_id):
-    """Return (proposal with its consultation, active votes, public comments), or None, in one statement."""
-    return db.session.execute(
-        select(Proposal, *_count_columns(proposal_id)).options(joinedload(Proposal.consultation))
-        .where(Proposal.id == proposal_id)
-    ).one_or_none()
+    return tuple(db.session.execute(select(*proposal_count_columns(proposal_id))).one())
