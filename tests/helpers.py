@@ -3,7 +3,7 @@ import itertools
 import re
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from aga_consulta.accounts.services import register_citizen
 from aga_consulta.consultations.services import create_consultation
@@ -79,6 +79,21 @@ def csrf_token(client, url):
     )
     assert match, f"no csrf token on {url}"
     return match.group(1)
+
+
+def statements_of(client, url):
+    """Return how many SQL statements one GET of `url` runs (it must answer 200)."""
+    seen = []
+
+    def count_statement(*args, **kwargs):
+        seen.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count_statement)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count_statement)
+    return len(seen)
 
 
 def count(model, *where):

@@ -2,12 +2,10 @@
 import re
 
 import pytest
-from sqlalchemy import event
-
 from aga_consulta.extensions import db
 from aga_consulta.voting.models import Vote
 from aga_consulta.voting.services import cast_vote
-from tests.helpers import count, login
+from tests.helpers import count, login, statements_of
 
 #: The list page's SQL statements, anonymous or logged in (bench/request_costs.py measures the same).
 STATEMENT_BUDGET = 5
@@ -107,26 +105,12 @@ def test_the_reconstruction_notice_shows_once(client, factory):
     assert html.count("Reconstrucción de referencia") == 1
 
 
-def _statements(app, client, url):
-    seen = []
-
-    def count_statement(*args, **kwargs):
-        seen.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count_statement)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count_statement)
-    return len(seen)
-
-
 @pytest.mark.parametrize("url", ["/consultations/plan", "/consultations/plan?q=participacion&sort=recent&page=1"])
 def test_the_list_costs_at_most_five_statements(app, client, plan, factory, url):
     citizen = factory.user()
     cast_vote(citizen, plan.proposals.first())
     client.get(url)  # warm: first-request work is not the page's cost
-    assert _statements(app, client, url) <= STATEMENT_BUDGET
+    assert statements_of(client, url) <= STATEMENT_BUDGET
     login(client, citizen.email)
     client.get(url)
-    assert _statements(app, client, url) <= STATEMENT_BUDGET
+    assert statements_of(client, url) <= STATEMENT_BUDGET

@@ -13,7 +13,7 @@ from aga_consulta.proposals import workflow
 from aga_consulta.surveys.models import ThemeLink
 from aga_consulta.surveys.services import create_survey
 from aga_consulta.timeutil import utcnow
-from tests.helpers import REASON, audit_entries, count, login
+from tests.helpers import REASON, audit_entries, count, login, statements_of
 from tests.surveys.conftest import QUESTIONS
 
 
@@ -81,34 +81,16 @@ def test_pages_show_where_a_proposal_came_from_and_what_became_of_a_workshop(cli
     assert "Datos abiertos de contratación" in page and "Seleccionada" in page and ">Sí<" in page
 
 
-def _statements(client, url):
-    from sqlalchemy import event as sa_event
-
-    from aga_consulta.extensions import db
-
-    seen = []
-
-    def count_statement(*args, **kwargs):
-        seen.append(1)
-
-    sa_event.listen(db.engine, "before_cursor_execute", count_statement)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", count_statement)
-    return len(seen)
-
-
 def test_the_proposal_page_costs_at_most_five_statements_with_every_origin(client, linked, moderator, factory):
     """Issue 15's budget holds on the page that reads the most: themes, a workshop, a citizen."""
     survey, event, proposal = linked
     set_origins(moderator, proposal, event_ids=[str(event.id)], option_ids=[str(survey.questions[0].options[0].id)])
     url = f"/proposals/{proposal.id}"
     client.get(url)  # warm
-    assert _statements(client, url) <= 5
+    assert statements_of(client, url) <= 5
     citizen = factory.user()
     login(client, citizen.email)
     client.get(url)
-    assert _statements(client, url) <= 5
+    assert statements_of(client, url) <= 5
     page = client.get(url).get_data(as_text=True)
     assert "Mesa de datos abiertos" in page and survey.questions[0].options[0].label in page
