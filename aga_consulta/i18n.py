@@ -55,9 +55,7 @@ def translated(label):
 
 def vocabulary(text):
     """A word stored as data (a theme, a department) in the reader's language when the catalogues have it."""
-    from flask_babel import gettext
-
-    return gettext(text) if text else text
+    return translations().ugettext(text) if text else text
 
 
 def select_locale():
