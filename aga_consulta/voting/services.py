@@ -3,7 +3,6 @@ from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, Integer, bindparam, case, exists, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from aga_consulta.accounts.models import User, participation_values
 from aga_consulta.accounts.permissions import ensure_speaks_for_themselves
@@ -86,12 +85,20 @@ def _lock_statement():
 
 
 @cache
+def _citizen_lock_statement():
+    # FOR NO KEY UPDATE on the citizen's row (PostgreSQL): the lock the vote's UPDATE takes.
+    users = User.__table__
+    return select(users.c.id).where(users.c.id == bindparam("citizen_id")).with_for_update(key_share=True)
+
+
+@cache
 def _vote_statement(logged):
     # One statement checks the window, the decision, the cap and the vote already held, and
-    # writes the vote. The citizen's row lock taken just before (`_lock_statement`) makes the
-    # "already held" check exact: a second vote of the same citizen waits for the first to
-    # commit, and its statement (READ COMMITTED: a new snapshot) then sees it. The partial
-    # unique index stays as the last word (`cast_vote` turns its error into AlreadyVoted).
+    # writes the vote. Every writer of a citizen's votes (this and `withdraw_vote`) first takes
+    # the citizen's row lock, so the checks are exact: a vote waits for any other vote or
+    # withdrawal of the same citizen to commit, and its statement (READ COMMITTED: a new
+    # snapshot) then sees it. The partial unique index stays as the last word (an error there
+    # would be a bug, and is left to fail loudly).
     # Plain INSERT ... SELECT ... WHERE NOT EXISTS rather than ON CONFLICT DO NOTHING: the
     # dialects' INSERT with ON CONFLICT is not in SQLAlchemy 2.0's statement cache, so it was
     # compiled anew on every vote (a fifth of the vote's time in a profile).
@@ -198,13 +205,7 @@ def cast_vote(citizen, proposal, now=None):
             ids.update(new_row_entry_params(
                 lambda vote_id: entries.vote_cast(now, participant=who, proposal=proposal_id, vote=vote_id),
                 consultation_id, participant=who, at=now))
-        try:
-            vote_id = db.session.execute(_vote_statement(folded), ids).scalar()
-        except IntegrityError:
-            # Only a writer that skipped the citizen's lock could get here first: the
-            # unique index keeps one active vote per pair all the same.
-            db.session.rollback()
-            raise AlreadyVoted() from None
+        vote_id = db.session.execute(_vote_statement(folded), ids).scalar()
         if vote_id is None:
             raise _refusal(citizen_id, proposal_id, now)
         if LOG_VOTES and dialect != "postgresql":
@@ -230,6 +231,12 @@ def withdraw_vote(citizen, proposal, now=None):
     proposal_id = getattr(proposal, "id", proposal)
     ensure_account_can_take_part(citizen)
     votes = Vote.__table__
+    # PostgreSQL: the citizen's row lock first, as a vote takes it: a vote cast meanwhile
+    # waits for this withdrawal, then sees the proposal free again (and one more slot under
+    # the cap). SQLite: the UPDATE below takes the database's write lock at once, and a read
+    # before it would only risk a lock upgrade that SQLite refuses (busy) under contention.
+    if db.session.get_bind().dialect.name != "sqlite":
+        db.session.execute(_citizen_lock_statement(), {"citizen_id": citizen.id})
     # `now` was read before this UPDATE waited for its lock: a cast that committed in the
     # meantime may carry a later time. Stamping it earlier than its cast would break the
     # CHECK (a 500 under vote/withdraw storms), so the withdrawal is never before the cast.
@@ -265,8 +272,7 @@ def withdraw_vote(citizen, proposal, now=None):
 
 
 def citizen_vote_columns(citizen_id):
-    """(whether the citizen supports the proposal, active votes they hold in its consultation) as columns
-    correlated to Proposal, so that a page reads them with the proposal in one statement."""
+    """(supports it, active votes in its consultation) of a citizen, as columns correlated to Proposal."""
     active = (Vote.user_id == citizen_id, Vote.withdrawn_at.is_(None))
     has_voted = exists().where(*active, Vote.proposal_id == Proposal.id)
     used = (select(func.count()).select_from(Vote.__table__)

@@ -126,3 +126,45 @@ def test_withdrawal_keeps_its_own_time_when_later_than_the_cast(factory):
     services.withdraw_vote(citizen, proposal, now=later)
 
     assert db.session.scalar(select(Vote.withdrawn_at)) == later
+
+
+def test_a_vote_cast_during_a_withdrawal_of_the_same_proposal_waits_and_counts(app, factory):
+    """A withdrawal holds the citizen's lock until it commits: the vote then sees the proposal free."""
+    from sqlalchemy import event
+
+    from aga_consulta.accounts.models import User
+    from aga_consulta.proposals.models import Proposal
+
+    citizen_id = factory.user().id
+    proposal_id = factory.proposal(factory.consultation()).id
+    services.cast_vote(db.session.get(User, citizen_id), proposal_id)
+    db.session.remove()
+    withdrawing, outcome = threading.Event(), {}
+
+    def slow_commit(session):
+        withdrawing.set()  # the withdrawal is written, its locks held: the vote starts now
+        threading.Event().wait(1.0)
+
+    def withdraw():
+        with app.app_context():
+            event.listen(db.session(), "before_commit", slow_commit)
+            try:
+                services.withdraw_vote(db.session.get(User, citizen_id), proposal_id)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=withdraw)
+    thread.start()
+    assert withdrawing.wait(30)
+    with app.app_context():
+        try:
+            services.cast_vote(db.session.get(User, citizen_id), db.session.get(Proposal, proposal_id))
+            outcome["vote"] = "ok"
+        except Exception as error:  # noqa: BLE001  the outcome is what we assert
+            outcome["vote"] = type(error).__name__
+        finally:
+            db.session.remove()
+    thread.join(30)
+    assert outcome["vote"] == "ok"
+    assert count(Vote, Vote.withdrawn_at.is_(None)) == 1
+    assert count(Vote) == 2
