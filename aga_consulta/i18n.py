@@ -40,7 +40,9 @@ def translations():
     if cached is not None and locale is not None and cached[0] is locale:
         return cached[1]
     found = get_translations()  # sets babel_locale on first use
-    state.aga_translations = (state.babel_locale, found)
+    locale = getattr(state, "babel_locale", None)
+    if locale is not None:  # Flask-Babel (pinned) keeps it there; otherwise look up each time
+        state.aga_translations = (locale, found)
     return found
 
 

@@ -23,7 +23,7 @@ from aga_consulta.proposals import workflow
 from aga_consulta.security import is_safe_next
 from aga_consulta.timeutil import utcnow
 from aga_consulta.voting.forms import VoteForm
-from aga_consulta.voting.services import accepts_votes, active_vote_count, voted_proposal_ids
+from aga_consulta.voting.services import accepts_votes, voted_proposal_ids
 from aga_consulta.web import MAX_ID, or_404
 
 bp = Blueprint("portal", __name__)
