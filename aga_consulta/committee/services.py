@@ -23,7 +23,7 @@ from aga_consulta.committee.models import Document, DocumentCategory, Meeting, M
 from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.extensions import db
 from aga_consulta.text import clean_text, folded, neutralise, one_line
-from aga_consulta.timeutil import DATE_RANGE_MESSAGE, in_date_range, utcnow
+from aga_consulta.timeutil import parse_day, utcnow
 
 NAME_MAX = 200
 TITLE_MAX = 250
@@ -45,31 +45,6 @@ class MemberExists(DomainError):
 
 
 # --- input --------------------------------------------------------------------------------
-
-def parse_day(value, required=True):
-    """Return `value` (a date or an ISO text YYYY-MM-DD) as a date in the accepted years.
-
-    :raises ValidationFailed: missing (when required), not a date, or outside YEAR_MIN-YEAR_MAX.
-    """
-    if value is None or value == "":
-        if required:
-            raise ValidationFailed(_l("Indica la fecha."))
-        return None
-    if not isinstance(value, date):
-        text = str(value).strip()
-        try:
-            value = date.fromisoformat(text) if len(text) == 10 else None
-        except ValueError:
-            value = None
-        if value is None:
-            # A year such as 99999 does not parse at all: it is out of range, not a typo.
-            year = text.split("-")[0]
-            raise ValidationFailed(DATE_RANGE_MESSAGE if year.isdigit() and len(year) > 4
-                                   else _l("La fecha no es válida (AAAA-MM-DD)."))
-    if not in_date_range(value):
-        raise ValidationFailed(DATE_RANGE_MESSAGE)
-    return value
-
 
 def _people(value):
     if value is None or value == "":

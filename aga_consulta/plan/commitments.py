@@ -5,8 +5,6 @@ proposals (with the template fields of the call submission they came from, when 
 one) plus those a moderator adds directly. Every change is audited in the same transaction.
 """
 from contextlib import contextmanager
-from datetime import date, datetime
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +20,7 @@ from aga_consulta.extensions import db
 from aga_consulta.plan.models import Commitment, Plan, PlanMilestone
 from aga_consulta.proposals.models import SCOPES, Proposal, ProposalStatus, Scope
 from aga_consulta.text import one_line
-from aga_consulta.timeutil import YEAR_MAX, YEAR_MIN, utcnow
+from aga_consulta.timeutil import parse_day, utcnow
 
 TITLE_MAX = 200
 INSTITUTION_MAX = 200
@@ -43,24 +41,6 @@ class StaleEdit(DomainError):
 
 
 # Validation helpers ---------------------------------------------------------------------------
-
-def parse_day(value, label):
-    """Return `value` (a date or YYYY-MM-DD text) as a date in a sane year range.
-
-    :raises ValidationFailed: missing, malformed, or out of range.
-    """
-    if isinstance(value, datetime):
-        value = value.date()
-    if not isinstance(value, date):
-        try:
-            value = date.fromisoformat(str(value or "").strip())
-        except ValueError:
-            raise ValidationFailed(_l("Indica la fecha de «%(field)s» (AAAA-MM-DD).", field=label)) from None
-    if not YEAR_MIN <= value.year <= YEAR_MAX:
-        raise ValidationFailed(_l("La fecha de «%(field)s» debe estar entre los años %(min)d y %(max)d.",
-                                  field=label, min=YEAR_MIN, max=YEAR_MAX))
-    return value
-
 
 def _institution(name):
     name = one_line(name or "")

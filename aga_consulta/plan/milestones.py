@@ -5,10 +5,10 @@ from aga_consulta.accounts.permissions import ensure_moderator
 from aga_consulta.audit import record
 from aga_consulta.errors import ValidationFailed
 from aga_consulta.extensions import db
-from aga_consulta.plan.commitments import expected_version, parse_day, versioned
+from aga_consulta.plan.commitments import expected_version, versioned
 from aga_consulta.plan.models import PlanMilestone
 from aga_consulta.text import one_line
-from aga_consulta.timeutil import utcnow
+from aga_consulta.timeutil import parse_day, utcnow
 
 MILESTONES_MAX = 20
 

@@ -7,12 +7,12 @@ from sqlalchemy.orm import selectinload
 
 from aga_consulta.errors import ValidationFailed
 from aga_consulta.extensions import db
-from aga_consulta.plan.commitments import parse_day, plan_of
+from aga_consulta.plan.commitments import plan_of
 from aga_consulta.plan.models import (
     Commitment, CompletionLevel, EvidenceKind, MilestoneState, ProgressReport, ReportStatus,
 )
 from aga_consulta.proposals.models import SCOPES, Scope
-from aga_consulta.timeutil import utcnow
+from aga_consulta.timeutil import parse_day, utcnow
 
 
 # The public tracker ------------------------------------------------------------------------

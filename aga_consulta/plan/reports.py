@@ -20,13 +20,13 @@ from aga_consulta.accounts.permissions import ensure_moderator
 from aga_consulta.audit import record
 from aga_consulta.errors import DomainError, NotAllowed, ValidationFailed
 from aga_consulta.extensions import db
-from aga_consulta.plan.commitments import MAX_ID, expected_version, parse_day, versioned
+from aga_consulta.plan.commitments import MAX_ID, expected_version, versioned
 from aga_consulta.plan.models import (
     COMPLETION_LEVELS, MILESTONE_STATES, CompletionLevel, Evidence, EvidenceKind, MilestoneState, ProgressReport,
     ReportMilestoneState, ReportStatus,
 )
 from aga_consulta.text import REASON_MAX, clean_text, one_line
-from aga_consulta.timeutil import utcnow
+from aga_consulta.timeutil import parse_day, utcnow
 
 NARRATIVE_MIN = 10
 NARRATIVE_MAX = 5000
