@@ -74,41 +74,20 @@ def _link(value):
     return link
 
 
-class UploadTooLarge(ValidationFailed):
-    """The PDF is larger than UPLOAD_MAX_BYTES."""
-
-    status = 413
-
-
-def _upload_refusal(error, max_bytes):
-    if error.reason == "too_large":
-        return UploadTooLarge(_l("El PDF pasa del tamaño máximo (%(mb)d MB); no se guardó nada.",
-                                 mb=max_bytes // (1024 * 1024)))
-    if error.reason == "empty":
-        return ValidationFailed(_l("El archivo está vacío; no se guardó nada."))
-    return ValidationFailed(_l("El archivo no es un PDF (se revisa su contenido, no su nombre); no se guardó nada."))
+#: What a refused PDF is told (see uploads.stored_pdfs).
+REFUSALS = {"too_large": _l("El PDF pasa del tamaño máximo (%(mb)d MB); no se guardó nada."),
+            "empty": _l("El archivo está vacío; no se guardó nada."),
+            "not_pdf": _l("El archivo no es un PDF (se revisa su contenido, no su nombre); no se guardó nada.")}
 
 
 @contextmanager
 def _stored_pdf(pdf):
-    """Store `pdf` (an upload, or None) and yield the StoredFile; remove it again if the block fails.
+    """Store `pdf` (an upload, or None) and yield the StoredFile (or None); remove it again if the block fails.
 
-    :raises ValidationFailed: empty, not a PDF by its content, or too large (UploadTooLarge).
+    :raises ValidationFailed: empty, not a PDF by its content, or too large (uploads.UploadTooLarge, 413).
     """
-    if pdf is None:
-        yield None
-        return
-    config = current_app.config
-    try:
-        stored = uploads.store_request_pdf(pdf, config)
-    except uploads.UploadRefused as error:
-        raise _upload_refusal(error, config["UPLOAD_MAX_BYTES"]) from None
-    try:
-        with uploads.discard_on_failure(uploads.upload_dir(config), stored):
-            yield stored
-    except BaseException:
-        db.session.rollback()
-        raise
+    with uploads.stored_pdfs([(pdf.stream, pdf.filename)] if pdf is not None else [], REFUSALS) as stored:
+        yield stored[0] if stored else None
 
 
 def _remove_file(name):

@@ -10,7 +10,6 @@ A report is validated whole before anything is stored: its PDFs are then streame
 """
 from urllib.parse import urlsplit
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -33,19 +32,15 @@ NARRATIVE_MAX = 5000
 LINKS_MAX = 10
 FILES_MAX = 5
 URL_MAX = 500
+_NOT_A_PDF = _l("Solo se admiten documentos PDF: «%(name)s» no lo es.")
+#: What a refused evidence document is told (see uploads.stored_pdfs).
+REFUSALS = {"too_large": _l("Cada documento admite hasta %(mb)d MB."), "empty": _NOT_A_PDF, "not_pdf": _NOT_A_PDF}
 
 
 class ReportDecided(DomainError):
     """The report was already published or sent back."""
 
     message = _l("Este reporte ya fue publicado o devuelto.")
-
-
-class UploadTooLarge(DomainError):
-    """An uploaded document is over the size cap."""
-
-    status = 413
-    message = _l("El documento es demasiado grande.")
 
 
 class NotYourCommitment(NotAllowed):
@@ -131,7 +126,7 @@ def submit_report(actor, commitment, *, reported_on, completion, milestone_state
 
     :raises NotYourCommitment: neither a moderator nor an account of the lead institution (403).
     :raises ValidationFailed: see `validated_report`; a document that is not a PDF or empty.
-    :raises UploadTooLarge: a document over the cap (413).
+    :raises uploads.UploadTooLarge: a document over the cap (413).
     """
     now = now or utcnow()
     if not may_report(actor, commitment):
@@ -141,24 +136,7 @@ def submit_report(actor, commitment, *, reported_on, completion, milestone_state
     files = [(stream, name) for stream, name in files or () if stream is not None]
     if len(files) > FILES_MAX:
         raise ValidationFailed(_l("Como máximo %(max)d documentos.", max=FILES_MAX))
-    upload_dir = upload_dir or uploads.upload_dir()
-    max_bytes = max_bytes or current_app.config["UPLOAD_MAX_BYTES"]
-    stored = []
-    try:
-        for stream, name in files:
-            stored.append(uploads.store_pdf(stream, upload_dir, max_bytes, filename=name))
-    except uploads.UploadRefused as refused:
-        for item in stored:
-            uploads.remove(upload_dir, item.name)
-        if refused.reason == "too_large":
-            raise UploadTooLarge(_l("Cada documento admite hasta %(mb)d MB.", mb=max_bytes // (1024 * 1024))) from None
-        raise ValidationFailed(_l("Solo se admiten documentos PDF: «%(name)s» no lo es.",
-                                  name=uploads.safe_download_name(refused_name(files, stored)))) from None
-    except BaseException:
-        for item in stored:
-            uploads.remove(upload_dir, item.name)
-        raise
-    with uploads.discard_on_failure(upload_dir, *stored):
+    with uploads.stored_pdfs(files, REFUSALS, upload_dir, max_bytes) as stored:
         report = ProgressReport(commitment_id=commitment.id, author_id=actor.id,
                                 institution=actor.institution if actor.is_institution else None,
                                 reported_on=fields["reported_on"], completion=fields["completion"],
@@ -169,22 +147,12 @@ def submit_report(actor, commitment, *, reported_on, completion, milestone_state
                            + [Evidence(kind=EvidenceKind.FILE, stored_name=item.name, download_name=item.download_name,
                                        size=item.size) for item in stored])
         db.session.add(report)
-        try:
-            db.session.flush()
-            record(actor, "report.submit", "progress_report", report.id, target_label=commitment.code,
-                   after={"reported_on": report.reported_on, "completion": report.completion,
-                          "evidence": len(report.evidence)}, now=now)
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
+        db.session.flush()
+        record(actor, "report.submit", "progress_report", report.id, target_label=commitment.code,
+               after={"reported_on": report.reported_on, "completion": report.completion,
+                      "evidence": len(report.evidence)}, now=now)
+        db.session.commit()
     return report
-
-
-def refused_name(files, stored):
-    """The name of the file that was being stored when the upload was refused."""
-    index = len(stored)
-    return files[index][1] if index < len(files) else ""
 
 
 def _decidable(actor, report, version):

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from aga_consulta import uploads
 from aga_consulta.errors import NotAllowed, ValidationFailed
 from aga_consulta.extensions import db
 from aga_consulta.plan import commitments, milestones, queries, reports
@@ -134,7 +135,7 @@ def test_evidence_links_and_pdfs_are_stored(national, moderator, upload_dir):
 
 @pytest.mark.parametrize("content, error, status", [
     (b"<html>no soy un pdf</html>", ValidationFailed, 400),
-    (PDF + b"0" * 2048, reports.UploadTooLarge, 413),
+    (PDF + b"0" * 2048, uploads.UploadTooLarge, 413),
 ])
 def test_a_refused_upload_stores_no_file_and_no_row(national, moderator, upload_dir, content, error, status):
     with pytest.raises(error) as refused:
