@@ -6,9 +6,11 @@ file and an upload that fails half-way leaves nothing behind. Stored names are r
 name a browser sent is kept only as the download name, never as a path.
 
 The caller stores the row that points at the file only after `store_pdf` returns, inside
-`discard_on_failure`, so that a row that fails to commit takes its file with it. A view that
-receives uploads is marked with `accepts_upload`; `init_app` (called by the app factory)
-raises the request size cap for it alone.
+`discard_on_failure`, so that a row that fails to commit takes its file with it; a domain
+service stores its uploads with `stored_pdfs`, which does both and turns a refused upload
+into the domain's refusal (413 when too large, 400 otherwise) in the caller's words. A view
+that receives uploads is marked with `accepts_upload`; `init_app` (called by the app
+factory) raises the request size cap for it alone.
 """
 import os
 import re
@@ -20,6 +22,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import current_app, request, send_file
+from flask_babel import lazy_gettext as _l
+
+from aga_consulta.errors import ValidationFailed
+from aga_consulta.extensions import db
 
 #: Every PDF starts with this (ISO 32000-1, 7.5.2); a file that does not is refused.
 PDF_MAGIC = b"%PDF-"
@@ -41,6 +47,13 @@ class UploadRefused(ValueError):
     def __init__(self, reason, message):
         super().__init__(message)
         self.reason = reason
+
+
+class UploadTooLarge(ValidationFailed):
+    """An uploaded document is over the size cap (UPLOAD_MAX_BYTES)."""
+
+    status = 413
+    message = _l("El documento es demasiado grande.")
 
 
 @dataclass(frozen=True)
@@ -124,14 +137,48 @@ def remove(directory, name):
 
 @contextmanager
 def discard_on_failure(directory, *stored):
-    """Remove the files `stored` (StoredFile or None) if the block raises, and re-raise."""
+    """Roll the session back and remove the files `stored` (StoredFile or None) if the block raises; re-raise."""
     try:
         yield
     except BaseException:
-        for item in stored:
-            if item is not None:
-                remove(directory, item.name)
+        db.session.rollback()
+        _remove_all(directory, stored)
         raise
+
+
+@contextmanager
+def stored_pdfs(files, refusals, directory=None, max_bytes=None):
+    """Store `files` ((binary stream, file name) pairs) as PDFs and yield their StoredFiles.
+
+    Every file is written before the block runs; the block stores the rows that point at
+    them, and if it raises the session is rolled back and the files removed. `refusals`
+    maps each UploadRefused reason (`too_large`, `empty`, `not_pdf`) to the caller's message,
+    formatted with `mb` (the cap in MB) and `name` (the refused file's download name).
+
+    :raises UploadTooLarge: a file over `max_bytes` (413); none of the files is kept.
+    :raises ValidationFailed: an empty file or one that is not a PDF; none is kept.
+    """
+    directory = directory or upload_dir()
+    max_bytes = max_bytes or current_app.config["UPLOAD_MAX_BYTES"]
+    stored = []
+    try:
+        for stream, name in files:
+            stored.append(store_pdf(stream, directory, max_bytes, filename=name))
+    except UploadRefused as refused:
+        _remove_all(directory, stored)
+        message = refusals[refused.reason] % {"mb": max_bytes // (1024 * 1024), "name": safe_download_name(name)}
+        raise (UploadTooLarge if refused.reason == "too_large" else ValidationFailed)(message) from None
+    except BaseException:
+        _remove_all(directory, stored)
+        raise
+    with discard_on_failure(directory, *stored):
+        yield stored
+
+
+def _remove_all(directory, stored):
+    for item in stored:
+        if item is not None:
+            remove(directory, item.name)
 
 
 def path_of(directory, name):

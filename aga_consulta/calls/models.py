@@ -76,7 +76,19 @@ class Submission(db.Model):
     department = db.relationship("Department")
 
 
-class Milestone(db.Model):
+class MilestoneColumns:
+    """The OGP template's milestone: its place in the list, a verifiable deliverable and its dates.
+
+    Columns only; each table adds its key, its parent and its constraints.
+    """
+
+    position = db.Column(db.Integer, nullable=False)
+    deliverable = db.Column(db.String(500), nullable=False)
+    starts_on = db.Column(db.Date, nullable=False)
+    ends_on = db.Column(db.Date, nullable=False)
+
+
+class Milestone(MilestoneColumns, db.Model):
     """A milestone of a submission: a verifiable deliverable with its dates."""
 
     __tablename__ = "call_milestones"
@@ -88,7 +100,3 @@ class Milestone(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     submission_id = db.Column(db.Integer, db.ForeignKey("call_submissions.id", ondelete="CASCADE"), nullable=False,
                               index=True)
-    position = db.Column(db.Integer, nullable=False)
-    deliverable = db.Column(db.String(500), nullable=False)
-    starts_on = db.Column(db.Date, nullable=False)
-    ends_on = db.Column(db.Date, nullable=False)

@@ -7,8 +7,6 @@ consultation as a received proposal (through `proposals.services.create_proposal
 validated create; its proposer is the institution), or reject it with a public reason.
 Every decision is audited in the same transaction.
 """
-from datetime import date, datetime
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -20,7 +18,7 @@ from aga_consulta.errors import DomainError, NotAllowed, ValidationFailed
 from aga_consulta.extensions import db
 from aga_consulta.proposals.services import create_proposal
 from aga_consulta.text import REASON_MAX, clean_text, one_line
-from aga_consulta.timeutil import YEAR_MAX, YEAR_MIN, utcnow
+from aga_consulta.timeutil import parse_day, utcnow
 
 TITLE_MAX = 250
 TEXT_MAX = 5000
@@ -51,20 +49,6 @@ class AlreadyDecided(DomainError):
     message = _l("Esta propuesta ya no admite esa acción.")
 
 
-def _date(value, label):
-    if isinstance(value, datetime):
-        value = value.date()
-    if not isinstance(value, date):
-        try:
-            value = date.fromisoformat(str(value or "").strip())
-        except ValueError:
-            raise ValidationFailed(_l("Indica la fecha de «%(field)s» (AAAA-MM-DD).", field=label)) from None
-    if not YEAR_MIN <= value.year <= YEAR_MAX:
-        raise ValidationFailed(_l("La fecha de «%(field)s» debe estar entre los años %(min)d y %(max)d.",
-                                  field=label, min=YEAR_MIN, max=YEAR_MAX))
-    return value
-
-
 def _text(values, name, required):
     text = clean_text(values.get(name) or "")
     if required and len(text) < 3:
@@ -83,8 +67,8 @@ def _milestones(specs):
         if not 3 <= len(deliverable) <= DELIVERABLE_MAX:
             raise ValidationFailed(_l("Cada hito necesita un entregable verificable de 3 a %(max)d caracteres.",
                                       max=DELIVERABLE_MAX))
-        starts_on, ends_on = _date(spec.get("starts_on"), _l("inicio del hito")), _date(spec.get("ends_on"),
-                                                                                        _l("fin del hito"))
+        starts_on = parse_day(spec.get("starts_on"), _l("inicio del hito"))
+        ends_on = parse_day(spec.get("ends_on"), _l("fin del hito"))
         if ends_on < starts_on:
             raise ValidationFailed(_l("Un hito no puede terminar antes de empezar."))
         milestones.append({"deliverable": deliverable, "starts_on": starts_on, "ends_on": ends_on})
@@ -108,8 +92,8 @@ def validated(values, milestones):
         fields[name] = _text(values, name, True)
     for name in OPTIONAL_TEXTS:
         fields[name] = _text(values, name, False)
-    fields["starts_on"] = _date(values.get("starts_on"), _l("inicio"))
-    fields["ends_on"] = _date(values.get("ends_on"), _l("fin"))
+    fields["starts_on"] = parse_day(values.get("starts_on"), _l("inicio"))
+    fields["ends_on"] = parse_day(values.get("ends_on"), _l("fin"))
     if fields["ends_on"] <= fields["starts_on"]:
         raise ValidationFailed(_l("La fecha de fin debe ser posterior a la de inicio."))
     chosen = [value for value in (values.get("ogp_values") or []) if value]

@@ -186,17 +186,6 @@ def _thread(comments):
     return [(c, replies.get(c.id, [])) for c in top]
 
 
-def reported_comment_ids(reporter_id, proposal_id):
-    """Return ids of comments on this proposal that the citizen has reported."""
-    return set(
-        db.session.scalars(
-            select(CommentReport.comment_id)
-            .join(Comment, Comment.id == CommentReport.comment_id)
-            .where(CommentReport.user_id == reporter_id, Comment.proposal_id == proposal_id)
-        )
-    )
-
-
 def comment_counts_subquery(consultation_id, public_only=True):
     """(proposal_id, n): comments per proposal; those the public sees unless told otherwise."""
     # Public counts include only what the public pages show (Comment.is_visible); the

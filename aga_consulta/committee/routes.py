@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from aga_consulta import uploads
 from aga_consulta.accounts.permissions import refuse_non_moderators
-from aga_consulta.committee import services
+from aga_consulta.committee import documents, meetings, members
 from aga_consulta.committee.labels import CATEGORY_LABELS, ROLE_LABELS, SECTOR_LABELS
 from aga_consulta.committee.models import Document, Meeting, Member
 from aga_consulta.errors import DomainError
@@ -32,9 +32,9 @@ def site_today():
 
 
 def _record():
-    meetings = services.meetings()
-    return {"members": services.members(), "meetings": meetings, "documents": services.documents_by_category(),
-            "cadence": services.cadence(meetings, site_today()), "with_civil_society": services.with_civil_society}
+    held = meetings.meetings()
+    return {"members": members.members(), "meetings": held, "documents": documents.documents_by_category(),
+            "cadence": meetings.cadence(held, site_today()), "with_civil_society": meetings.with_civil_society}
 
 
 @bp.route("/committee")
@@ -46,7 +46,7 @@ def show():
 @bp.route("/committee/export/committee_meetings.csv")
 def meetings_csv():
     """Open data: one row per meeting (organisations and head counts, never a person)."""
-    body = services.meetings_csv(lambda meeting: url_for(".minutes_pdf", meeting_id=meeting.id, _external=True))
+    body = meetings.meetings_csv(lambda meeting: url_for(".minutes_pdf", meeting_id=meeting.id, _external=True))
     response = Response(body, mimetype="text/csv")
     response.headers.set("Content-Disposition", "attachment", filename="committee_meetings.csv")
     return response
@@ -108,7 +108,7 @@ def _member_values(form):
 def add_member():
     """Add a member organisation."""
     try:
-        member = services.add_member(current_actor(), **_member_values(request.form))
+        member = members.add_member(current_actor(), **_member_values(request.form))
     except DomainError as error:
         return _refused(error, "committee/manage.html", **_record())
     flash(_("Miembro añadido: %(name)s.", name=member.name), "success")
@@ -121,7 +121,7 @@ def edit_member(member_id):
     member = get_or_404(Member, member_id)
     if request.method == "POST":
         try:
-            services.update_member(current_actor(), member, **_member_values(request.form))
+            members.update_member(current_actor(), member, **_member_values(request.form))
         except DomainError as error:
             return _refused(error, "committee/member_form.html", member=member)
         flash(_("Miembro actualizado: %(name)s.", name=member.name), "success")
@@ -141,13 +141,13 @@ def new_meeting():
     """Record a meeting: date, agenda, attendance, and the minutes with an optional PDF."""
     if request.method == "POST":
         try:
-            meeting = services.create_meeting(current_actor(), minutes_pdf=_upload("minutes_pdf"),
+            meeting = meetings.create_meeting(current_actor(), minutes_pdf=_upload("minutes_pdf"),
                                               **_meeting_values(request.form))
         except DomainError as error:
-            return _refused(error, "committee/meeting_form.html", meeting=None, members=services.members())
+            return _refused(error, "committee/meeting_form.html", meeting=None, members=members.members())
         flash(_("Reunión registrada: %(day)s.", day=meeting.held_on.isoformat()), "success")
         return see_other(".manage", _anchor="meetings")
-    return render_template("committee/meeting_form.html", meeting=None, members=services.members(), error=None,
+    return render_template("committee/meeting_form.html", meeting=None, members=members.members(), error=None,
                            values={})
 
 
@@ -158,13 +158,13 @@ def edit_meeting(meeting_id):
     meeting = get_or_404(Meeting, meeting_id)
     if request.method == "POST":
         try:
-            services.update_meeting(current_actor(), meeting, minutes_pdf=_upload("minutes_pdf"),
+            meetings.update_meeting(current_actor(), meeting, minutes_pdf=_upload("minutes_pdf"),
                                     remove_pdf=request.form.get("remove_pdf") == "1", **_meeting_values(request.form))
         except DomainError as error:
-            return _refused(error, "committee/meeting_form.html", meeting=meeting, members=services.members())
+            return _refused(error, "committee/meeting_form.html", meeting=meeting, members=members.members())
         flash(_("Reunión actualizada: %(day)s.", day=meeting.held_on.isoformat()), "success")
         return see_other(".manage", _anchor="meetings")
-    return render_template("committee/meeting_form.html", meeting=meeting, members=services.members(), error=None,
+    return render_template("committee/meeting_form.html", meeting=meeting, members=members.members(), error=None,
                            values={})
 
 
@@ -174,8 +174,8 @@ def add_document():
     """Add a document to the repository: a link or a PDF."""
     form = request.form
     try:
-        document = services.add_document(current_actor(), category=form.get("category"), title=form.get("title"),
-                                         dated_on=form.get("dated_on"), link=form.get("link"), pdf=_upload("pdf"))
+        document = documents.add_document(current_actor(), category=form.get("category"), title=form.get("title"),
+                                          dated_on=form.get("dated_on"), link=form.get("link"), pdf=_upload("pdf"))
     except DomainError as error:
         return _refused(error, "committee/manage.html", **_record())
     flash(_("Documento publicado: %(title)s.", title=document.title), "success")
@@ -187,6 +187,6 @@ def remove_document(document_id):
     """Take a document out of the repository."""
     document = get_or_404(Document, document_id)
     title = document.title
-    services.remove_document(current_actor(), document)
+    documents.remove_document(current_actor(), document)
     flash(_("Documento retirado: %(title)s.", title=title), "success")
     return see_other(".manage", _anchor="documents")

@@ -16,19 +16,41 @@ def _text(body):
     return Response(body, mimetype="text/plain")
 
 
-def _bad(message):
-    return jsonify({"error": message, "status": 400}), 400
+class BadQuery(Exception):
+    """A query the log's endpoints refuse: 400 with {"error": message, "status": 400}."""
+
+
+@bp.errorhandler(BadQuery)
+def _bad(error):
+    return jsonify({"error": str(error), "status": 400}), 400
 
 
 def _naturals(*names):
-    """Return the query parameters `names` as non-negative integers, or raise ValueError naming the first bad one."""
+    """Return the query parameters `names` as non-negative integers, or raise BadQuery naming the first bad one."""
     values = []
     for name in names:
         raw = request.args.get(name, "")
         if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
-            raise ValueError(_("%(name)s debe ser un número entero no negativo.", name=name))
+            raise BadQuery(_("%(name)s debe ser un número entero no negativo.", name=name))
         values.append(int(raw))
     return values
+
+
+def _within_published(log, name, value):
+    """Refuse (BadQuery) the parameter `name` when `value` is past the log's published tree size."""
+    if value > log.size:
+        raise BadQuery(_("%(name)s pasa del tamaño del árbol publicado (%(size)d).", name=name, size=log.size))
+
+
+def _proof_query(slug, smaller, larger):
+    """The log of `slug` (404 without one) and the naturals `smaller`, `larger`, the larger within the published tree.
+
+    :raises BadQuery: a parameter that is not a natural number, or `larger` past the published tree.
+    """
+    log = or_404(services.log_by_slug(slug))
+    values = _naturals(smaller, larger)
+    _within_published(log, larger, values[1])
+    return log, values
 
 
 @bp.route("/<slug>/checkpoint")
@@ -45,17 +67,12 @@ def checkpoint(slug):
 def entries(slug):
     """Entries start .. end-1 (at most MAX_ENTRIES_PER_REQUEST), as a JSON list of strings."""
     log = or_404(services.log_by_slug(slug))
-    try:
-        start, end = _naturals("start", "end")
-    except ValueError as error:
-        return _bad(str(error))
-    size = log.size
+    start, end = _naturals("start", "end")
     if start >= end:
-        return _bad(_("start debe ser menor que end."))
-    if end > size:
-        return _bad(_("end pasa del tamaño del árbol publicado (%(size)d).", size=size))
+        raise BadQuery(_("start debe ser menor que end."))
+    _within_published(log, "end", end)
     if end - start > services.MAX_ENTRIES_PER_REQUEST:
-        return _bad(_("Como máximo %(most)d entradas por consulta.", most=services.MAX_ENTRIES_PER_REQUEST))
+        raise BadQuery(_("Como máximo %(most)d entradas por consulta.", most=services.MAX_ENTRIES_PER_REQUEST))
     return jsonify([item.decode("utf-8") for item in services.entries_range(log.id, start, end)])
 
 
@@ -63,17 +80,10 @@ def entries(slug):
 @results_limit
 def inclusion(slug):
     """The inclusion proof of leaf `index` in the tree of `size`."""
-    log = or_404(services.log_by_slug(slug))
-    try:
-        index, size = _naturals("index", "size")
-    except ValueError as error:
-        return _bad(str(error))
-    published = log.size
-    if size > published:
-        return _bad(_("size pasa del tamaño del árbol publicado (%(size)d).", size=published))
+    log, (index, size) = _proof_query(slug, "index", "size")
     if index >= size:
-        return _bad(_("index debe ser menor que size."))
-    hashes = services.inclusion_proof(log.id, index, size, published)
+        raise BadQuery(_("index debe ser menor que size."))
+    hashes = services.inclusion_proof(log.id, index, size, log.size)
     return jsonify({"leaf_index": index, "tree_size": size, "hashes": hashes})
 
 
@@ -81,19 +91,12 @@ def inclusion(slug):
 @results_limit
 def consistency(slug):
     """The consistency proof from the tree of `first` to that of `second`."""
-    log = or_404(services.log_by_slug(slug))
-    try:
-        first, second = _naturals("first", "second")
-    except ValueError as error:
-        return _bad(str(error))
-    published = log.size
-    if second > published:
-        return _bad(_("second pasa del tamaño del árbol publicado (%(size)d).", size=published))
+    log, (first, second) = _proof_query(slug, "first", "second")
     if first == 0:
-        return _bad(_("first debe ser mayor que 0: no hay prueba desde el árbol vacío."))
+        raise BadQuery(_("first debe ser mayor que 0: no hay prueba desde el árbol vacío."))
     if first > second:
-        return _bad(_("first no puede ser mayor que second."))
-    hashes = services.consistency_proof(log.id, first, second, published)
+        raise BadQuery(_("first no puede ser mayor que second."))
+    hashes = services.consistency_proof(log.id, first, second, log.size)
     return jsonify({"first": first, "second": second, "hashes": hashes})
 
 

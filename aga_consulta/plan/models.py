@@ -1,6 +1,9 @@
 """A process's published plan: its commitments, their milestones, progress reports and evidence."""
 from enum import StrEnum
 
+from sqlalchemy.orm import mapped_column
+
+from aga_consulta.calls.models import MilestoneColumns
 from aga_consulta.extensions import check_in, db
 from aga_consulta.proposals.models import Scope
 from aga_consulta.timeutil import utcnow
@@ -126,7 +129,7 @@ class Commitment(db.Model):
         return [value for value in self.ogp_values.split(",") if value]
 
 
-class PlanMilestone(db.Model):
+class PlanMilestone(MilestoneColumns, db.Model):
     """A milestone of a commitment: a verifiable deliverable, its dates and its state."""
 
     __tablename__ = "plan_milestones"
@@ -141,15 +144,13 @@ class PlanMilestone(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     commitment_id = db.Column(db.Integer, db.ForeignKey("commitments.id", ondelete="CASCADE"), nullable=False,
                               index=True)
-    position = db.Column(db.Integer, nullable=False)
-    deliverable = db.Column(db.String(500), nullable=False)
-    starts_on = db.Column(db.Date, nullable=False)
-    ends_on = db.Column(db.Date, nullable=False)
+    # The table lists these after the template's columns (MilestoneColumns): a mixin's
+    # columns come after the class's own unless these sort later.
     #: As of the latest published report.
-    state = db.Column(db.String(12), nullable=False, default=MilestoneState.PENDING,
-                      server_default=MilestoneState.PENDING.value)
+    state = mapped_column(db.String(12), nullable=False, default=MilestoneState.PENDING,
+                          server_default=MilestoneState.PENDING.value, sort_order=1)
     #: The date of the published report that first found it complete.
-    completed_on = db.Column(db.Date)
+    completed_on = mapped_column(db.Date, nullable=True, sort_order=1)
 
     commitment = db.relationship("Commitment", back_populates="milestones")
 

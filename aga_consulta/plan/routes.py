@@ -17,7 +17,7 @@ from aga_consulta.comments import services as comments
 from aga_consulta.comments.models import Comment
 from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.extensions import db, limiter
-from aga_consulta.plan import services
+from aga_consulta.plan import commitments, milestones, reports
 from aga_consulta.plan.labels import LEVEL_LABELS, MILESTONE_LABELS, OGP_VALUE_LABELS, REPORT_LABELS
 from aga_consulta.plan.models import COMPLETION_LEVELS, MILESTONE_STATES, Plan, PlanMilestone
 from aga_consulta.territory.divipola import DEPARTMENTS, department_choices
@@ -58,7 +58,7 @@ def plan_labels():
 
 
 def _commitment_or_404(commitment_id):
-    return or_404(services.get_commitment(commitment_id))
+    return or_404(commitments.get_commitment(commitment_id))
 
 
 def _viewer():
@@ -70,9 +70,9 @@ def commitment(commitment_id):
     """A commitment: its template fields, milestones, published history, evidence and comments."""
     item = _commitment_or_404(commitment_id)
     viewer = _viewer()
-    return render_template("plan/commitment.html", commitment=item, plan=item.plan, history=services.history(item.id),
+    return render_template("plan/commitment.html", commitment=item, plan=item.plan, history=reports.history(item.id),
                            thread=comments.visible_thread(None, viewer, commitment_id=item.id),
-                           may_report=services.may_report(viewer, item), today=utcnow().date())
+                           may_report=reports.may_report(viewer, item), today=utcnow().date())
 
 
 @bp.route("/commitments/<int:commitment_id>/comments", methods=["POST"])
@@ -102,7 +102,7 @@ def _reporter_only(view):
     @functools.wraps(view)
     def wrapper(commitment_id):
         item = _commitment_or_404(commitment_id)
-        refusal = refuse_unless(lambda user: services.may_report(user, item))
+        refusal = refuse_unless(lambda user: reports.may_report(user, item))
         return refusal if refusal is not None else view(item)
 
     return wrapper
@@ -110,7 +110,7 @@ def _reporter_only(view):
 
 def _progress_page(item, values=None, status=200):
     return render_template("plan/progress.html", commitment=item, plan=item.plan, values=values,
-                           reports=services.reports_of(item.id), levels=COMPLETION_LEVELS, states=MILESTONE_STATES,
+                           reports=reports.reports_of(item.id), levels=COMPLETION_LEVELS, states=MILESTONE_STATES,
                            link_rows=LINK_ROWS, file_rows=FILE_ROWS,
                            max_mb=current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)), status
 
@@ -131,9 +131,9 @@ def report_progress(item):
     states = {key.removeprefix("milestone_"): value for key, value in form.items() if key.startswith("milestone_")}
     files = [(f.stream, f.filename) for f in request.files.getlist("documents") if f and f.filename]
     try:
-        services.submit_report(current_actor(), item, reported_on=form.get("reported_on"),
-                               completion=form.get("completion"), milestone_states=states,
-                               narrative=form.get("narrative"), links=form.getlist("links"), files=files)
+        reports.submit_report(current_actor(), item, reported_on=form.get("reported_on"),
+                              completion=form.get("completion"), milestone_states=states,
+                              narrative=form.get("narrative"), links=form.getlist("links"), files=files)
     except DomainError as error:
         if wants_json():
             return refuse(error, url_for(".progress", commitment_id=item.id))
@@ -146,8 +146,8 @@ def report_progress(item):
 @bp.route("/evidence/<int:evidence_id>")
 def evidence(evidence_id):
     """Download an uploaded evidence document (public once its report is published)."""
-    item = or_404(services.get_evidence(evidence_id))
-    if item.kind != "file" or not services.may_see_report(_viewer(), services.get_report(item.report_id)):
+    item = or_404(reports.get_evidence(evidence_id))
+    if item.kind != "file" or not reports.may_see_report(_viewer(), reports.get_report(item.report_id)):
         abort(404)
     return uploads.send_pdf(uploads.upload_dir(), item.stored_name, item.download_name)
 
@@ -163,20 +163,20 @@ def _moderators_only():
 def index():
     """Reports waiting for a decision, and every plan's commitments to edit."""
     plans = list(db.session.scalars(db.select(Plan).order_by(Plan.published_at.desc())))
-    return render_template("plan/moderation.html", reports=services.pending_reports(), plans=plans)
+    return render_template("plan/moderation.html", reports=reports.pending_reports(), plans=plans)
 
 
 @moderator_bp.route("/reports/<int:report_id>/decision", methods=["POST"])
 def decide(report_id):
     """Publish a report or send it back; a decision made from a stale page is refused (409)."""
-    report = or_404(services.get_report(report_id))
+    report = or_404(reports.get_report(report_id))
     action, version = request.form.get("action"), request.form.get("version")
     try:
         if action == "publish":
-            services.publish_report(current_actor(), report, version)
+            reports.publish_report(current_actor(), report, version)
             flash(_("Reporte publicado."), "success")
         elif action == "return":
-            services.return_report(current_actor(), report, version, request.form.get("reason"))
+            reports.return_report(current_actor(), report, version, request.form.get("reason"))
             flash(_("Reporte devuelto a la institución."), "success")
         else:
             abort(400)
@@ -206,7 +206,8 @@ def edit_commitment(commitment_id):
     if request.method == "GET":
         return _edit_page(item)
     try:
-        services.update_commitment(current_actor(), item, _template_values(request.form), request.form.get("version"))
+        commitments.update_commitment(current_actor(), item, _template_values(request.form),
+                                      request.form.get("version"))
     except DomainError as error:
         if wants_json():
             return refuse(error, url_for(".edit_commitment", commitment_id=item.id))
@@ -226,7 +227,7 @@ def add_milestone(commitment_id):
     """Add a milestone to a commitment."""
     item = _commitment_or_404(commitment_id)
     try:
-        services.add_milestone(current_actor(), item, _milestone_spec(request.form), request.form.get("version"))
+        milestones.add_milestone(current_actor(), item, _milestone_spec(request.form), request.form.get("version"))
     except DomainError as error:
         return refuse(error, url_for(".edit_commitment", commitment_id=item.id, _anchor="milestones"))
     flash(_("Hito agregado."), "success")
@@ -239,7 +240,8 @@ def edit_milestone(milestone_id):
     milestone = get_or_404(PlanMilestone, milestone_id)
     back = url_for(".edit_commitment", commitment_id=milestone.commitment_id, _anchor=f"milestone-{milestone.id}")
     try:
-        services.update_milestone(current_actor(), milestone, _milestone_spec(request.form), request.form.get("version"))
+        milestones.update_milestone(current_actor(), milestone, _milestone_spec(request.form),
+                                    request.form.get("version"))
     except DomainError as error:
         return refuse(error, back)
     flash(_("Hito guardado."), "success")
@@ -257,7 +259,7 @@ def new_commitment(plan_id):
     try:
         first = {"deliverable": form.get("deliverable"), "starts_on": form.get("milestone_starts_on"),
                  "ends_on": form.get("milestone_ends_on")}
-        made = services.add_commitment(current_actor(), plan, _template_values(form), [first])
+        made = commitments.add_commitment(current_actor(), plan, _template_values(form), [first])
     except DomainError as error:
         if wants_json():
             return refuse(error, url_for(".new_commitment", plan_id=plan.id))

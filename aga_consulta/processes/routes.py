@@ -7,7 +7,7 @@ from aga_consulta.accounts.permissions import refuse_non_moderators, refuse_unle
 from aga_consulta.calls import services as calls
 from aga_consulta.calls.models import OgpValue
 from aga_consulta.errors import DomainError
-from aga_consulta.plan import services as plan
+from aga_consulta.plan import commitments as plan_commitments, queries as plan_queries
 from aga_consulta.proposals.models import SCOPES
 from aga_consulta.processes import csvfile, services
 from aga_consulta.processes.models import StepKind
@@ -55,10 +55,10 @@ def export(slug, name):
         return _csv(process, name, ("event", "step", "kind", "theme", "starts_at", "place", "attendees", "notes_published"),
                     services.event_rows(process))
     if name in PLAN_EXPORTS:
-        published = or_404(plan.plan_of(process.id))
+        published = or_404(plan_commitments.plan_of(process.id))
         if name == "progress_reports":
             start, end = _period(published)
-            return _csv(process, name, plan.REPORT_COLUMNS, plan.report_rows(published, start, end))
+            return _csv(process, name, plan_queries.REPORT_COLUMNS, plan_queries.report_rows(published, start, end))
         columns, rows = PLAN_EXPORTS[name]
         return _csv(process, name, columns, rows(published))
     abort(404)
@@ -66,16 +66,16 @@ def export(slug, name):
 
 #: The plan's public CSV files: columns and row function (progress_reports takes a period too).
 PLAN_EXPORTS = {
-    "commitments": (plan.COMMITMENT_COLUMNS, plan.commitment_rows),
-    "milestones": (plan.MILESTONE_COLUMNS, plan.milestone_rows),
-    "progress_reports": (plan.REPORT_COLUMNS, None),
+    "commitments": (plan_queries.COMMITMENT_COLUMNS, plan_queries.commitment_rows),
+    "milestones": (plan_queries.MILESTONE_COLUMNS, plan_queries.milestone_rows),
+    "progress_reports": (plan_queries.REPORT_COLUMNS, None),
 }
 
 
 def _period(published):
     """The `from`/`to` query dates (the plan's period when absent); 400 when malformed."""
     try:
-        return plan.parse_period(request.args.get("from"), request.args.get("to"), published)
+        return plan_queries.parse_period(request.args.get("from"), request.args.get("to"), published)
     except DomainError as error:
         abort(400, description=str(error.message))
 
@@ -95,21 +95,21 @@ def _plan_filters():
 def plan_page(slug):
     """The published plan: its commitments with completion levels and a milestone timeline, filterable."""
     process = or_404(services.get_by_slug(slug))
-    published = plan.plan_of(process.id)
+    published = plan_commitments.plan_of(process.id)
     filters = _plan_filters()
     page = request.args.get("page", "1")
     if not page.isdigit() or not 0 < int(page) < 10**6:
         abort(400)
     page, per_page = int(page), current_app.config["COMMITMENTS_PER_PAGE"]
     today = utcnow().date()
-    items, total = plan.tracker_page(published, page=page, per_page=per_page, today=today, **filters) \
+    items, total = plan_queries.tracker_page(published, page=page, per_page=per_page, today=today, **filters) \
         if published is not None else ([], 0)
-    institutions, departments = plan.filter_options(published) if published is not None else ([], [])
+    institutions, departments = plan_queries.filter_options(published) if published is not None else ([], [])
     return render_template("plan/plan.html", process=process, plan=published, items=items, filters=filters,
                            institutions=institutions, department_codes=departments, today=today, total=total,
                            page=page, pages=max(1, -(-total // per_page)),
                            page_args={key: value for key, value in filters.items() if value},
-                           counts=plan.completion_counts(published.id) if published is not None else None,
+                           counts=plan_queries.completion_counts(published.id) if published is not None else None,
                            selection=step_of_selection(process))
 
 
@@ -122,10 +122,10 @@ def step_of_selection(process):
 def plan_report(slug):
     """The periodic progress report for a date range (`from`, `to`): a printable page."""
     process = or_404(services.get_by_slug(slug))
-    published = or_404(plan.plan_of(process.id))
+    published = or_404(plan_commitments.plan_of(process.id))
     start, end = _period(published)
     return render_template("plan/report.html", process=process, plan=published,
-                           report=plan.period_report(published, start, end))
+                           report=plan_queries.period_report(published, start, end))
 
 
 @bp.route("/processes/<slug>/plan", methods=["POST"])
@@ -137,9 +137,9 @@ def publish_plan(slug):
     process = or_404(services.get_by_slug(slug))
     selection = step_of_selection(process)
     try:
-        plan.publish_plan(current_actor(), process.id, title=request.form.get("title"),
-                          starts_on=request.form.get("starts_on"), ends_on=request.form.get("ends_on"),
-                          consultation=selection.consultation if selection else None)
+        plan_commitments.publish_plan(current_actor(), process.id, title=request.form.get("title"),
+                                      starts_on=request.form.get("starts_on"), ends_on=request.form.get("ends_on"),
+                                      consultation=selection.consultation if selection else None)
     except DomainError as error:
         return refuse(error, url_for(".plan_page", slug=process.slug))
     flash(_("Plan publicado."), "success")

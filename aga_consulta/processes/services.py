@@ -13,7 +13,7 @@ never typed in. Each figure counts distinct people, or records, of its own step:
 - consultation: participants and comments received, from the consultation's tally;
 - selected: the consultation's selected proposals, by scope;
 - plan: the published plan's commitments, by scope and by IRM completion level
-  (plan.services.plan_tally; zeros before a plan is published).
+  (plan.queries.plan_tally; zeros before a plan is published).
 
 `distinct_people` counts people across every step: the distinct accounts among survey
 respondents, attendees linked to an account and consultation participants, plus each
@@ -38,7 +38,7 @@ from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.events.models import Attendance, Event
 from aga_consulta.events.services import attendance_by_event, attendee_count, events_of_step
 from aga_consulta.extensions import db
-from aga_consulta.plan.services import plan_tally
+from aga_consulta.plan.queries import plan_tally
 from aga_consulta.processes.models import CONSULTATION_KINDS, STEP_KINDS, Process, Step, StepKind
 from aga_consulta.proposals.models import SCOPES
 from aga_consulta.surveys.models import Response, Survey

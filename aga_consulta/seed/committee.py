@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import delete, select
 
 from aga_consulta.accounts.models import User
-from aga_consulta.committee import services
+from aga_consulta.committee import documents, meetings, members
 from aga_consulta.committee.models import Document, Meeting, Member, meeting_attendance
 from aga_consulta.extensions import db
 from aga_consulta.seed.cocreation import create_process_moderator
@@ -97,13 +97,13 @@ def load_committee(reset=False):
         return 0
     rng = random.Random(RANDOM_SEED)
     moderator = db.session.get(User, create_process_moderator())
-    members = [services.add_member(moderator, name=name, sector=sector, role=role, joined_on=joined, left_on=left,
-                                   is_reconstruction=True, now=ENTERED_AT)
-               for name, sector, role, joined, left in MEMBERS]
+    organisations = [members.add_member(moderator, name=name, sector=sector, role=role, joined_on=joined,
+                                        left_on=left, is_reconstruction=True, now=ENTERED_AT)
+                     for name, sector, role, joined, left in MEMBERS]
     loaded = 0
     for year, month in MEETING_MONTHS:
         held_on = date(year, month, rng.randint(8, 24))
-        active = [member for member in members if member.active_on(held_on)]
+        active = [member for member in organisations if member.active_on(held_on)]
         government = [m for m in active if m.sector == "government"]
         civil = [m for m in active if m.sector == "civil_society"]
         attendees = government[:2] + rng.sample(government[2:], rng.randint(1, len(government) - 2))
@@ -112,7 +112,7 @@ def load_committee(reset=False):
             attendees += rng.sample(civil, rng.randint(1, len(civil)))
         attendees.sort(key=lambda member: member.name)
         first, second, third = _agenda(held_on)
-        services.create_meeting(
+        meetings.create_meeting(
             moderator, held_on=held_on, agenda=f"1. {first}\n2. {second}\n3. {third}",
             minutes=MINUTES.format(attendees=", ".join(m.name for m in attendees), first=first, second=second,
                                    third=third),
@@ -123,6 +123,6 @@ def load_committee(reset=False):
             now=datetime.combine(held_on + timedelta(days=3), time(15, 0)))
         loaded += 1
     for category, title, dated_on, link in DOCUMENTS:
-        services.add_document(moderator, category=category, title=title, dated_on=dated_on, link=link,
-                              is_reconstruction=True, now=datetime.combine(dated_on, time(15, 0)))
+        documents.add_document(moderator, category=category, title=title, dated_on=dated_on, link=link,
+                               is_reconstruction=True, now=datetime.combine(dated_on, time(15, 0)))
     return loaded

@@ -28,7 +28,7 @@ from aga_consulta.accounts.models import User
 from aga_consulta.accounts.services import get_user_by_email, register_citizen
 from aga_consulta.consultations.services import get_by_slug as get_consultation
 from aga_consulta.extensions import db
-from aga_consulta.plan import services
+from aga_consulta.plan import commitments, milestones, reports
 from aga_consulta.plan.models import Plan
 from aga_consulta.processes.services import get_by_slug as get_process
 from aga_consulta.seed import catalogue
@@ -153,12 +153,12 @@ def load_plan():
     """
     process = get_process(IV_PLAN_SLUG)
     consultation = get_consultation(catalogue.SLUG)
-    if process is None or consultation is None or services.plan_of(process.id) is not None:
+    if process is None or consultation is None or commitments.plan_of(process.id) is not None:
         return None
     moderator_id = create_process_moderator()
     published_at = datetime(2020, 12, 15, 15, 0)
-    plan = services.publish_plan(None, process.id, title=PLAN_TITLE, starts_on=STARTS_ON, ends_on=ENDS_ON,
-                                 consultation=consultation, is_reconstruction=True, now=published_at)
+    plan = commitments.publish_plan(None, process.id, title=PLAN_TITLE, starts_on=STARTS_ON, ends_on=ENDS_ON,
+                                    consultation=consultation, is_reconstruction=True, now=published_at)
     plan_id = plan.id
     moderator = db.session.get(User, moderator_id)
     # The selected proposals came first (C01-C07): complete their template and milestones.
@@ -170,34 +170,34 @@ def load_plan():
                   "expected_results": f"Avances verificables en {topic}.",
                   "contribution": "Acerca la gestión territorial a la ciudadanía y la hace verificable.",
                   "ogp_values": ["transparency", "participation"], "other_actors": commitment.other_actors}
-        services.update_commitment(moderator, commitment, values, commitment.version, now=published_at)
+        commitments.update_commitment(moderator, commitment, values, commitment.version, now=published_at)
         for spec in _milestones(topic):
-            services.add_milestone(moderator, commitment, spec, commitment.version, now=published_at)
+            milestones.add_milestone(moderator, commitment, spec, commitment.version, now=published_at)
     for lead, title, topic, ogp, problem, text in NATIONAL:
-        services.add_commitment(None, plan, _national_values(lead, title, topic, ogp, problem, text),
-                                _milestones(topic), now=published_at)
+        commitments.add_commitment(None, plan, _national_values(lead, title, topic, ogp, problem, text),
+                                   _milestones(topic), now=published_at)
     _report_progress(plan_id, moderator_id)
     return plan_id
 
 
 def _report_progress(plan_id, moderator_id):
     plan = db.session.get(Plan, plan_id)
-    commitments = [SimpleNamespace(id=c.id, code=c.code, lead=c.lead_institution, department=c.department_code)
-                   for c in plan.commitments]
-    for item in commitments:
+    summaries = [SimpleNamespace(id=c.id, code=c.code, lead=c.lead_institution, department=c.department_code)
+                 for c in plan.commitments]
+    for item in summaries:
         author_id = _institution_account(item.code, item.lead, item.department, datetime(2020, 12, 1))
         for n, reported_on in enumerate(REPORT_DATES):
             level = LEVELS[item.code][n]
-            commitment = services.get_commitment(item.id)
+            commitment = commitments.get_commitment(item.id)
             states = dict(zip((m.id for m in commitment.milestones), STATES[level]))
             submitted_at = datetime.combine(reported_on, datetime.min.time()) + timedelta(days=5, hours=14)
-            report = services.submit_report(
+            report = reports.submit_report(
                 db.session.get(User, author_id), commitment, reported_on=reported_on, completion=level,
                 milestone_states=states, narrative=_narrative(item.code, n, level),
                 links=[f"https://www.datos.gov.co/reconstruccion/{item.code.lower()}/reporte-{n + 1}"],
                 now=submitted_at)
-            services.publish_report(db.session.get(User, moderator_id), report, report.version,
-                                    now=submitted_at + timedelta(days=3))
+            reports.publish_report(db.session.get(User, moderator_id), report, report.version,
+                                   now=submitted_at + timedelta(days=3))
 
 
 def _narrative(code, n, level):

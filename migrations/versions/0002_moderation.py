@@ -8,14 +8,14 @@ Create Date: 2026-11-22 14:15:42.563928
 from alembic import op
 import sqlalchemy as sa
 
+from migrations.helpers import APPEND_ONLY_MESSAGE
+
 
 # revision identifiers, used by Alembic.
 revision = '0002'
 down_revision = '0001'
 branch_labels = None
 depends_on = None
-
-APPEND_ONLY_MESSAGE = "audit_log is append-only"
 
 # Triggers refuse UPDATE and DELETE on the audit log, so that not even a bug or a stray
 # query can rewrite history. Both raise an integrity error (PostgreSQL: SQLSTATE 23001,

@@ -8,6 +8,8 @@ Create Date: 2026-12-05 09:00:00.000000
 from alembic import op
 import sqlalchemy as sa
 
+from migrations.helpers import in_list, set_audit_actions
+
 
 # revision identifiers, used by Alembic.
 revision = '0006'
@@ -20,35 +22,6 @@ ACTIONS_BEFORE = ('proposal.status', 'proposal.create', 'proposal.update', 'prop
                   'comment.restore', 'comment.auto_hide', 'consultation.create', 'consultation.update', 'user.role',
                   'export.download')
 ACTIONS_AFTER = ACTIONS_BEFORE + ('process.create',)
-
-
-def _in(column, values):
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-APPEND_ONLY_MESSAGE = "audit_log is append-only"
-# Recreating audit_log on SQLite (batch mode) drops its append-only triggers (0002): put them back.
-SQLITE_TRIGGERS = [
-    f"""
-    CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END
-    """,
-    f"""
-    CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END
-    """,
-]
-
-
-def set_audit_actions(actions):
-    """Replace the audit log's CHECK on `action` with one listing `actions`."""
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_audit_log_action_valid'), type_='check')
-        batch_op.create_check_constraint(op.f('ck_audit_log_action_valid'), _in('action', actions))
-    if sqlite:
-        for statement in SQLITE_TRIGGERS:
-            op.execute(statement)
 
 
 def upgrade():
@@ -72,7 +45,7 @@ def upgrade():
     sa.Column('opens_at', sa.DateTime(), nullable=False),
     sa.Column('closes_at', sa.DateTime(), nullable=False),
     sa.Column('consultation_id', sa.Integer(), nullable=True),
-    sa.CheckConstraint(_in('kind', STEP_KINDS), name=op.f('ck_process_steps_kind_valid')),
+    sa.CheckConstraint(in_list('kind', STEP_KINDS), name=op.f('ck_process_steps_kind_valid')),
     sa.CheckConstraint('closes_at > opens_at', name=op.f('ck_process_steps_window_valid')),
     sa.CheckConstraint('position > 0', name=op.f('ck_process_steps_position_positive')),
     sa.CheckConstraint("(kind IN ('consultation', 'selection')) = (consultation_id IS NOT NULL)",

@@ -8,6 +8,8 @@ Create Date: 2026-12-05 10:00:00.000000
 from alembic import op
 import sqlalchemy as sa
 
+from migrations.helpers import in_list, set_audit_actions
+
 
 # revision identifiers, used by Alembic.
 revision = '0007'
@@ -20,34 +22,6 @@ ACTIONS_BEFORE = ('proposal.status', 'proposal.create', 'proposal.update', 'prop
                   'comment.restore', 'comment.auto_hide', 'consultation.create', 'consultation.update', 'user.role',
                   'export.download', 'process.create')
 ACTIONS_AFTER = ACTIONS_BEFORE + ('survey.create',)
-
-
-def _in(column, values):
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-APPEND_ONLY_MESSAGE = "audit_log is append-only"
-# Recreating audit_log on SQLite (batch mode) drops its append-only triggers (0002): put them back.
-SQLITE_TRIGGERS = [
-    f"""
-    CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END
-    """,
-    f"""
-    CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END
-    """,
-]
-
-
-def set_audit_actions(actions):
-    """Replace the audit log's CHECK on `action` with one listing `actions`."""
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_audit_log_action_valid'), type_='check')
-        batch_op.create_check_constraint(op.f('ck_audit_log_action_valid'), _in('action', actions))
-    if op.get_bind().dialect.name == "sqlite":
-        for statement in SQLITE_TRIGGERS:
-            op.execute(statement)
 
 
 def upgrade():
@@ -74,7 +48,7 @@ def upgrade():
     sa.Column('max_choices', sa.Integer(), nullable=True),
     sa.Column('scale_min', sa.Integer(), nullable=True),
     sa.Column('scale_max', sa.Integer(), nullable=True),
-    sa.CheckConstraint(_in('kind', QUESTION_KINDS), name=op.f('ck_survey_questions_kind_valid')),
+    sa.CheckConstraint(in_list('kind', QUESTION_KINDS), name=op.f('ck_survey_questions_kind_valid')),
     sa.CheckConstraint("(kind = 'multiple_choice' AND max_choices >= 1) OR (kind <> 'multiple_choice' AND max_choices IS NULL)", name=op.f('ck_survey_questions_max_choices_matches_kind')),
     sa.CheckConstraint("(kind = 'scale' AND scale_min < scale_max) OR (kind <> 'scale' AND scale_min IS NULL AND scale_max IS NULL)", name=op.f('ck_survey_questions_scale_matches_kind')),
     sa.ForeignKeyConstraint(['survey_id'], ['surveys.id'], name=op.f('fk_survey_questions_survey_id_surveys'), ondelete='CASCADE'),

@@ -8,6 +8,8 @@ Create Date: 2026-12-05 10:00:00.000000
 from alembic import op
 import sqlalchemy as sa
 
+from migrations.helpers import in_list, set_audit_actions
+
 
 # revision identifiers, used by Alembic.
 revision = '0008'
@@ -21,34 +23,6 @@ ACTIONS_BEFORE = ('proposal.status', 'proposal.create', 'proposal.update', 'prop
                   'comment.restore', 'comment.auto_hide', 'consultation.create', 'consultation.update', 'user.role',
                   'export.download', 'process.create', 'survey.create')
 ACTIONS_AFTER = ACTIONS_BEFORE + ('event.create', 'event.attendance', 'event.import', 'event.notes')
-
-
-def _in(column, values):
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-APPEND_ONLY_MESSAGE = "audit_log is append-only"
-# Recreating audit_log on SQLite (batch mode) drops its append-only triggers (0002): put them back.
-SQLITE_TRIGGERS = [
-    f"""
-    CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END
-    """,
-    f"""
-    CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END
-    """,
-]
-
-
-def set_audit_actions(actions):
-    """Replace the audit log's CHECK on `action` with one listing `actions`."""
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_audit_log_action_valid'), type_='check')
-        batch_op.create_check_constraint(op.f('ck_audit_log_action_valid'), _in('action', actions))
-    if op.get_bind().dialect.name == "sqlite":
-        for statement in SQLITE_TRIGGERS:
-            op.execute(statement)
 
 
 def upgrade():
@@ -65,7 +39,7 @@ def upgrade():
     sa.Column('notes', sa.Text(), server_default='', nullable=False),
     sa.Column('notes_published_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.CheckConstraint(_in('kind', EVENT_KINDS), name=op.f('ck_events_kind_valid')),
+    sa.CheckConstraint(in_list('kind', EVENT_KINDS), name=op.f('ck_events_kind_valid')),
     sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_events_times_valid')),
     sa.CheckConstraint('capacity IS NULL OR capacity > 0', name=op.f('ck_events_capacity_positive')),
     sa.CheckConstraint('place IS NOT NULL OR link IS NOT NULL', name=op.f('ck_events_place_or_link')),
@@ -81,7 +55,7 @@ def upgrade():
     sa.Column('sector', sa.String(length=16), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('recorded_at', sa.DateTime(), nullable=False),
-    sa.CheckConstraint(_in('sector', SECTORS), name=op.f('ck_event_attendances_sector_valid')),
+    sa.CheckConstraint(in_list('sector', SECTORS), name=op.f('ck_event_attendances_sector_valid')),
     sa.ForeignKeyConstraint(['department_code'], ['departments.code'], name=op.f('fk_event_attendances_department_code_departments')),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_event_attendances_event_id_events'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_event_attendances_user_id_users')),

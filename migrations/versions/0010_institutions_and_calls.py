@@ -11,6 +11,8 @@ Create Date: 2026-12-06 10:00:00.000000
 from alembic import op
 import sqlalchemy as sa
 
+from migrations.helpers import in_list, set_audit_actions, sqlite_foreign_keys
+
 
 # revision identifiers, used by Alembic.
 revision = '0010'
@@ -28,57 +30,9 @@ ACTIONS_BEFORE = ('proposal.status', 'proposal.create', 'proposal.update', 'prop
 ACTIONS_AFTER = ACTIONS_BEFORE + ('call.return', 'call.accept', 'call.reject')
 
 
-def _in(column, values):
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-APPEND_ONLY_MESSAGE = "audit_log is append-only"
-# Recreating audit_log on SQLite (batch mode) drops its append-only triggers (0002): put them back.
-SQLITE_TRIGGERS = [
-    f"""
-    CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END
-    """,
-    f"""
-    CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END
-    """,
-]
-
-
-def _sqlite():
-    return op.get_bind().dialect.name == "sqlite"
-
-
-def set_audit_actions(actions):
-    """Replace the audit log's CHECK on `action` with one listing `actions`."""
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_audit_log_action_valid'), type_='check')
-        batch_op.create_check_constraint(op.f('ck_audit_log_action_valid'), _in('action', actions))
-    if _sqlite():
-        for statement in SQLITE_TRIGGERS:
-            op.execute(statement)
-
-
-def _foreign_keys(on):
-    """Switch SQLite's foreign-key enforcement (a no-op elsewhere).
-
-    Batch mode recreates `users` (copy, drop, rename). Dropping a table that other rows
-    reference fails while SQLite enforces foreign keys, and the switch only takes effect
-    outside a transaction: so the transaction so far is committed first. The copy keeps
-    every id, so every reference stays valid.
-    """
-    if _sqlite():
-        bind = op.get_bind()
-        raw = bind.connection.dbapi_connection
-        if raw.in_transaction:
-            raw.commit()
-        bind.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
-
-
 def set_roles(roles, institution_columns):
     """Rewrite the users table's role CHECK (and the institution columns and their CHECKs)."""
-    _foreign_keys(False)
+    sqlite_foreign_keys(False)
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_users_role_valid'), type_='check')
         if institution_columns:
@@ -100,8 +54,8 @@ def set_roles(roles, institution_columns):
             batch_op.drop_column('institution_municipality')
             batch_op.drop_column('institution_department_code')
             batch_op.drop_column('institution')
-        batch_op.create_check_constraint(op.f('ck_users_role_valid'), _in('role', roles))
-    _foreign_keys(True)
+        batch_op.create_check_constraint(op.f('ck_users_role_valid'), in_list('role', roles))
+    sqlite_foreign_keys(True)
 
 
 def upgrade():
@@ -132,8 +86,8 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('decided_at', sa.DateTime(), nullable=True),
-    sa.CheckConstraint(_in('status', STATUSES), name=op.f('ck_call_submissions_status_valid')),
-    sa.CheckConstraint(_in('scope', ('national', 'subnational')), name=op.f('ck_call_submissions_scope_valid')),
+    sa.CheckConstraint(in_list('status', STATUSES), name=op.f('ck_call_submissions_status_valid')),
+    sa.CheckConstraint(in_list('scope', ('national', 'subnational')), name=op.f('ck_call_submissions_scope_valid')),
     sa.CheckConstraint("(scope = 'national' AND department_code IS NULL AND municipality IS NULL)"
                        " OR (scope = 'subnational' AND department_code IS NOT NULL)",
                        name=op.f('ck_call_submissions_territory_matches_scope')),

@@ -16,6 +16,8 @@ Create Date: 2026-11-30 22:40:00.000000
 from alembic import op
 import sqlalchemy as sa
 
+from migrations.helpers import set_audit_actions
+
 
 # revision identifiers, used by Alembic.
 revision = '0021'
@@ -28,38 +30,6 @@ ACTIONS_BEFORE = ('proposal.status', 'proposal.create', 'proposal.update', 'prop
                   'export.download', 'process.create', 'survey.create', 'event.create', 'event.attendance',
                   'event.import', 'event.notes', 'call.return', 'call.accept', 'call.reject')
 ACTIONS_AFTER = ACTIONS_BEFORE + ('process.update', 'survey.update', 'event.update', 'proposal.origins')
-
-
-def _in(column, values):
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-APPEND_ONLY_MESSAGE = "audit_log is append-only"
-# Recreating audit_log on SQLite (batch mode) drops its append-only triggers (0002): put them back.
-SQLITE_TRIGGERS = [
-    f"""
-    CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END
-    """,
-    f"""
-    CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END
-    """,
-]
-
-
-def _sqlite():
-    return op.get_bind().dialect.name == "sqlite"
-
-
-def set_audit_actions(actions):
-    """Replace the audit log's CHECK on `action` with one listing `actions`."""
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_audit_log_action_valid'), type_='check')
-        batch_op.create_check_constraint(op.f('ck_audit_log_action_valid'), _in('action', actions))
-    if _sqlite():
-        for statement in SQLITE_TRIGGERS:
-            op.execute(statement)
 
 
 def upgrade():

@@ -12,6 +12,8 @@ Create Date: 2026-11-30 22:45:00.000000
 from alembic import op
 import sqlalchemy as sa
 
+from migrations.helpers import in_list, set_audit_actions, sqlite_foreign_keys
+
 
 # revision identifiers, used by Alembic.
 revision = '0022'
@@ -34,50 +36,6 @@ MILESTONE_STATES = ('pending', 'in_progress', 'complete')
 REPORT_STATUSES = ('submitted', 'published', 'returned')
 ONE_TARGET = ("(proposal_id IS NOT NULL AND consultation_id IS NOT NULL AND commitment_id IS NULL)"
               " OR (proposal_id IS NULL AND consultation_id IS NULL AND commitment_id IS NOT NULL)")
-
-
-def _in(column, values):
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-APPEND_ONLY_MESSAGE = "audit_log is append-only"
-# Recreating audit_log on SQLite (batch mode) drops its append-only triggers (0002): put them back.
-SQLITE_TRIGGERS = [
-    f"""
-    CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END
-    """,
-    f"""
-    CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END
-    """,
-]
-
-
-def _sqlite():
-    return op.get_bind().dialect.name == "sqlite"
-
-
-def _foreign_keys(on):
-    """Switch SQLite's foreign-key enforcement (a no-op elsewhere); see 0010."""
-    if _sqlite():
-        bind = op.get_bind()
-        raw = bind.connection.dbapi_connection
-        if raw.in_transaction:
-            raw.commit()
-        bind.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
-
-
-def set_audit_vocabulary(actions, actor_roles):
-    """Replace the audit log's CHECKs on `action` and `actor_role`."""
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_audit_log_action_valid'), type_='check')
-        batch_op.create_check_constraint(op.f('ck_audit_log_action_valid'), _in('action', actions))
-        batch_op.drop_constraint(op.f('ck_audit_log_actor_role_valid'), type_='check')
-        batch_op.create_check_constraint(op.f('ck_audit_log_actor_role_valid'), _in('actor_role', actor_roles))
-    if _sqlite():
-        for statement in SQLITE_TRIGGERS:
-            op.execute(statement)
 
 
 def upgrade():
@@ -121,8 +79,8 @@ def upgrade():
     sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.CheckConstraint(_in('scope', SCOPES), name=op.f('ck_commitments_scope_valid')),
-    sa.CheckConstraint(_in('completion', LEVELS), name=op.f('ck_commitments_completion_valid')),
+    sa.CheckConstraint(in_list('scope', SCOPES), name=op.f('ck_commitments_scope_valid')),
+    sa.CheckConstraint(in_list('completion', LEVELS), name=op.f('ck_commitments_completion_valid')),
     sa.CheckConstraint("(scope = 'national' AND department_code IS NULL AND municipality IS NULL)"
                        " OR (scope = 'subnational' AND department_code IS NOT NULL)",
                        name=op.f('ck_commitments_territory_matches_scope')),
@@ -150,7 +108,7 @@ def upgrade():
     sa.Column('ends_on', sa.Date(), nullable=False),
     sa.Column('state', sa.String(length=12), server_default='pending', nullable=False),
     sa.Column('completed_on', sa.Date(), nullable=True),
-    sa.CheckConstraint(_in('state', MILESTONE_STATES), name=op.f('ck_plan_milestones_state_valid')),
+    sa.CheckConstraint(in_list('state', MILESTONE_STATES), name=op.f('ck_plan_milestones_state_valid')),
     sa.CheckConstraint('ends_on >= starts_on', name=op.f('ck_plan_milestones_dates_valid')),
     sa.ForeignKeyConstraint(['commitment_id'], ['commitments.id'],
                             name=op.f('fk_plan_milestones_commitment_id_commitments'), ondelete='CASCADE'),
@@ -174,8 +132,8 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('decided_at', sa.DateTime(), nullable=True),
     sa.Column('published_at', sa.DateTime(), nullable=True),
-    sa.CheckConstraint(_in('status', REPORT_STATUSES), name=op.f('ck_progress_reports_status_valid')),
-    sa.CheckConstraint(_in('completion', LEVELS), name=op.f('ck_progress_reports_completion_valid')),
+    sa.CheckConstraint(in_list('status', REPORT_STATUSES), name=op.f('ck_progress_reports_status_valid')),
+    sa.CheckConstraint(in_list('completion', LEVELS), name=op.f('ck_progress_reports_completion_valid')),
     sa.CheckConstraint("status <> 'returned' OR reason IS NOT NULL", name=op.f('ck_progress_reports_reason_given')),
     sa.CheckConstraint("(status = 'published') = (published_at IS NOT NULL)",
                        name=op.f('ck_progress_reports_published_matches_status')),
@@ -195,7 +153,7 @@ def upgrade():
     sa.Column('milestone_id', sa.Integer(), nullable=False),
     sa.Column('commitment_id', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=12), nullable=False),
-    sa.CheckConstraint(_in('state', MILESTONE_STATES), name=op.f('ck_progress_report_milestones_state_valid')),
+    sa.CheckConstraint(in_list('state', MILESTONE_STATES), name=op.f('ck_progress_report_milestones_state_valid')),
     sa.ForeignKeyConstraint(['milestone_id', 'commitment_id'], ['plan_milestones.id', 'plan_milestones.commitment_id'],
                             name='fk_progress_report_milestones_milestone', ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['report_id', 'commitment_id'], ['progress_reports.id', 'progress_reports.commitment_id'],
@@ -212,7 +170,7 @@ def upgrade():
     sa.Column('stored_name', sa.String(length=40), nullable=True),
     sa.Column('download_name', sa.String(length=200), nullable=True),
     sa.Column('size', sa.Integer(), nullable=True),
-    sa.CheckConstraint(_in('kind', ('link', 'file')), name=op.f('ck_progress_evidence_kind_valid')),
+    sa.CheckConstraint(in_list('kind', ('link', 'file')), name=op.f('ck_progress_evidence_kind_valid')),
     sa.CheckConstraint("(kind = 'link' AND url IS NOT NULL AND stored_name IS NULL)"
                        " OR (kind = 'file' AND url IS NULL AND stored_name IS NOT NULL AND size > 0)",
                        name=op.f('ck_progress_evidence_kind_matches_fields')),
@@ -225,7 +183,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_progress_evidence_report_id'), ['report_id'], unique=False)
 
     # Comments on commitments: comments is referenced by comment_reports (and itself).
-    _foreign_keys(False)
+    sqlite_foreign_keys(False)
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('commitment_id', sa.Integer(), nullable=True))
         batch_op.alter_column('proposal_id', existing_type=sa.Integer(), nullable=True)
@@ -237,13 +195,13 @@ def upgrade():
                                     ['parent_id', 'commitment_id'], ['id', 'commitment_id'])
         batch_op.create_check_constraint(op.f('ck_comments_one_target'), ONE_TARGET)
         batch_op.create_index('ix_comments_commitment_status', ['commitment_id', 'status'], unique=False)
-    set_audit_vocabulary(ACTIONS_AFTER, ACTOR_ROLES_AFTER)
-    _foreign_keys(True)
+    set_audit_actions(ACTIONS_AFTER, ACTOR_ROLES_AFTER)
+    sqlite_foreign_keys(True)
 
 
 def downgrade():
-    _foreign_keys(False)
-    set_audit_vocabulary(ACTIONS_BEFORE, ACTOR_ROLES_BEFORE)
+    sqlite_foreign_keys(False)
+    set_audit_actions(ACTIONS_BEFORE, ACTOR_ROLES_BEFORE)
     op.execute("DELETE FROM comments WHERE commitment_id IS NOT NULL")
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.drop_index('ix_comments_commitment_status')
@@ -254,7 +212,7 @@ def downgrade():
         batch_op.alter_column('consultation_id', existing_type=sa.Integer(), nullable=False)
         batch_op.alter_column('proposal_id', existing_type=sa.Integer(), nullable=False)
         batch_op.drop_column('commitment_id')
-    _foreign_keys(True)
+    sqlite_foreign_keys(True)
     op.drop_table('progress_evidence')
     op.drop_table('progress_report_milestones')
     op.drop_table('progress_reports')

@@ -10,6 +10,8 @@ Create Date: 2026-12-12 10:00:00.000000
 from alembic import op
 import sqlalchemy as sa
 
+from migrations.helpers import in_list, set_audit_actions
+
 
 # revision identifiers, used by Alembic.
 revision = '0023'
@@ -30,34 +32,6 @@ ROLES = ('chair', 'technical_secretariat', 'member', 'observer')
 CATEGORIES = ('minutes', 'rules', 'reports', 'plans', 'other')
 
 
-def _in(column, values):
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-APPEND_ONLY_MESSAGE = "audit_log is append-only"
-# Recreating audit_log on SQLite (batch mode) drops its append-only triggers (0002): put them back.
-SQLITE_TRIGGERS = [
-    f"""
-    CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END
-    """,
-    f"""
-    CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END
-    """,
-]
-
-
-def set_audit_actions(actions):
-    """Replace the audit log's CHECK on `action` with one listing `actions`."""
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_audit_log_action_valid'), type_='check')
-        batch_op.create_check_constraint(op.f('ck_audit_log_action_valid'), _in('action', actions))
-    if op.get_bind().dialect.name == "sqlite":
-        for statement in SQLITE_TRIGGERS:
-            op.execute(statement)
-
-
 def upgrade():
     op.create_table(
         'committee_members',
@@ -70,8 +44,8 @@ def upgrade():
         sa.Column('left_on', sa.Date(), nullable=True),
         sa.Column('is_reconstruction', sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column('created_at', sa.DateTime(), nullable=False),
-        sa.CheckConstraint(_in('sector', SECTORS), name=op.f('ck_committee_members_sector_valid')),
-        sa.CheckConstraint(_in('role', ROLES), name=op.f('ck_committee_members_role_valid')),
+        sa.CheckConstraint(in_list('sector', SECTORS), name=op.f('ck_committee_members_sector_valid')),
+        sa.CheckConstraint(in_list('role', ROLES), name=op.f('ck_committee_members_role_valid')),
         sa.CheckConstraint('left_on IS NULL OR left_on >= joined_on', name=op.f('ck_committee_members_dates_valid')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_committee_members')),
         sa.UniqueConstraint('name_key', name=op.f('uq_committee_members_name_key')),
@@ -122,7 +96,7 @@ def upgrade():
         sa.Column('file_name', sa.String(length=200), nullable=True),
         sa.Column('is_reconstruction', sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column('created_at', sa.DateTime(), nullable=False),
-        sa.CheckConstraint(_in('category', CATEGORIES), name=op.f('ck_committee_documents_category_valid')),
+        sa.CheckConstraint(in_list('category', CATEGORIES), name=op.f('ck_committee_documents_category_valid')),
         sa.CheckConstraint('(link IS NULL) <> (file IS NULL)', name=op.f('ck_committee_documents_link_or_file')),
         sa.CheckConstraint('(file IS NULL) = (file_name IS NULL)', name=op.f('ck_committee_documents_file_named')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_committee_documents')),

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from aga_consulta.plan import services
+from aga_consulta.plan import commitments, reports
 from aga_consulta.plan.models import ProgressReport
 from aga_consulta.processes.services import create_process
 from aga_consulta.timeutil import utcnow
@@ -22,13 +22,13 @@ def published_plan(factory, moderator):
         {"kind": kind, "opens_at": start + timedelta(days=10 * n), "closes_at": start + timedelta(days=10 * (n + 1)),
          "consultation": consultation if kind in ("consultation", "selection") else None}
         for n, kind in enumerate(KINDS)])
-    plan = services.publish_plan(moderator, process.id, title="Plan de prueba 2025-2026", starts_on=date(2025, 1, 1),
-                                 ends_on=date(2026, 12, 31))
-    commitment = services.add_commitment(moderator, plan, template(), MILESTONES)
-    made = services.submit_report(moderator, commitment, reported_on="2025-09-30", completion="limited",
-                                  milestone_states={m.id: "in_progress" for m in commitment.milestones},
-                                  narrative="Inventario publicado en el portal.", links=["https://datos.gov.co/a"])
-    services.publish_report(moderator, made, made.version)
+    plan = commitments.publish_plan(moderator, process.id, title="Plan de prueba 2025-2026", starts_on=date(2025, 1, 1),
+                                    ends_on=date(2026, 12, 31))
+    commitment = commitments.add_commitment(moderator, plan, template(), MILESTONES)
+    made = reports.submit_report(moderator, commitment, reported_on="2025-09-30", completion="limited",
+                                 milestone_states={m.id: "in_progress" for m in commitment.milestones},
+                                 narrative="Inventario publicado en el portal.", links=["https://datos.gov.co/a"])
+    reports.publish_report(moderator, made, made.version)
     return commitment.id
 
 
@@ -66,9 +66,9 @@ def test_the_moderators_plan_screens(app, factory, open_page, viewport, lang):
     moderator = factory.user(role="moderator", email="mora@example.co")
     commitment_id = published_plan(factory, moderator)
     mintic = institution_account("Ministerio de las TIC")
-    services.submit_report(mintic, services.get_commitment(commitment_id), reported_on="2025-12-31",
-                           completion="substantial",
-                           milestone_states={m.id: "complete" for m in services.get_commitment(commitment_id).milestones},
+    reports.submit_report(mintic, commitments.get_commitment(commitment_id), reported_on="2025-12-31",
+                          completion="substantial",
+                           milestone_states={m.id: "complete" for m in commitments.get_commitment(commitment_id).milestones},
                            narrative="Portal publicado con datos mensuales.", links=[])
     tr = translator(app, lang)
     tab = open_page(viewport=viewport, lang=lang)

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from werkzeug.datastructures import FileStorage
 
-from aga_consulta.committee import services
+from aga_consulta.committee import members
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -34,10 +34,10 @@ def stored_files(directory):
 def committee(moderator):
     """Two government members and one civil-society member, joined in 2020."""
     return {
-        "gov": services.add_member(moderator, name="Secretaría de Transparencia", sector="government",
-                                   role="chair", joined_on=date(2020, 1, 1)),
-        "tic": services.add_member(moderator, name="Ministerio TIC", sector="government", role="member",
-                                   joined_on="2020-01-01"),
-        "cs": services.add_member(moderator, name="Corporación Ciudadanía Activa", sector="civil_society",
-                                  role="member", joined_on="2020-01-01"),
+        "gov": members.add_member(moderator, name="Secretaría de Transparencia", sector="government",
+                                  role="chair", joined_on=date(2020, 1, 1)),
+        "tic": members.add_member(moderator, name="Ministerio TIC", sector="government", role="member",
+                                  joined_on="2020-01-01"),
+        "cs": members.add_member(moderator, name="Corporación Ciudadanía Activa", sector="civil_society",
+                                 role="member", joined_on="2020-01-01"),
     }

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from aga_consulta.committee import services
+from aga_consulta.committee import documents, meetings, members
 from aga_consulta.committee.models import Document, Meeting, Member
 from aga_consulta.extensions import db
 from tests.committee.conftest import PDF, pdf_upload, stored_files
@@ -24,11 +24,11 @@ def _upload(content=PDF, filename="acta.pdf"):
 
 class TestPublicPage:
     def test_anyone_sees_members_meetings_minutes_documents_and_the_cadence(self, client, moderator, committee):
-        services.create_meeting(moderator, held_on="2023-03-15", agenda="Seguimiento de compromisos",
+        meetings.create_meeting(moderator, held_on="2023-03-15", agenda="Seguimiento de compromisos",
                                 minutes="Se aprobó el informe de avance.", attendee_ids=[committee["cs"].id],
                                 civil_society_people=3, minutes_pdf=pdf_upload(filename="acta-2023.pdf"))
-        services.add_document(moderator, category="rules", title="Reglamento del comité", dated_on="2021-02-01",
-                              link="https://example.gov.co/reglamento")
+        documents.add_document(moderator, category="rules", title="Reglamento del comité", dated_on="2021-02-01",
+                               link="https://example.gov.co/reglamento")
         response = client.get("/committee")
         html = response.get_data(as_text=True)
         assert response.status_code == 200
@@ -48,21 +48,21 @@ class TestPublicPage:
         assert "the committee has no recorded meetings" in html
 
     def test_reconstructed_records_are_labelled(self, client, moderator):
-        services.add_member(moderator, name="Ministerio TIC", sector="government", role="member",
-                            joined_on="2020-01-01", is_reconstruction=True)
+        members.add_member(moderator, name="Ministerio TIC", sector="government", role="member",
+                           joined_on="2020-01-01", is_reconstruction=True)
         html = client.get("/committee").get_data(as_text=True)
         assert "Reconstrucción de referencia." in html and "reconstrucción</span>" in html
 
     def test_a_recent_cadence_shows_no_warning(self, client, moderator, committee):
         today = date.today()
         for months in (1, 4):
-            services.create_meeting(moderator, held_on=services.months_before(today, months), agenda="Seguimiento",
+            meetings.create_meeting(moderator, held_on=meetings.months_before(today, months), agenda="Seguimiento",
                                     attendee_ids=[committee["cs"].id])
         html = client.get("/committee").get_data(as_text=True)
         assert "cadence-warning" not in html and "El comité cumple la frecuencia" in html
 
     def test_the_minutes_pdf_is_an_attachment_never_sniffed(self, client, moderator, committee):
-        meeting = services.create_meeting(moderator, held_on="2023-03-15", agenda="Seguimiento",
+        meeting = meetings.create_meeting(moderator, held_on="2023-03-15", agenda="Seguimiento",
                                           minutes_pdf=pdf_upload(filename="Acta marzo.pdf"))
         response = client.get(f"/committee/meetings/{meeting.id}/minutes.pdf")
         assert response.status_code == 200 and response.data == PDF
@@ -72,22 +72,22 @@ class TestPublicPage:
         assert "Acta marzo.pdf" in response.headers["Content-Disposition"]
 
     def test_files_that_are_not_there_are_404(self, client, moderator, committee):
-        meeting = services.create_meeting(moderator, held_on="2023-03-15", agenda="Seguimiento")
-        document = services.add_document(moderator, category="rules", title="Reglamento", dated_on="2021-02-01",
-                                         link="https://example.gov.co/r")
+        meeting = meetings.create_meeting(moderator, held_on="2023-03-15", agenda="Seguimiento")
+        document = documents.add_document(moderator, category="rules", title="Reglamento", dated_on="2021-02-01",
+                                          link="https://example.gov.co/r")
         assert client.get(f"/committee/meetings/{meeting.id}/minutes.pdf").status_code == 404
         assert client.get(f"/committee/documents/{document.id}.pdf").status_code == 404
         assert client.get("/committee/meetings/99999999999/minutes.pdf").status_code == 404
 
     def test_a_document_pdf_is_served(self, client, moderator):
-        document = services.add_document(moderator, category="reports", title="Informe", dated_on="2023-12-01",
-                                         pdf=pdf_upload(filename="informe.pdf"))
+        document = documents.add_document(moderator, category="reports", title="Informe", dated_on="2023-12-01",
+                                          pdf=pdf_upload(filename="informe.pdf"))
         response = client.get(f"/committee/documents/{document.id}.pdf")
         assert response.status_code == 200 and response.data == PDF
         assert response.headers["X-Content-Type-Options"] == "nosniff"
 
     def test_the_meetings_csv(self, client, moderator, committee):
-        meeting = services.create_meeting(moderator, held_on="2023-03-15", agenda="Seguimiento",
+        meeting = meetings.create_meeting(moderator, held_on="2023-03-15", agenda="Seguimiento",
                                           attendee_ids=[committee["gov"].id, committee["cs"].id], government_people=4,
                                           civil_society_people=2, minutes="Acta", minutes_pdf=pdf_upload())
         response = client.get("/committee/export/committee_meetings.csv")
@@ -192,7 +192,7 @@ class TestStaffScreens:
         assert count(Meeting) == 0 and stored_files(upload_dir) == []
 
     def test_a_moderator_edits_a_meeting_and_removes_its_pdf(self, staff_client, moderator, committee, upload_dir):
-        meeting = services.create_meeting(moderator, held_on="2023-03-15", agenda="Seguimiento",
+        meeting = meetings.create_meeting(moderator, held_on="2023-03-15", agenda="Seguimiento",
                                           minutes_pdf=pdf_upload())
         page = staff_client.get(f"/moderation/committee/meetings/{meeting.id}").get_data(as_text=True)
         assert "Quitar el PDF actual" in page and ">Seguimiento</textarea>" in page
@@ -232,9 +232,9 @@ class TestStaffScreens:
 class TestAccess:
     @pytest.fixture
     def world(self, moderator, committee):
-        meeting = services.create_meeting(moderator, held_on="2023-03-15", agenda="Seguimiento")
-        document = services.add_document(moderator, category="rules", title="Reglamento", dated_on="2021-02-01",
-                                         link="https://example.gov.co/r")
+        meeting = meetings.create_meeting(moderator, held_on="2023-03-15", agenda="Seguimiento")
+        document = documents.add_document(moderator, category="rules", title="Reglamento", dated_on="2021-02-01",
+                                          link="https://example.gov.co/r")
         member = committee["tic"]
         return [
             ("GET", "/moderation/committee/", {}),

@@ -8,6 +8,7 @@ import pytest
 from flask import Flask, request
 
 from aga_consulta import uploads
+from aga_consulta.errors import ValidationFailed
 from aga_consulta.extensions import csrf
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -94,6 +95,35 @@ def test_a_file_whose_row_fails_is_removed(tmp_path):
     assert listing(tmp_path) == []
     # Removing twice is harmless (the caller may clean up after a retry).
     uploads.remove(tmp_path, kept.name)
+
+
+REFUSALS = {"too_large": "over %(mb)d MB", "empty": "«%(name)s» is empty", "not_pdf": "«%(name)s» is no PDF"}
+
+
+@pytest.mark.parametrize("content, status, message", [
+    (pdf_of(2 * 1024 * 1024 + 1), 413, "over 2 MB"),
+    (b"", 400, "«malo.pdf» is empty"),
+    (b"<html>", 400, "«malo.pdf» is no PDF"),
+])
+def test_a_refused_upload_among_several_keeps_none_and_speaks_the_callers_words(tmp_path, content, status, message):
+    files = [(io.BytesIO(PDF), "bueno.pdf"), (io.BytesIO(content), "malo")]
+    with pytest.raises(ValidationFailed) as refused:
+        with uploads.stored_pdfs(files, REFUSALS, tmp_path, 2 * 1024 * 1024):
+            pytest.fail("the block runs only once every file is stored")
+    assert (refused.value.status, str(refused.value.message)) == (status, message)
+    assert isinstance(refused.value, uploads.UploadTooLarge) == (status == 413)
+    assert listing(tmp_path) == []
+
+
+def test_stored_pdfs_keep_their_files_only_if_the_block_succeeds(tmp_path):
+    with uploads.stored_pdfs([(io.BytesIO(PDF), "a.pdf"), (io.BytesIO(PDF), "b.pdf")], REFUSALS, tmp_path,
+                             1000) as stored:
+        assert [item.download_name for item in stored] == ["a.pdf", "b.pdf"]
+    assert listing(tmp_path) == sorted(item.name for item in stored)
+    with pytest.raises(RuntimeError):
+        with uploads.stored_pdfs([(io.BytesIO(PDF), "c.pdf")], REFUSALS, tmp_path, 1000):
+            raise RuntimeError("the row did not commit")
+    assert listing(tmp_path) == sorted(item.name for item in stored)
 
 
 def test_leftovers_of_a_killed_upload_are_swept_later(tmp_path):

@@ -69,6 +69,15 @@ def test_malformed_parameters_are_400_never_500(client, factory):
     assert english.get_json()["error"] == "first cannot be greater than second."
 
 
+
+def test_a_size_past_the_published_tree_names_the_parameter_in_english_too(client, factory):
+    published(factory)
+    for query, name in [("proof/inclusion?index=0&size=6", "size"), ("proof/consistency?first=1&second=9", "second"),
+                        ("entries?start=0&end=6", "end")]:
+        english = client.get(f"/transparency/consulta-abierta/{query}", headers={"Accept-Language": "en"})
+        assert english.status_code == 400
+        assert english.get_json() == {"error": f"{name} is past the published tree size (5).", "status": 400}
+
 def test_unknown_log_is_404(client):
     assert client.get("/transparency/no-existe/checkpoint").status_code == 404
 

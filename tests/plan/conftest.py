@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pytest
 
 from aga_consulta.accounts.services import register_citizen
-from aga_consulta.plan import services
+from aga_consulta.plan import commitments
 from aga_consulta.processes.services import create_process
 from aga_consulta.proposals.workflow import change_status
 from aga_consulta.timeutil import utcnow
@@ -61,10 +61,10 @@ def plan_process(factory, moderator):
 @pytest.fixture
 def plan(plan_process, moderator):
     """The published plan of `plan_process`, plus one direct national commitment with two milestones."""
-    published = services.publish_plan(moderator, plan_process.id, title="VI Plan de Acción 2025-2026",
-                                      starts_on=date(2025, 1, 1), ends_on=date(2026, 12, 31),
-                                      consultation=plan_process.steps[4].consultation)
-    services.add_commitment(moderator, published, template(), MILESTONES)
+    published = commitments.publish_plan(moderator, plan_process.id, title="VI Plan de Acción 2025-2026",
+                                         starts_on=date(2025, 1, 1), ends_on=date(2026, 12, 31),
+                                         consultation=plan_process.steps[4].consultation)
+    commitments.add_commitment(moderator, published, template(), MILESTONES)
     return published
 
 

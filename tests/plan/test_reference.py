@@ -1,7 +1,7 @@
 """The reference plan: the IV Plan's 15 commitments (8 national, 7 subnational) and their follow-up."""
 import json
 
-from aga_consulta.plan import services
+from aga_consulta.plan import commitments
 from aga_consulta.plan.models import Commitment, ProgressReport
 from aga_consulta.processes.services import get_by_slug
 from aga_consulta.seed.plan import LEVELS, NATIONAL
@@ -16,7 +16,7 @@ def test_the_reference_load_publishes_the_iv_plan_with_its_follow_up(runner, cli
     assert json.loads(result.output)["plan"] == {
         "commitments": 15, "national": 8, "subnational": 7,
         "completion": {level: finals.count(level) for level in ("not_started", "limited", "substantial", "complete")}}
-    plan = services.plan_of(get_by_slug("iv-plan").id)
+    plan = commitments.plan_of(get_by_slug("iv-plan").id)
     assert plan.is_reconstruction
     subnational = [c for c in plan.commitments if c.scope == "subnational"]
     assert [c.lead_institution for c in subnational][0] == "Alcaldía de Palmira"

@@ -7,7 +7,7 @@ import pytest
 
 from aga_consulta.comments.models import Comment
 from aga_consulta.extensions import db
-from aga_consulta.plan import services
+from aga_consulta.plan import commitments, queries, reports
 from aga_consulta.plan.models import Evidence, ProgressReport
 from aga_consulta.tally.services import compute_tally
 from tests.helpers import JSON, audit_entries, count, login
@@ -54,7 +54,7 @@ def test_a_moderator_publishes_a_plan_from_the_page(client, plan_process, modera
     response = client.post("/processes/plan-vi/plan", data={"title": "VI Plan", "starts_on": "2025-01-01",
                                                             "ends_on": "2026-12-31"})
     assert response.status_code == 303
-    assert services.plan_of(plan_process.id).commitments[0].title == "Banco de pliegos abiertos"
+    assert commitments.plan_of(plan_process.id).commitments[0].title == "Banco de pliegos abiertos"
     again = client.post("/processes/plan-vi/plan", data={"title": "VI Plan", "starts_on": "2025-01-01",
                                                          "ends_on": "2026-12-31"}, headers=JSON)
     assert again.status_code == 409
@@ -65,7 +65,7 @@ def test_a_citizen_cannot_publish_a_plan(client, plan_process, factory):
     login(client, citizen.email)
     assert client.post("/processes/plan-vi/plan", data={"title": "VI", "starts_on": "2025-01-01",
                                                         "ends_on": "2026-12-31"}).status_code == 403
-    assert services.plan_of(plan_process.id) is None
+    assert commitments.plan_of(plan_process.id) is None
 
 
 def test_the_commitment_page_shows_the_template_and_milestones(client, national):
@@ -138,8 +138,8 @@ def test_bad_progress_reports_are_refused_and_nothing_is_stored(client, national
 
 
 def test_a_milestone_of_another_commitment_is_refused_over_http(client, plan, national, moderator, upload_dir):
-    other = services.add_commitment(moderator, plan, template(title="Otro compromiso"),
-                                    [{"deliverable": "Hito ajeno", "starts_on": "2025-02-01", "ends_on": "2025-03-01"}])
+    other = commitments.add_commitment(moderator, plan, template(title="Otro compromiso"),
+                                       [{"deliverable": "Hito ajeno", "starts_on": "2025-02-01", "ends_on": "2025-03-01"}])
     login(client, moderator.email)
     data = {**form(national), f"milestone_{other.milestones[0].id}": "complete"}
     response = client.post(f"/commitments/{national.id}/progress", data=data, headers=JSON)
@@ -149,10 +149,10 @@ def test_a_milestone_of_another_commitment_is_refused_over_http(client, plan, na
 
 def test_moderators_publish_and_the_history_shows_evidence(client, national, moderator, factory, upload_dir):
     mintic = institution_account("Ministerio de las TIC")
-    made = services.submit_report(mintic, national, reported_on="2025-09-30", completion="substantial",
-                                  milestone_states={m.id: "complete" for m in national.milestones},
-                                  narrative="Inventario y portal publicados.", links=["https://datos.gov.co/b"],
-                                  files=[(io.BytesIO(PDF), "acta.pdf")])
+    made = reports.submit_report(mintic, national, reported_on="2025-09-30", completion="substantial",
+                                 milestone_states={m.id: "complete" for m in national.milestones},
+                                 narrative="Inventario y portal publicados.", links=["https://datos.gov.co/b"],
+                                 files=[(io.BytesIO(PDF), "acta.pdf")])
     evidence = next(e for e in made.evidence if e.kind == "file")
     login(client, moderator.email)
     queue = client.get("/moderation/plan/").get_data(as_text=True)
@@ -194,7 +194,7 @@ def test_a_moderator_edits_a_commitment_and_a_stale_form_gets_409(client, nation
                         data={**template(title="Otro título"), "version": version})
     assert stale.status_code == 409 and "Otra persona cambió este registro" in stale.get_data(as_text=True)
     db.session.expire_all()
-    assert services.get_commitment(national.id).title == "Datos abiertos de la contratación"
+    assert commitments.get_commitment(national.id).title == "Datos abiertos de la contratación"
     added = client.post(f"/moderation/plan/commitments/{national.id}/milestones",
                         data={"deliverable": "Evaluación", "starts_on": "2026-01-01", "ends_on": "2026-03-01",
                               "version": version + 1})
@@ -208,7 +208,7 @@ def test_a_moderator_adds_a_commitment_directly(client, plan, moderator):
     data = {**template(title="Justicia abierta", scope="subnational", department_code="05"),
             "deliverable": "Tablero de datos", "milestone_starts_on": "2025-03-01", "milestone_ends_on": "2025-09-30"}
     assert client.post(f"/moderation/plan/{plan.id}/commitments/new", data=data).status_code == 303
-    assert [c.title for c in services.tracker(plan, department="05")[0][:1]] == ["Justicia abierta"]
+    assert [c.title for c in queries.tracker(plan, department="05")[0][:1]] == ["Justicia abierta"]
     bad = client.post(f"/moderation/plan/{plan.id}/commitments/new", data={**data, "starts_on": "2020-01-01"})
     assert bad.status_code == 400 and "periodo del plan" in bad.get_data(as_text=True)
 
@@ -232,8 +232,8 @@ def test_citizens_comment_on_a_commitment_outside_the_consultation(client, natio
 
 
 def test_a_reply_must_stay_on_its_commitment(client, plan, national, factory, moderator):
-    other = services.add_commitment(moderator, plan, template(title="Otro compromiso"),
-                                    [{"deliverable": "Hito", "starts_on": "2025-02-01", "ends_on": "2025-03-01"}])
+    other = commitments.add_commitment(moderator, plan, template(title="Otro compromiso"),
+                                       [{"deliverable": "Hito", "starts_on": "2025-02-01", "ends_on": "2025-03-01"}])
     citizen = factory.user()
     login(client, citizen.email)
     client.post(f"/commitments/{other.id}/comments", data={"body": "Comentario en el otro"})
@@ -284,16 +284,16 @@ def read_csv(response):
 
 
 def test_the_plan_csvs_and_the_printable_report(client, plan, national, moderator, upload_dir):
-    made = services.submit_report(moderator, national, reported_on="2025-09-30", completion="limited",
-                                  milestone_states={m.id: "in_progress" for m in national.milestones},
-                                  narrative="=HYPERLINK(\"http://x\") avance", links=[])
-    services.publish_report(moderator, made, made.version)
+    made = reports.submit_report(moderator, national, reported_on="2025-09-30", completion="limited",
+                                 milestone_states={m.id: "in_progress" for m in national.milestones},
+                                 narrative="=HYPERLINK(\"http://x\") avance", links=[])
+    reports.publish_report(moderator, made, made.version)
     rows = read_csv(client.get("/processes/plan-vi/export/commitments.csv"))
-    assert rows[0] == list(services.COMMITMENT_COLUMNS) and [r[0] for r in rows[1:]] == ["C01", "C02"]
+    assert rows[0] == list(queries.COMMITMENT_COLUMNS) and [r[0] for r in rows[1:]] == ["C01", "C02"]
     rows = read_csv(client.get("/processes/plan-vi/export/milestones.csv"))
-    assert rows[0] == list(services.MILESTONE_COLUMNS) and len(rows) == 3
+    assert rows[0] == list(queries.MILESTONE_COLUMNS) and len(rows) == 3
     rows = read_csv(client.get("/processes/plan-vi/export/progress_reports.csv?from=2025-09-01&to=2025-09-30"))
-    assert rows[0] == list(services.REPORT_COLUMNS) and rows[1][5].startswith("'=")
+    assert rows[0] == list(queries.REPORT_COLUMNS) and rows[1][5].startswith("'=")
     assert len(read_csv(client.get("/processes/plan-vi/export/progress_reports.csv?from=2025-10-01"))) == 1
     assert client.get("/processes/plan-vi/export/progress_reports.csv?from=ayer").status_code == 400
     page = client.get("/processes/plan-vi/plan/report?from=2025-07-01&to=2025-12-31")

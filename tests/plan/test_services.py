@@ -7,9 +7,10 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from aga_consulta import uploads
 from aga_consulta.errors import NotAllowed, ValidationFailed
 from aga_consulta.extensions import db
-from aga_consulta.plan import services
+from aga_consulta.plan import commitments, milestones, queries, reports
 from aga_consulta.plan.models import Commitment, Evidence, PlanMilestone, ProgressReport, ReportMilestoneState
 from aga_consulta.processes.services import compute_process_tally
 from tests.helpers import audit_entries, count
@@ -27,7 +28,7 @@ def report(actor, commitment, **overrides):
               "narrative": "Se publicó el inventario de datos y se abrió el portal.", "links": [], "files": [],
               "now": NOW}
     values.update(overrides)
-    return services.submit_report(actor, commitment, **values)
+    return reports.submit_report(actor, commitment, **values)
 
 
 @pytest.fixture
@@ -48,17 +49,17 @@ def test_publishing_turns_the_selected_proposals_into_commitments(plan, plan_pro
     assert plan.commitments[0].proposal_id is not None and plan.commitments[1].proposal_id is None
     assert [m.deliverable for m in plan.commitments[1].milestones] == [m["deliverable"] for m in MILESTONES]
     assert [e.action for e in audit_entries()][-2:] == ["plan.publish", "commitment.create"]
-    with pytest.raises(services.PlanExists):
-        services.publish_plan(moderator, plan_process.id, title="Otro", starts_on=date(2025, 1, 1),
-                              ends_on=date(2026, 1, 1))
+    with pytest.raises(commitments.PlanExists):
+        commitments.publish_plan(moderator, plan_process.id, title="Otro", starts_on=date(2025, 1, 1),
+                                 ends_on=date(2026, 1, 1))
 
 
 def test_only_moderators_publish_or_add(plan_process, plan, factory):
     citizen = factory.user()
     with pytest.raises(NotAllowed):
-        services.add_commitment(citizen, plan, template(), MILESTONES)
+        commitments.add_commitment(citizen, plan, template(), MILESTONES)
     with pytest.raises(NotAllowed):
-        services.add_commitment(institution_account("Ministerio de las TIC"), plan, template(), MILESTONES)
+        commitments.add_commitment(institution_account("Ministerio de las TIC"), plan, template(), MILESTONES)
     assert count(Commitment) == 2
 
 
@@ -72,7 +73,7 @@ def test_only_moderators_publish_or_add(plan_process, plan, factory):
 ])
 def test_a_bad_commitment_stores_nothing(plan, moderator, overrides, milestones, message):
     with pytest.raises(ValidationFailed, match=message):
-        services.add_commitment(moderator, plan, template(**overrides), milestones)
+        commitments.add_commitment(moderator, plan, template(**overrides), milestones)
     assert count(Commitment) == 2 and count(PlanMilestone) == 2
 
 
@@ -106,7 +107,7 @@ def test_bad_reports_store_nothing(national, moderator, upload_dir, overrides, m
 
 
 def test_a_milestone_of_another_commitment_is_refused(plan, national, moderator, upload_dir):
-    other = services.add_commitment(moderator, plan, template(title="Otro compromiso"), MILESTONES)
+    other = commitments.add_commitment(moderator, plan, template(title="Otro compromiso"), MILESTONES)
     foreign = {**states(national), other.milestones[0].id: "complete"}
     with pytest.raises(ValidationFailed, match="no pertenece"):
         report(moderator, national, milestone_states=foreign)
@@ -114,7 +115,7 @@ def test_a_milestone_of_another_commitment_is_refused(plan, national, moderator,
 
 
 def test_the_database_refuses_a_state_for_another_commitments_milestone(plan, national, moderator, upload_dir):
-    other = services.add_commitment(moderator, plan, template(title="Otro compromiso"), MILESTONES)
+    other = commitments.add_commitment(moderator, plan, template(title="Otro compromiso"), MILESTONES)
     made = report(moderator, national)
     db.session.add(ReportMilestoneState(report_id=made.id, milestone_id=other.milestones[0].id,
                                         commitment_id=national.id, state="complete"))
@@ -134,7 +135,7 @@ def test_evidence_links_and_pdfs_are_stored(national, moderator, upload_dir):
 
 @pytest.mark.parametrize("content, error, status", [
     (b"<html>no soy un pdf</html>", ValidationFailed, 400),
-    (PDF + b"0" * 2048, services.UploadTooLarge, 413),
+    (PDF + b"0" * 2048, uploads.UploadTooLarge, 413),
 ])
 def test_a_refused_upload_stores_no_file_and_no_row(national, moderator, upload_dir, content, error, status):
     with pytest.raises(error) as refused:
@@ -148,7 +149,7 @@ def test_a_row_that_fails_takes_its_files_with_it(national, moderator, upload_di
     def broken(*args, **kwargs):
         raise IntegrityError("INSERT", {}, Exception("disk full"))
 
-    monkeypatch.setattr(services, "record", broken)
+    monkeypatch.setattr(reports, "record", broken)
     with pytest.raises(IntegrityError):
         report(moderator, national, files=[(io.BytesIO(PDF), "evidencia.pdf")])
     assert count(ProgressReport) == 0 and files_in(upload_dir) == []
@@ -160,24 +161,24 @@ def test_publishing_sets_the_levels_and_keeps_the_history(national, moderator, u
                    milestone_states={national.milestones[0].id: "complete", national.milestones[1].id: "pending"})
     newer = report(mintic, national, reported_on="2025-12-31", completion="substantial",
                    milestone_states={national.milestones[0].id: "complete", national.milestones[1].id: "in_progress"})
-    services.publish_report(moderator, newer, newer.version, now=NOW)
-    services.publish_report(moderator, older, older.version, now=NOW)
+    reports.publish_report(moderator, newer, newer.version, now=NOW)
+    reports.publish_report(moderator, older, older.version, now=NOW)
     # The latest report by date decides, whatever the order of publication.
     assert national.completion == "substantial"
     assert [m.state for m in national.milestones] == ["complete", "in_progress"]
     assert national.milestones[0].completed_on == date(2025, 6, 30)
-    assert [r.reported_on for r in services.history(national.id)] == [date(2025, 12, 31), date(2025, 6, 30)]
+    assert [r.reported_on for r in reports.history(national.id)] == [date(2025, 12, 31), date(2025, 6, 30)]
     assert [e.action for e in audit_entries()][-2:] == ["report.publish", "report.publish"]
 
 
 def test_a_returned_report_never_becomes_public(national, moderator, upload_dir):
     made = report(moderator, national)
     with pytest.raises(ValidationFailed):
-        services.return_report(moderator, made, made.version, "")
-    services.return_report(moderator, made, made.version, "Falta la evidencia del primer hito.")
-    assert made.status == "returned" and services.history(national.id) == []
-    with pytest.raises(services.ReportDecided):
-        services.publish_report(moderator, made, made.version)
+        reports.return_report(moderator, made, made.version, "")
+    reports.return_report(moderator, made, made.version, "Falta la evidencia del primer hito.")
+    assert made.status == "returned" and reports.history(national.id) == []
+    with pytest.raises(reports.ReportDecided):
+        reports.publish_report(moderator, made, made.version)
     assert national.completion == "not_started"
 
 
@@ -185,15 +186,15 @@ def test_a_second_moderator_with_a_stale_page_gets_409(national, moderator, fact
     second = factory.user(role="moderator")
     made = report(moderator, national)
     seen = made.version
-    services.publish_report(moderator, made, seen)
-    with pytest.raises(services.StaleEdit) as refused:
-        services.return_report(second, made, seen, "Llegó tarde a la decisión.")
+    reports.publish_report(moderator, made, seen)
+    with pytest.raises(commitments.StaleEdit) as refused:
+        reports.return_report(second, made, seen, "Llegó tarde a la decisión.")
     assert refused.value.status == 409 and made.status == "published"
     version = national.version
-    services.update_commitment(moderator, national, template(title="Datos abiertos de contratación pública"),
-                               version)
-    with pytest.raises(services.StaleEdit):
-        services.update_commitment(second, national, template(title="Título del segundo"), version)
+    commitments.update_commitment(moderator, national, template(title="Datos abiertos de contratación pública"),
+                                  version)
+    with pytest.raises(commitments.StaleEdit):
+        commitments.update_commitment(second, national, template(title="Título del segundo"), version)
     assert national.title == "Datos abiertos de contratación pública"
     assert len(audit_entries("commitment.update")) == 1
 
@@ -207,13 +208,13 @@ def test_a_concurrent_edit_loses_at_the_database(app, national, moderator, facto
 
     def edit(name, title):
         with app.app_context():
-            mine = services.get_commitment(commitment_id)
+            mine = commitments.get_commitment(commitment_id)
             actor = db.session.merge(moderator)
             barrier.wait()
             try:
-                services.update_commitment(actor, mine, template(title=title), version)
+                commitments.update_commitment(actor, mine, template(title=title), version)
                 results[name] = "ok"
-            except services.StaleEdit:
+            except commitments.StaleEdit:
                 results[name] = "stale"
             except Exception as error:  # SQLite's lock timeout would show here
                 results[name] = repr(error)
@@ -225,36 +226,36 @@ def test_a_concurrent_edit_loses_at_the_database(app, national, moderator, facto
         thread.join()
     assert sorted(results.values()) == ["ok", "stale"], results
     db.session.expire_all()
-    assert services.get_commitment(commitment_id).version == version + 1
+    assert commitments.get_commitment(commitment_id).version == version + 1
 
 
 def test_milestones_are_added_and_edited_inside_the_commitment(national, moderator):
-    added = services.add_milestone(moderator, national, {"deliverable": "Evaluación final", "starts_on": "2026-01-01",
-                                                         "ends_on": "2026-06-30"}, national.version)
+    added = milestones.add_milestone(moderator, national, {"deliverable": "Evaluación final", "starts_on": "2026-01-01",
+                                                           "ends_on": "2026-06-30"}, national.version)
     assert added.position == 3
     with pytest.raises(ValidationFailed, match="entre el inicio y el fin"):
-        services.add_milestone(moderator, national, {"deliverable": "Tarde", "starts_on": "2026-01-01",
-                                                     "ends_on": "2027-06-30"}, national.version)
-    services.update_milestone(moderator, added, {"deliverable": "Evaluación final publicada",
-                                                 "starts_on": "2026-01-01", "ends_on": "2026-05-31"}, national.version)
+        milestones.add_milestone(moderator, national, {"deliverable": "Tarde", "starts_on": "2026-01-01",
+                                                       "ends_on": "2027-06-30"}, national.version)
+    milestones.update_milestone(moderator, added, {"deliverable": "Evaluación final publicada",
+                                                   "starts_on": "2026-01-01", "ends_on": "2026-05-31"}, national.version)
     assert added.deliverable == "Evaluación final publicada"
     assert [e.action for e in audit_entries()][-2:] == ["milestone.create", "milestone.update"]
 
 
 def test_the_tracker_filters_and_marks_late_milestones(plan, national):
-    everything = services.tracker(plan, today=date(2025, 8, 1))
+    everything = queries.tracker(plan, today=date(2025, 8, 1))
     assert [c.code for c, _t in everything] == ["C01", "C02"]
     timeline = dict((c.code, t) for c, t in everything)["C02"]
     assert timeline == {"total": 2, "late": 1, "complete": 0, "on_time": 1}
-    assert [c.code for c, _t in services.tracker(plan, scope="subnational")] == ["C01"]
-    assert [c.code for c, _t in services.tracker(plan, institution="Ministerio de las TIC")] == ["C02"]
-    assert [c.code for c, _t in services.tracker(plan, department="76")] == ["C01"]
-    assert services.tracker(plan, department="05") == []
+    assert [c.code for c, _t in queries.tracker(plan, scope="subnational")] == ["C01"]
+    assert [c.code for c, _t in queries.tracker(plan, institution="Ministerio de las TIC")] == ["C02"]
+    assert [c.code for c, _t in queries.tracker(plan, department="76")] == ["C01"]
+    assert queries.tracker(plan, department="05") == []
 
 
 def test_the_process_tally_counts_the_plan_by_completion(plan, plan_process, national, moderator, upload_dir):
     made = report(moderator, national, completion="complete", milestone_states=states(national, "complete"))
-    services.publish_report(moderator, made, made.version)
+    reports.publish_report(moderator, made, made.version)
     assert compute_process_tally(plan_process)["plan"] == {
         "commitments": 2, "national": 1, "subnational": 1,
         "completion": {"not_started": 1, "limited": 0, "substantial": 0, "complete": 1}}
@@ -271,19 +272,19 @@ def test_the_periodic_report_and_csv_rows(plan, national, moderator, upload_dir)
     outside = report(moderator, national, reported_on="2025-03-31")
     hidden = report(moderator, national, reported_on="2025-09-15")
     for made in (inside, outside):
-        services.publish_report(moderator, made, made.version)
-    start, end = services.parse_period("2025-07-01", "2025-12-31", plan)
-    period = services.period_report(plan, start, end)
+        reports.publish_report(moderator, made, made.version)
+    start, end = queries.parse_period("2025-07-01", "2025-12-31", plan)
+    period = queries.period_report(plan, start, end)
     by_code = {c.code: (reports, due) for c, reports, due in period["items"]}
     assert [r.id for r in by_code["C02"][0]] == [inside.id] and hidden.id not in [r.id for r in by_code["C02"][0]]
     assert [m.position for m in by_code["C02"][1]] == []
-    rows = list(services.report_rows(plan, start, end))
+    rows = list(queries.report_rows(plan, start, end))
     assert [(r[0], r[1], r[6]) for r in rows] == [(inside.id, "C02", "https://datos.gov.co/x")]
-    commitments = {row[0]: row for row in services.commitment_rows(plan)}
+    commitments = {row[0]: row for row in queries.commitment_rows(plan)}
     assert commitments["C02"][14:] == (2, "2025-09-30")
-    assert [row[:3] for row in services.milestone_rows(plan)] == [
+    assert [row[:3] for row in queries.milestone_rows(plan)] == [
         ("C02", 1, "Inventario de datos publicado"), ("C02", 2, "Portal con datos mensuales")]
     with pytest.raises(ValidationFailed):
-        services.parse_period("2025-12-31", "2025-01-01", plan)
+        queries.parse_period("2025-12-31", "2025-01-01", plan)
     with pytest.raises(ValidationFailed):
-        services.parse_period("mañana", None, plan)
+        queries.parse_period("mañana", None, plan)
