@@ -110,7 +110,8 @@ browser-deps:
 
 # Lighthouse in mobile mode (tools/lighthouse.py): a fresh SQLite database with the reference
 # data, served on 127.0.0.1:$(LIGHTHOUSE_PORT); home, consultation, proposal, results, process,
-# survey and /me pages against Debian's Chromium; scores, lost audits and page weights printed,
+# survey, plan, commitment, committee and /me pages against Debian's Chromium; scores, lost
+# audits and page weights printed,
 # reports in test-artifacts/lighthouse/. Needs `make browser-deps` (Chromium, npm packages).
 LIGHTHOUSE_PORT ?= 5116
 .PHONY: lighthouse

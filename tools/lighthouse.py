@@ -48,7 +48,7 @@ def prepare(env):
 
 
 def pages(base, opener):
-    """The pages to measure: home, consultation, proposal, results, process, survey, /me."""
+    """The pages to measure: home, consultation, proposal, results, process, survey, plan, commitment, committee, /me."""
     html = opener.open(base + "/consultations/demo").read().decode()
     proposal = re.search(r'href="(/proposals/\d+)"', html).group(1)
     process = opener.open(base + "/processes/demo").read().decode()
@@ -57,6 +57,12 @@ def pages(base, opener):
              "proposal": proposal, "results": "/consultations/iv-plan-2020/results", "process": "/processes/iv-plan"}
     if survey:
         found["survey"] = survey.group(1)
+    plan = opener.open(base + "/processes/iv-plan/plan").read().decode()
+    found["plan"] = "/processes/iv-plan/plan"
+    commitment = re.search(r'href="(/commitments/\d+)"', plan)
+    if commitment:
+        found["commitment"] = commitment.group(1)
+    found["committee"] = "/committee"
     found["me"] = "/me"
     return found
 
