@@ -51,45 +51,51 @@ class AlreadyDecided(DomainError):
     message = _l("Esta propuesta ya no admite esa acción.")
 
 
-def _date(value, label):
+def _date(value, label, field=None):
     if isinstance(value, datetime):
         value = value.date()
     if not isinstance(value, date):
         try:
             value = date.fromisoformat(str(value or "").strip())
         except ValueError:
-            raise ValidationFailed(_l("Indica la fecha de «%(field)s» (AAAA-MM-DD).", field=label)) from None
+            raise ValidationFailed(_l("Indica la fecha de «%(field)s» (AAAA-MM-DD).", field=label), field) from None
     if not YEAR_MIN <= value.year <= YEAR_MAX:
         raise ValidationFailed(_l("La fecha de «%(field)s» debe estar entre los años %(min)d y %(max)d.",
-                                  field=label, min=YEAR_MIN, max=YEAR_MAX))
+                                  field=label, min=YEAR_MIN, max=YEAR_MAX), field)
     return value
 
 
 def _text(values, name, required):
     text = clean_text(values.get(name) or "")
     if required and len(text) < 3:
-        raise ValidationFailed(_l("Completa todos los campos obligatorios de la plantilla."))
+        raise ValidationFailed(_l("Completa todos los campos obligatorios de la plantilla."), name)
     if len(text) > TEXT_MAX:
-        raise ValidationFailed(_l("Cada texto admite hasta %(max)d caracteres.", max=TEXT_MAX))
+        raise ValidationFailed(_l("Cada texto admite hasta %(max)d caracteres.", max=TEXT_MAX), name)
     return text
+
+
+def milestone_field(row, name):
+    """The form field of milestone row `row` (from 1): "milestone_2_ends_on" (errors name it)."""
+    return f"milestone_{row}_{name}"
 
 
 def _milestones(specs):
     milestones = []
-    for spec in specs:
+    for row, spec in enumerate(specs, start=1):
         deliverable = one_line(spec.get("deliverable") or "")
         if not deliverable and not spec.get("starts_on") and not spec.get("ends_on"):
             continue  # an empty row of the form
         if not 3 <= len(deliverable) <= DELIVERABLE_MAX:
             raise ValidationFailed(_l("Cada hito necesita un entregable verificable de 3 a %(max)d caracteres.",
-                                      max=DELIVERABLE_MAX))
-        starts_on, ends_on = _date(spec.get("starts_on"), _l("inicio del hito")), _date(spec.get("ends_on"),
-                                                                                        _l("fin del hito"))
+                                      max=DELIVERABLE_MAX), milestone_field(row, "deliverable"))
+        starts_on = _date(spec.get("starts_on"), _l("inicio del hito"), milestone_field(row, "starts_on"))
+        ends_on = _date(spec.get("ends_on"), _l("fin del hito"), milestone_field(row, "ends_on"))
         if ends_on < starts_on:
-            raise ValidationFailed(_l("Un hito no puede terminar antes de empezar."))
-        milestones.append({"deliverable": deliverable, "starts_on": starts_on, "ends_on": ends_on})
+            raise ValidationFailed(_l("Un hito no puede terminar antes de empezar."), milestone_field(row, "ends_on"))
+        milestones.append({"deliverable": deliverable, "starts_on": starts_on, "ends_on": ends_on, "row": row})
     if not milestones:
-        raise ValidationFailed(_l("Indica al menos un hito con su entregable y sus fechas."))
+        raise ValidationFailed(_l("Indica al menos un hito con su entregable y sus fechas."),
+                               milestone_field(1, "deliverable"))
     if len(milestones) > MILESTONES_MAX:
         raise ValidationFailed(_l("Como máximo %(max)d hitos.", max=MILESTONES_MAX))
     return milestones
@@ -98,27 +104,34 @@ def _milestones(specs):
 def validated(values, milestones):
     """Return the template's cleaned fields and milestones.
 
-    :raises ValidationFailed: a missing or overlong field, a bad date, value or milestone.
+    :raises ValidationFailed: a missing or overlong field, a bad date, value or milestone; its
+        `field` names the form field ("title", "milestone_2_ends_on") the message belongs beside.
     """
     title = one_line(values.get("title") or "")
     if not 3 <= len(title) <= TITLE_MAX:
-        raise ValidationFailed(_l("El título debe tener entre 3 y %(max)d caracteres.", max=TITLE_MAX))
+        raise ValidationFailed(_l("El título debe tener entre 3 y %(max)d caracteres.", max=TITLE_MAX), "title")
     fields = {"title": title}
     for name in REQUIRED_TEXTS:
         fields[name] = _text(values, name, True)
     for name in OPTIONAL_TEXTS:
         fields[name] = _text(values, name, False)
-    fields["starts_on"] = _date(values.get("starts_on"), _l("inicio"))
-    fields["ends_on"] = _date(values.get("ends_on"), _l("fin"))
+    fields["starts_on"] = _date(values.get("starts_on"), _l("inicio"), "starts_on")
+    fields["ends_on"] = _date(values.get("ends_on"), _l("fin"), "ends_on")
     if fields["ends_on"] <= fields["starts_on"]:
-        raise ValidationFailed(_l("La fecha de fin debe ser posterior a la de inicio."))
+        raise ValidationFailed(_l("La fecha de fin debe ser posterior a la de inicio."), "ends_on")
     chosen = [value for value in (values.get("ogp_values") or []) if value]
     if not chosen or any(value not in tuple(OgpValue) for value in chosen):
-        raise ValidationFailed(_l("Elige al menos un valor de la AGA de la lista."))
+        raise ValidationFailed(_l("Elige al menos un valor de la AGA de la lista."), "ogp_values")
     fields["ogp_values"] = ",".join(value for value in OgpValue if value in chosen)
     cleaned = _milestones(milestones)
-    if any(m["starts_on"] < fields["starts_on"] or m["ends_on"] > fields["ends_on"] for m in cleaned):
-        raise ValidationFailed(_l("Los hitos deben caer entre el inicio y el fin del compromiso."))
+    for m in cleaned:
+        row = m.pop("row")
+        if m["starts_on"] < fields["starts_on"]:
+            raise ValidationFailed(_l("Los hitos deben caer entre el inicio y el fin del compromiso."),
+                                   milestone_field(row, "starts_on"))
+        if m["ends_on"] > fields["ends_on"]:
+            raise ValidationFailed(_l("Los hitos deben caer entre el inicio y el fin del compromiso."),
+                                   milestone_field(row, "ends_on"))
     return fields, cleaned
 
 

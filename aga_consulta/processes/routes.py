@@ -6,7 +6,7 @@ from flask_login import current_user
 from aga_consulta.accounts.permissions import refuse_non_moderators, refuse_unless
 from aga_consulta.calls import services as calls
 from aga_consulta.calls.models import OgpValue
-from aga_consulta.errors import DomainError
+from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.plan import services as plan
 from aga_consulta.proposals.models import SCOPES
 from aga_consulta.processes import csvfile, services
@@ -155,13 +155,13 @@ def _call_step(slug):
     return process, or_404(services.step_of(process, StepKind.CALL_FOR_PROPOSALS))
 
 
-def _call_page(process, step, values=None, status=200):
+def _call_page(process, step, values=None, errors=None, status=200):
     user = current_user if current_user.is_authenticated else None
     own = calls.submissions_of_step(step.id, user.id) if user is not None and user.is_institution else []
     every = calls.submissions_of_step(step.id)
     return render_template("processes/call.html", process=process, step=step, own=own, submissions=every,
-                           values=values or {}, ogp_values=tuple(OgpValue), milestone_rows=MILESTONE_ROWS,
-                           now=utcnow()), status
+                           values=values or {}, errors=errors or {}, ogp_values=tuple(OgpValue),
+                           milestone_rows=MILESTONE_ROWS, now=utcnow()), status
 
 
 @bp.route("/processes/<slug>/call")
@@ -195,9 +195,10 @@ def submit_to_call(slug):
         calls.submit(current_actor(), step, values, _milestones_from_form(form), submission=submission,
                      institution_name=form.get("institution"))
     except DomainError as error:
-        if error.status == 400 and not wants_json():
-            flash(error.message, "error")
-            return _call_page(process, step, values=form, status=400)
+        if isinstance(error, ValidationFailed) and not wants_json():
+            # The page is also the form's GET address: it comes back with what was typed and
+            # the message beside its field (nothing was stored).
+            return _call_page(process, step, values=form, errors={error.field: [str(error.message)]}, status=400)
         return refuse(error, url_for(".call", slug=process.slug))
     flash(_("Propuesta recibida: el equipo moderador la revisará."), "success")
     return see_other(".call", slug=process.slug)
