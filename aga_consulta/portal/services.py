@@ -9,6 +9,7 @@ from aga_consulta.comments.models import Comment, CommentReport
 from aga_consulta.consultations.models import Consultation
 from aga_consulta.extensions import db
 from aga_consulta.ledger import services as ledger
+from aga_consulta.plan.models import Commitment
 from aga_consulta.proposals.models import Proposal
 from aga_consulta.proposals.search import matching
 from aga_consulta.proposals.services import code_order
@@ -60,6 +61,8 @@ def open_now(consultations, processes, now):
 def my_participation(user_id):
     """Return the citizen's active votes, all their comments (hidden ones marked) and the surveys they answered.
 
+    Comments come as (comment, proposal, commitment) rows, one of the two targets None.
+
     Three queries, whatever the number of rows: each row carries its proposal (whose
     status /me shows) and consultation (whether a vote may still be withdrawn).
     """
@@ -70,11 +73,13 @@ def my_participation(user_id):
         .where(Vote.user_id == user_id, Vote.withdrawn_at.is_(None))
         .order_by(Vote.cast_at.desc())
     ).all()
+    # A comment is on a proposal or on a plan's commitment: each row carries the one it has.
     comments = db.session.execute(
-        select(Comment, Proposal)
-        .join(Proposal, Proposal.id == Comment.proposal_id)
+        select(Comment, Proposal, Commitment)
+        .outerjoin(Proposal, Proposal.id == Comment.proposal_id)
+        .outerjoin(Commitment, Commitment.id == Comment.commitment_id)
         .where(Comment.user_id == user_id)
-        .order_by(Comment.created_at.desc())
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
     ).all()
     surveys = db.session.execute(
         select(Survey, Response.updated_at)
