@@ -73,7 +73,7 @@ def render_dashboard(consultation, bulk_form=None, status=200):
     """Render the dashboard of one consultation with the filtered proposals table."""
     form = DashboardFilterForm(request.args, consultation=consultation.slug)
     form.consultation.choices = [(c.slug, c.title) for c in consultations.list_current()]
-    form.department.choices += proposals.departments_in(consultation)
+    form.department.choices += [(code, vocabulary(name)) for code, name in proposals.departments_in(consultation)]
     form.theme.choices += [(t.slug, vocabulary(t.name)) for t in proposals.themes_in(consultation)]
     if not form.validate():
         abort(400)

@@ -14,6 +14,7 @@ from aga_consulta.comments.forms import CommentForm, ReportForm
 from aga_consulta.comments.services import thread_and_reports
 from aga_consulta.consultations import services as consultations
 from aga_consulta.extensions import db
+from aga_consulta.i18n import vocabulary
 from aga_consulta.portal import services
 from aga_consulta.portal.forms import LanguageForm, ProposalFilterForm
 from aga_consulta.processes import origins as proposal_origins
@@ -93,8 +94,8 @@ def consultation(slug):
     consultation, process = or_404(processes.consultation_and_process(slug))
     form = ProposalFilterForm(request.args)
     departments, themes = proposals.filter_choices(consultation)
-    form.department.choices += departments
-    form.theme.choices += themes
+    form.department.choices += [(code, vocabulary(name)) for code, name in departments]
+    form.theme.choices += [(slug, vocabulary(name)) for slug, name in themes]
     if not form.validate():
         # Hostile or stale query values are refused, never passed on to SQL.
         abort(400)
