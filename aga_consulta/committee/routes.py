@@ -11,6 +11,7 @@ from aga_consulta.committee import services
 from aga_consulta.committee.labels import CATEGORY_LABELS, ROLE_LABELS, SECTOR_LABELS
 from aga_consulta.committee.models import Document, Meeting, Member
 from aga_consulta.errors import DomainError
+from aga_consulta.i18n import local_day
 from aga_consulta.web import current_actor, get_or_404, see_other, wants_json
 
 bp = Blueprint("committee", __name__)
@@ -145,7 +146,7 @@ def new_meeting():
                                               **_meeting_values(request.form))
         except DomainError as error:
             return _refused(error, "committee/meeting_form.html", meeting=None, members=services.members())
-        flash(_("Reunión registrada: %(day)s.", day=meeting.held_on.isoformat()), "success")
+        flash(_("Reunión registrada: %(day)s.", day=local_day(meeting.held_on)), "success")
         return see_other(".manage", _anchor="meetings")
     return render_template("committee/meeting_form.html", meeting=None, members=services.members(), error=None,
                            values={})
@@ -162,7 +163,7 @@ def edit_meeting(meeting_id):
                                     remove_pdf=request.form.get("remove_pdf") == "1", **_meeting_values(request.form))
         except DomainError as error:
             return _refused(error, "committee/meeting_form.html", meeting=meeting, members=services.members())
-        flash(_("Reunión actualizada: %(day)s.", day=meeting.held_on.isoformat()), "success")
+        flash(_("Reunión actualizada: %(day)s.", day=local_day(meeting.held_on)), "success")
         return see_other(".manage", _anchor="meetings")
     return render_template("committee/meeting_form.html", meeting=meeting, members=services.members(), error=None,
                            values={})

@@ -7,7 +7,7 @@ commitments by id.
 import functools
 
 from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
-from flask_babel import format_date, gettext as _
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from aga_consulta import uploads
@@ -17,6 +17,7 @@ from aga_consulta.comments import services as comments
 from aga_consulta.comments.models import Comment
 from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.extensions import db, limiter
+from aga_consulta.i18n import local_day, vocabulary
 from aga_consulta.plan import services
 from aga_consulta.plan.labels import LEVEL_LABELS, MILESTONE_LABELS, OGP_VALUE_LABELS, REPORT_LABELS
 from aga_consulta.plan.models import COMPLETION_LEVELS, MILESTONE_STATES, Plan, PlanMilestone
@@ -47,14 +48,14 @@ def plan_labels():
 
     def plan_date(day):
         if day not in dates:
-            dates[day] = format_date(day, "medium")
+            dates[day] = local_day(day)
         return dates[day]
 
     return {"level_label": lambda level: levels.get(level, level),
             "milestone_label": lambda state: states.get(state, state),
             "report_label": lambda status: REPORT_LABELS.get(status, status),
             "ogp_value_label": lambda value: OGP_VALUE_LABELS.get(value, value),
-            "department_name": lambda code: DEPARTMENTS.get(code, code), "plan_date": plan_date}
+            "department_name": lambda code: vocabulary(DEPARTMENTS.get(code, code)), "plan_date": plan_date}
 
 
 def _commitment_or_404(commitment_id):
