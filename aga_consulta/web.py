@@ -96,6 +96,18 @@ def refuse(error, back):
 KEPT_FORM_MAX_JSON = 2500
 
 
+def field_errors(error, rename=None):
+    """A refused hand-written form's errors as {field name: [message]}, for the page's `errors`.
+
+    The message sits beside the field the ValidationFailed names; `rename` maps a service's
+    field to the form's ("milestone_1_deliverable" to "deliverable"). None is the whole form.
+    """
+    field = getattr(error, "field", None)
+    if field is not None and rename is not None:
+        field = rename(field)
+    return {field: [str(error.message)]}
+
+
 def keep_form(key, form):
     """Keep what was typed in `form` and its errors for the page a refused POST redirects to.
 

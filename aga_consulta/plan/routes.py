@@ -5,6 +5,7 @@ The plan's own page (`/processes/<slug>/plan`) and its CSV files live with the p
 commitments by id.
 """
 import functools
+import re
 
 from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
@@ -24,7 +25,8 @@ from aga_consulta.plan.models import COMPLETION_LEVELS, MILESTONE_STATES, Plan, 
 from aga_consulta.territory.divipola import DEPARTMENTS, department_choices
 from aga_consulta.timeutil import utcnow
 from aga_consulta.web import (
-    MAX_ID, citizen_key, config_limit, current_actor, get_or_404, or_404, refuse, see_other, wants_json,
+    MAX_ID, citizen_key, config_limit, current_actor, field_errors, get_or_404, or_404, refuse, see_other,
+    wants_json,
 )
 
 bp = Blueprint("plan", __name__)
@@ -195,9 +197,24 @@ def _template_values(form):
     return values
 
 
-def _edit_page(item, values=None, status=200):
+def _edit_page(item, values=None, errors=None, status=200):
     return render_template("plan/commitment_form.html", commitment=item, plan=item.plan, values=values,
-                           ogp_values=tuple(OgpValue)), status
+                           errors=errors or {}, ogp_values=tuple(OgpValue)), status
+
+
+#: The template's milestone fields are the call form's rows. The new-commitment form has one
+#: row with its own names; the edit form has none, and a milestone outside the commitment's
+#: new dates is the fault of the date beside which its message sits.
+NEW_FIELDS = {"milestone_1_deliverable": "deliverable", "milestone_1_starts_on": "milestone_starts_on",
+              "milestone_1_ends_on": "milestone_ends_on"}
+
+
+def _new_field(field):
+    return NEW_FIELDS.get(field, field)
+
+
+def _edit_field(field):
+    return re.sub(r"^milestone_\d+_", "", field)
 
 
 @moderator_bp.route("/commitments/<int:commitment_id>", methods=["GET", "POST"])
@@ -211,8 +228,11 @@ def edit_commitment(commitment_id):
     except DomainError as error:
         if wants_json():
             return refuse(error, url_for(".edit_commitment", commitment_id=item.id))
-        flash(error.message, "error")
         db.session.rollback()
+        if isinstance(error, ValidationFailed):
+            return _edit_page(_commitment_or_404(commitment_id), values=request.form,
+                              errors=field_errors(error, _edit_field), status=error.status)
+        flash(error.message, "error")
         return _edit_page(_commitment_or_404(commitment_id), values=request.form, status=error.status)
     flash(_("Compromiso guardado."), "success")
     return see_other(".edit_commitment", commitment_id=item.id)
@@ -252,8 +272,8 @@ def new_commitment(plan_id):
     """Add a commitment to a plan directly, with its first milestone."""
     plan = get_or_404(Plan, plan_id)
     if request.method == "GET":
-        return render_template("plan/commitment_new.html", plan=plan, values=None, ogp_values=tuple(OgpValue),
-                               departments=department_choices())
+        return render_template("plan/commitment_new.html", plan=plan, values=None, errors={},
+                               ogp_values=tuple(OgpValue), departments=department_choices())
     form = request.form
     try:
         first = {"deliverable": form.get("deliverable"), "starts_on": form.get("milestone_starts_on"),
@@ -262,8 +282,11 @@ def new_commitment(plan_id):
     except DomainError as error:
         if wants_json():
             return refuse(error, url_for(".new_commitment", plan_id=plan.id))
-        flash(error.message, "error")
-        return render_template("plan/commitment_new.html", plan=plan, values=form, ogp_values=tuple(OgpValue),
-                               departments=department_choices()), error.status
+        if isinstance(error, ValidationFailed):
+            errors = field_errors(error, _new_field)
+        else:
+            errors = {None: [str(error.message)]}
+        return render_template("plan/commitment_new.html", plan=plan, values=form, errors=errors,
+                               ogp_values=tuple(OgpValue), departments=department_choices()), error.status
     flash(_("Compromiso %(code)s agregado al plan.", code=made.code), "success")
     return see_other(".edit_commitment", commitment_id=made.id)

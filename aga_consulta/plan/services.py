@@ -104,7 +104,8 @@ def parse_day(value, label):
 def _institution(name):
     name = one_line(name or "")
     if not 3 <= len(name) <= INSTITUTION_MAX:
-        raise ValidationFailed(_l("Indica la institución líder (de 3 a %(max)d caracteres).", max=INSTITUTION_MAX))
+        raise ValidationFailed(_l("Indica la institución líder (de 3 a %(max)d caracteres).", max=INSTITUTION_MAX),
+                               "lead_institution")
     return name
 
 
@@ -221,12 +222,12 @@ def _code(position):
 
 def _territory(scope, department_code, municipality):
     if scope not in SCOPES:
-        raise ValidationFailed(_l("Elige el alcance: nacional o subnacional."))
+        raise ValidationFailed(_l("Elige el alcance: nacional o subnacional."), "scope")
     if scope == Scope.NATIONAL:
         return {"scope": scope, "department_code": None, "municipality": None}
     code = one_line(department_code or "")
     if not code or len(code) != 2 or not code.isdigit():
-        raise ValidationFailed(_l("Un compromiso subnacional indica su departamento."))
+        raise ValidationFailed(_l("Un compromiso subnacional indica su departamento."), "department_code")
     municipality = one_line(municipality or "") or None
     return {"scope": scope, "department_code": code, "municipality": municipality[:120] if municipality else None}
 
@@ -268,7 +269,8 @@ def add_commitment(actor, plan, values, milestones, now=None):
 def _within_plan(plan, starts_on, ends_on):
     if starts_on < plan.starts_on or ends_on > plan.ends_on:
         raise ValidationFailed(_l("Las fechas deben caer dentro del periodo del plan (%(start)s a %(end)s).",
-                                  start=plan.starts_on.isoformat(), end=plan.ends_on.isoformat()))
+                                  start=plan.starts_on.isoformat(), end=plan.ends_on.isoformat()),
+                               "starts_on" if starts_on < plan.starts_on else "ends_on")
 
 
 EDITABLE_FIELDS = ("title", "lead_institution", "other_actors", "problem", "baseline", "commitment",

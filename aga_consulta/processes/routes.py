@@ -14,7 +14,7 @@ from aga_consulta.processes.models import StepKind
 from aga_consulta.surveys.services import csv_rows as survey_csv_rows
 from aga_consulta.processes.labels import METRIC_LABELS, STATE_LABELS, STEP_LABELS
 from aga_consulta.timeutil import utcnow
-from aga_consulta.web import current_actor, or_404, refuse, results_limit, see_other, wants_json
+from aga_consulta.web import current_actor, field_errors, or_404, refuse, results_limit, see_other, wants_json
 
 bp = Blueprint("processes", __name__)
 
@@ -198,7 +198,7 @@ def submit_to_call(slug):
         if isinstance(error, ValidationFailed) and not wants_json():
             # The page is also the form's GET address: it comes back with what was typed and
             # the message beside its field (nothing was stored).
-            return _call_page(process, step, values=form, errors={error.field: [str(error.message)]}, status=400)
+            return _call_page(process, step, values=form, errors=field_errors(error), status=400)
         return refuse(error, url_for(".call", slug=process.slug))
     flash(_("Propuesta recibida: el equipo moderador la revisará."), "success")
     return see_other(".call", slug=process.slug)

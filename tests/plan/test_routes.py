@@ -8,9 +8,9 @@ import pytest
 from aga_consulta.comments.models import Comment
 from aga_consulta.extensions import db
 from aga_consulta.plan import services
-from aga_consulta.plan.models import Evidence, ProgressReport
+from aga_consulta.plan.models import Commitment, Evidence, ProgressReport
 from aga_consulta.tally.services import compute_tally
-from tests.helpers import JSON, audit_entries, count, login
+from tests.helpers import JSON, audit_entries, count, field_error, login
 from tests.plan.conftest import PDF, institution_account, template
 
 
@@ -210,7 +210,38 @@ def test_a_moderator_adds_a_commitment_directly(client, plan, moderator):
     assert client.post(f"/moderation/plan/{plan.id}/commitments/new", data=data).status_code == 303
     assert [c.title for c in services.tracker(plan, department="05")[0][:1]] == ["Justicia abierta"]
     bad = client.post(f"/moderation/plan/{plan.id}/commitments/new", data={**data, "starts_on": "2020-01-01"})
-    assert bad.status_code == 400 and "periodo del plan" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "periodo del plan" in field_error(bad.get_data(as_text=True), "starts_on")
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"title": ""}, "title", "El título debe tener entre 3"),
+    ({"lead_institution": "x"}, "lead_institution", "Indica la institución líder"),
+    ({"scope": "subnational", "department_code": ""}, "department_code", "indica su departamento"),
+    ({"deliverable": "ab"}, "deliverable", "entregable verificable"),
+    ({"milestone_ends_on": "2030-01-01"}, "milestone_ends_on", "entre el inicio y el fin"),
+])
+def test_a_bad_new_commitment_shows_the_message_beside_its_field(client, plan, moderator, changes, field, message):
+    login(client, moderator.email)
+    data = {**template(title="Justicia abierta", budget="Recursos propios"), "deliverable": "Tablero de datos",
+            "milestone_starts_on": "2025-03-01", "milestone_ends_on": "2025-09-30", **changes}
+    before = count(Commitment)
+    response = client.post(f"/moderation/plan/{plan.id}/commitments/new", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in field_error(page, field)
+    assert page.count('aria-invalid="true"') == 1 and f'<a href="#{field}">' in page
+    assert "Recursos propios" in page and 'value="2025-03-01"' in page
+    assert count(Commitment) == before
+
+
+def test_a_bad_edit_shows_the_message_beside_the_date_that_leaves_a_milestone_out(client, national, moderator):
+    login(client, moderator.email)
+    data = {**template(starts_on="2025-06-01", problem="Un problema corregido."), "version": national.version}
+    response = client.post(f"/moderation/plan/commitments/{national.id}", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "entre el inicio y el fin" in field_error(page, "starts_on")
+    assert "Un problema corregido." in page
+    db.session.expire_all()
+    assert services.get_commitment(national.id).problem != "Un problema corregido."
 
 
 def test_citizens_comment_on_a_commitment_outside_the_consultation(client, national, plan_process, factory):

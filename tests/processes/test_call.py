@@ -15,7 +15,7 @@ from aga_consulta.extensions import db
 from aga_consulta.processes.services import compute_process_tally, create_process, step_of
 from aga_consulta.proposals.models import Proposal
 from aga_consulta.timeutil import utcnow
-from tests.helpers import JSON, PASSWORD, count, login
+from tests.helpers import JSON, PASSWORD, count, field_error, login
 
 FORM = {
     "title": "Contratos abiertos municipales", "starts_on": "2027-01-01", "ends_on": "2028-12-31",
@@ -164,15 +164,6 @@ def test_bad_input_is_refused_and_nothing_stored(client, factory):
     assert count(Submission) == 0 and count(Milestone) == 0
 
 
-def _field_error(page, name):
-    """The message beside field `name`: its error paragraph, tied to the input by aria-describedby."""
-    match = re.search(rf'<p class="error" id="{name}-error">([^<]*)</p>', page)
-    assert match, f"no error beside {name}"
-    tag = re.search(rf'<(?:input|textarea)[^>]*id="{name}"[^>]*>', page).group(0)
-    assert f'aria-describedby="{name}-error"' in tag and 'aria-invalid="true"' in tag and "autofocus" in tag
-    return match.group(1)
-
-
 @pytest.mark.parametrize("changes, field, message", [
     ({"title": "x"}, "title", "El título debe tener entre 3"),
     ({"commitment": ""}, "commitment", "Completa todos los campos obligatorios"),
@@ -192,7 +183,7 @@ def test_a_bad_submission_shows_its_message_beside_its_field_and_keeps_every_val
     response = client.post("/processes/plan-convocatoria/call", data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert message in _field_error(page, field)
+    assert message in field_error(page, field)
     # Only that field is marked; the summary links to it; no flash at the top repeats it.
     assert page.count('aria-invalid="true"') == 1 and f'<a href="#{field}">' in page
     assert page.count(message) == 2
