@@ -51,7 +51,11 @@ class AlreadyDecided(DomainError):
     message = _l("Esta propuesta ya no admite esa acción.")
 
 
-def _date(value, label, field=None):
+def parse_day(value, label, field=None):
+    """Return `value` (a date or YYYY-MM-DD text) as a date in a sane year range.
+
+    :raises ValidationFailed: missing, malformed, or out of range (its `field` is `field`).
+    """
     if isinstance(value, datetime):
         value = value.date()
     if not isinstance(value, date):
@@ -88,8 +92,8 @@ def _milestones(specs):
         if not 3 <= len(deliverable) <= DELIVERABLE_MAX:
             raise ValidationFailed(_l("Cada hito necesita un entregable verificable de 3 a %(max)d caracteres.",
                                       max=DELIVERABLE_MAX), milestone_field(row, "deliverable"))
-        starts_on = _date(spec.get("starts_on"), _l("inicio del hito"), milestone_field(row, "starts_on"))
-        ends_on = _date(spec.get("ends_on"), _l("fin del hito"), milestone_field(row, "ends_on"))
+        starts_on = parse_day(spec.get("starts_on"), _l("inicio del hito"), milestone_field(row, "starts_on"))
+        ends_on = parse_day(spec.get("ends_on"), _l("fin del hito"), milestone_field(row, "ends_on"))
         if ends_on < starts_on:
             raise ValidationFailed(_l("Un hito no puede terminar antes de empezar."), milestone_field(row, "ends_on"))
         milestones.append({"deliverable": deliverable, "starts_on": starts_on, "ends_on": ends_on, "row": row})
@@ -115,8 +119,8 @@ def validated(values, milestones):
         fields[name] = _text(values, name, True)
     for name in OPTIONAL_TEXTS:
         fields[name] = _text(values, name, False)
-    fields["starts_on"] = _date(values.get("starts_on"), _l("inicio"), "starts_on")
-    fields["ends_on"] = _date(values.get("ends_on"), _l("fin"), "ends_on")
+    fields["starts_on"] = parse_day(values.get("starts_on"), _l("inicio"), "starts_on")
+    fields["ends_on"] = parse_day(values.get("ends_on"), _l("fin"), "ends_on")
     if fields["ends_on"] <= fields["starts_on"]:
         raise ValidationFailed(_l("La fecha de fin debe ser posterior a la de inicio."), "ends_on")
     chosen = [value for value in (values.get("ogp_values") or []) if value]

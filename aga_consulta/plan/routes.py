@@ -111,8 +111,8 @@ def _reporter_only(view):
     return wrapper
 
 
-def _progress_page(item, values=None, status=200):
-    return render_template("plan/progress.html", commitment=item, plan=item.plan, values=values,
+def _progress_page(item, values=None, errors=None, status=200):
+    return render_template("plan/progress.html", commitment=item, plan=item.plan, values=values, errors=errors or {},
                            reports=services.reports_of(item.id), levels=COMPLETION_LEVELS, states=MILESTONE_STATES,
                            link_rows=LINK_ROWS, file_rows=FILE_ROWS,
                            max_mb=current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)), status
@@ -140,8 +140,9 @@ def report_progress(item):
     except DomainError as error:
         if wants_json():
             return refuse(error, url_for(".progress", commitment_id=item.id))
-        flash(error.message, "error")
-        return _progress_page(item, values=form, status=error.status)
+        # The form's page is its GET address: it comes back with what was typed (files must be
+        # chosen again: a browser never refills a file input) and the message beside its field.
+        return _progress_page(item, values=form, errors=field_errors(error), status=error.status)
     flash(_("Reporte recibido: el equipo moderador lo revisará antes de publicarlo."), "success")
     return see_other(".progress", commitment_id=item.id)
 

@@ -13,7 +13,6 @@ A report is validated whole before anything is stored: its PDFs are then streame
 """
 from collections import Counter
 from contextlib import contextmanager
-from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -27,7 +26,7 @@ from aga_consulta import uploads
 from aga_consulta.accounts.permissions import ensure_moderator
 from aga_consulta.audit import record
 from aga_consulta.calls.models import Submission
-from aga_consulta.calls.services import validated as validated_template
+from aga_consulta.calls.services import parse_day, validated as validated_template
 from aga_consulta.errors import DomainError, NotAllowed, ValidationFailed
 from aga_consulta.extensions import db
 from aga_consulta.plan.models import (
@@ -36,7 +35,7 @@ from aga_consulta.plan.models import (
 )
 from aga_consulta.proposals.models import SCOPES, Proposal, ProposalStatus, Scope
 from aga_consulta.text import REASON_MAX, clean_text, one_line
-from aga_consulta.timeutil import YEAR_MAX, YEAR_MIN, utcnow
+from aga_consulta.timeutil import utcnow
 
 TITLE_MAX = 200
 INSTITUTION_MAX = 200
@@ -82,24 +81,6 @@ class NotYourCommitment(NotAllowed):
 
 
 # Validation helpers ---------------------------------------------------------------------------
-
-def parse_day(value, label):
-    """Return `value` (a date or YYYY-MM-DD text) as a date in a sane year range.
-
-    :raises ValidationFailed: missing, malformed, or out of range.
-    """
-    if isinstance(value, datetime):
-        value = value.date()
-    if not isinstance(value, date):
-        try:
-            value = date.fromisoformat(str(value or "").strip())
-        except ValueError:
-            raise ValidationFailed(_l("Indica la fecha de «%(field)s» (AAAA-MM-DD).", field=label)) from None
-    if not YEAR_MIN <= value.year <= YEAR_MAX:
-        raise ValidationFailed(_l("La fecha de «%(field)s» debe estar entre los años %(min)d y %(max)d.",
-                                  field=label, min=YEAR_MIN, max=YEAR_MAX))
-    return value
-
 
 def _institution(name):
     name = one_line(name or "")
@@ -380,14 +361,14 @@ def may_report(user, commitment):
 
 def _links(links):
     cleaned = []
-    for raw in links or ():
+    for row, raw in enumerate(links or (), start=1):
         url = one_line(raw or "")
         if not url:
             continue
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > URL_MAX:
             raise ValidationFailed(_l("Cada enlace de evidencia debe ser una dirección http o https completa "
-                                      "(hasta %(max)d caracteres).", max=URL_MAX))
+                                      "(hasta %(max)d caracteres).", max=URL_MAX), f"link-{row}")
         cleaned.append(url)
     if len(cleaned) > LINKS_MAX:
         raise ValidationFailed(_l("Como máximo %(max)d enlaces de evidencia.", max=LINKS_MAX))
@@ -405,7 +386,7 @@ def _milestone_states(commitment, states):
         if milestone_id not in own:
             raise ValidationFailed(_l("Ese hito no pertenece a este compromiso."))
         if state not in MILESTONE_STATES:
-            raise ValidationFailed(_l("Estado de hito desconocido."))
+            raise ValidationFailed(_l("Estado de hito desconocido."), f"milestone_{milestone_id}")
         cleaned[milestone_id] = MilestoneState(state)
     if set(cleaned) != own:
         raise ValidationFailed(_l("Indica el estado de cada hito del compromiso."))
@@ -419,18 +400,18 @@ def validated_report(commitment, *, reported_on, completion, milestone_states, n
         level or state, a milestone of another commitment, a short narrative, a bad link.
     """
     plan = commitment.plan
-    reported_on = parse_day(reported_on, _l("fecha del reporte"))
+    reported_on = parse_day(reported_on, _l("fecha del reporte"), "reported_on")
     if not plan.starts_on <= reported_on <= plan.ends_on:
         raise ValidationFailed(_l("La fecha del reporte debe caer dentro del periodo del plan (%(start)s a %(end)s).",
-                                  start=plan.starts_on.isoformat(), end=plan.ends_on.isoformat()))
+                                  start=plan.starts_on.isoformat(), end=plan.ends_on.isoformat()), "reported_on")
     if reported_on > today:
-        raise ValidationFailed(_l("La fecha del reporte no puede ser futura."))
+        raise ValidationFailed(_l("La fecha del reporte no puede ser futura."), "reported_on")
     if completion not in COMPLETION_LEVELS:
-        raise ValidationFailed(_l("Elige el nivel de cumplimiento de la lista."))
+        raise ValidationFailed(_l("Elige el nivel de cumplimiento de la lista."), "completion")
     narrative = clean_text(narrative or "")
     if not NARRATIVE_MIN <= len(narrative) <= NARRATIVE_MAX:
         raise ValidationFailed(_l("El relato del avance debe tener entre %(min)d y %(max)d caracteres.",
-                                  min=NARRATIVE_MIN, max=NARRATIVE_MAX))
+                                  min=NARRATIVE_MIN, max=NARRATIVE_MAX), "narrative")
     return {"reported_on": reported_on, "completion": CompletionLevel(completion), "narrative": narrative,
             "milestone_states": _milestone_states(commitment, milestone_states), "links": _links(links)}
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from aga_consulta.accounts.permissions import ensure_admin, ensure_moderator, ensure_speaks_for_themselves
 from aga_consulta.audit import record
 from aga_consulta.consultations.services import ensure_account_can_take_part
-from aga_consulta.errors import DomainError, NotAllowed, ValidationFailed
+from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.extensions import db
 from aga_consulta.surveys.models import CHOICE_KINDS, Answer, Option, Question, QuestionKind, Response, Survey
 from aga_consulta.text import clean_text, one_line

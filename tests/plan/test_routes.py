@@ -137,6 +137,25 @@ def test_bad_progress_reports_are_refused_and_nothing_is_stored(client, national
     assert count(ProgressReport) == 0 and count(Evidence) == 0 and files_in(upload_dir) == []
 
 
+@pytest.mark.parametrize("overrides, field, message", [
+    ({"reported_on": "2027-05-01"}, "reported_on", "periodo del plan"),
+    ({"completion": "almost"}, "completion", "nivel de cumplimiento"),
+    ({"narrative": "Poco."}, "narrative", "relato del avance"),
+    ({"links": ["https://datos.gov.co/a", "ftp://datos.gov.co/b"]}, "link-2", "http o https"),
+])
+def test_a_bad_progress_report_shows_the_message_beside_its_field_and_keeps_the_links(
+        client, national, moderator, upload_dir, overrides, field, message):
+    login(client, moderator.email)
+    data = form(national, **{"links": ["https://datos.gov.co/a", "https://datos.gov.co/informe"], **overrides})
+    response = client.post(f"/commitments/{national.id}/progress", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in field_error(page, field).lower()
+    assert page.count('aria-invalid="true"') == 1
+    for link in data["links"]:
+        assert f'value="{link}"' in page
+    assert count(ProgressReport) == 0
+
+
 def test_a_milestone_of_another_commitment_is_refused_over_http(client, plan, national, moderator, upload_dir):
     other = services.add_commitment(moderator, plan, template(title="Otro compromiso"),
                                     [{"deliverable": "Hito ajeno", "starts_on": "2025-02-01", "ends_on": "2025-03-01"}])
