@@ -46,14 +46,14 @@ class MemberExists(DomainError):
 
 # --- input --------------------------------------------------------------------------------
 
-def parse_day(value, required=True):
+def parse_day(value, required=True, field=None):
     """Return `value` (a date or an ISO text YYYY-MM-DD) as a date in the accepted years.
 
     :raises ValidationFailed: missing (when required), not a date, or outside YEAR_MIN-YEAR_MAX.
     """
     if value is None or value == "":
         if required:
-            raise ValidationFailed(_l("Indica la fecha."))
+            raise ValidationFailed(_l("Indica la fecha."), field)
         return None
     if not isinstance(value, date):
         text = str(value).strip()
@@ -65,27 +65,27 @@ def parse_day(value, required=True):
             # A year such as 99999 does not parse at all: it is out of range, not a typo.
             year = text.split("-")[0]
             raise ValidationFailed(DATE_RANGE_MESSAGE if year.isdigit() and len(year) > 4
-                                   else _l("La fecha no es válida (AAAA-MM-DD)."))
+                                   else _l("La fecha no es válida (AAAA-MM-DD)."), field)
     if not in_date_range(value):
-        raise ValidationFailed(DATE_RANGE_MESSAGE)
+        raise ValidationFailed(DATE_RANGE_MESSAGE, field)
     return value
 
 
-def _people(value):
+def _people(value, field=None):
     if value is None or value == "":
         return 0
     try:
         number = int(str(value).strip()) if not isinstance(value, int) else value
     except ValueError:
-        raise ValidationFailed(_l("El número de personas debe ser un número entero.")) from None
+        raise ValidationFailed(_l("El número de personas debe ser un número entero."), field) from None
     if not 0 <= number <= PEOPLE_MAX:
-        raise ValidationFailed(_l("El número de personas debe estar entre 0 y %(max)d.", max=PEOPLE_MAX))
+        raise ValidationFailed(_l("El número de personas debe estar entre 0 y %(max)d.", max=PEOPLE_MAX), field)
     return number
 
 
-def _choice(value, enum, message):
+def _choice(value, enum, message, field=None):
     if value not in tuple(enum):
-        raise ValidationFailed(message)
+        raise ValidationFailed(message, field)
     return str(value)
 
 
@@ -95,7 +95,7 @@ def _link(value):
         return None
     if len(link) > LINK_MAX or not link.startswith(("https://", "http://")) or " " in link:
         raise ValidationFailed(_l("El enlace debe empezar por https:// o http:// (máximo %(max)d caracteres).",
-                                  max=LINK_MAX))
+                                  max=LINK_MAX), "link")
     return link
 
 
@@ -145,12 +145,13 @@ def _remove_file(name):
 def _member_fields(name, sector, role, joined_on, left_on):
     name = one_line(name)
     if not 3 <= len(name) <= NAME_MAX:
-        raise ValidationFailed(_l("El nombre de la organización debe tener entre 3 y %(max)d caracteres.", max=NAME_MAX))
-    sector = _choice(sector, Sector, _l("Indica si la organización es del gobierno o de la sociedad civil."))
-    role = _choice(role, MemberRole, _l("Rol en el comité desconocido."))
-    joined_on, left_on = parse_day(joined_on), parse_day(left_on, required=False)
+        raise ValidationFailed(_l("El nombre de la organización debe tener entre 3 y %(max)d caracteres.", max=NAME_MAX),
+                               "name")
+    sector = _choice(sector, Sector, _l("Indica si la organización es del gobierno o de la sociedad civil."), "sector")
+    role = _choice(role, MemberRole, _l("Rol en el comité desconocido."), "role")
+    joined_on, left_on = parse_day(joined_on, field="joined_on"), parse_day(left_on, required=False, field="left_on")
     if left_on is not None and left_on < joined_on:
-        raise ValidationFailed(_l("La fecha de salida no puede ser anterior a la de ingreso."))
+        raise ValidationFailed(_l("La fecha de salida no puede ser anterior a la de ingreso."), "left_on")
     return {"name": name, "sector": sector, "role": role, "joined_on": joined_on, "left_on": left_on}
 
 
@@ -201,7 +202,7 @@ def update_member(actor, member, *, name, sector, role, joined_on, left_on=None,
     attended = [meeting.held_on for meeting in attended_meetings(member)]
     if attended and (min(attended) < fields["joined_on"]
                      or (fields["left_on"] is not None and max(attended) > fields["left_on"])):
-        raise ValidationFailed(_l("La organización asistió a reuniones fuera de esas fechas de membresía."))
+        raise ValidationFailed(_l("La organización asistió a reuniones fuera de esas fechas de membresía."), "joined_on")
     before = {name_: getattr(member, name_) for name_ in fields}
     for name_, value in fields.items():
         setattr(member, name_, value)
@@ -232,13 +233,13 @@ def members():
 # --- meetings -----------------------------------------------------------------------------
 
 def _meeting_fields(held_on, agenda, minutes, attendee_ids, government_people, civil_society_people, other_people):
-    held_on = parse_day(held_on)
+    held_on = parse_day(held_on, field="held_on")
     agenda = clean_text(agenda)
     if not 3 <= len(agenda) <= AGENDA_MAX:
-        raise ValidationFailed(_l("El orden del día debe tener entre 3 y %(max)d caracteres.", max=AGENDA_MAX))
+        raise ValidationFailed(_l("El orden del día debe tener entre 3 y %(max)d caracteres.", max=AGENDA_MAX), "agenda")
     minutes = clean_text(minutes)
     if len(minutes) > MINUTES_MAX:
-        raise ValidationFailed(_l("El acta no puede pasar de %(max)d caracteres.", max=MINUTES_MAX))
+        raise ValidationFailed(_l("El acta no puede pasar de %(max)d caracteres.", max=MINUTES_MAX), "minutes")
     ids = set()
     for value in attendee_ids or ():
         text = str(value).strip()
@@ -250,11 +251,12 @@ def _meeting_fields(held_on, agenda, minutes, attendee_ids, government_people, c
         raise ValidationFailed(_l("Organización asistente desconocida."))
     absent = sorted(member.name for member in attendees if not member.active_on(held_on))
     if absent:
-        raise ValidationFailed(_l("No era miembro del comité en esa fecha: %(names)s.", names=", ".join(absent)))
+        raise ValidationFailed(_l("No era miembro del comité en esa fecha: %(names)s.", names=", ".join(absent)),
+                               "attendees")
     return {"held_on": held_on, "agenda": agenda, "minutes": minutes,
-            "government_people": _people(government_people),
-            "civil_society_people": _people(civil_society_people),
-            "other_people": _people(other_people)}, attendees
+            "government_people": _people(government_people, "government_people"),
+            "civil_society_people": _people(civil_society_people, "civil_society_people"),
+            "other_people": _people(other_people, "other_people")}, attendees
 
 
 def _meeting_audit(meeting):
@@ -378,14 +380,14 @@ def add_document(actor, *, category, title, dated_on, link=None, pdf=None, is_re
     :raises ValidationFailed: a bad category, title, date or link, both or neither source, a bad PDF.
     """
     ensure_moderator(actor)
-    category = _choice(category, DocumentCategory, _l("Categoría de documento desconocida."))
+    category = _choice(category, DocumentCategory, _l("Categoría de documento desconocida."), "category")
     title = one_line(title)
     if not 3 <= len(title) <= TITLE_MAX:
-        raise ValidationFailed(_l("El título debe tener entre 3 y %(max)d caracteres.", max=TITLE_MAX))
-    dated_on = parse_day(dated_on)
+        raise ValidationFailed(_l("El título debe tener entre 3 y %(max)d caracteres.", max=TITLE_MAX), "title")
+    dated_on = parse_day(dated_on, field="dated_on")
     link = _link(link)
     if (link is None) == (pdf is None):
-        raise ValidationFailed(_l("Indica un enlace o sube un PDF (uno de los dos)."))
+        raise ValidationFailed(_l("Indica un enlace o sube un PDF (uno de los dos)."), "link")
     with _stored_pdf(pdf) as stored:
         served = stored and stored.download_name
         document = Document(category=category, title=title, dated_on=dated_on, link=link,
