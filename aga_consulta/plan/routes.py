@@ -25,8 +25,8 @@ from aga_consulta.plan.models import COMPLETION_LEVELS, MILESTONE_STATES, Plan, 
 from aga_consulta.territory.divipola import DEPARTMENTS, department_choices
 from aga_consulta.timeutil import utcnow
 from aga_consulta.web import (
-    MAX_ID, citizen_key, config_limit, current_actor, field_errors, get_or_404, or_404, refuse, see_other,
-    wants_json,
+    MAX_ID, citizen_key, config_limit, current_actor, field_errors, get_or_404, keep_form, kept_values, or_404, refuse,
+    see_other, wants_json,
 )
 
 bp = Blueprint("plan", __name__)
@@ -73,7 +73,10 @@ def commitment(commitment_id):
     """A commitment: its template fields, milestones, published history, evidence and comments."""
     item = _commitment_or_404(commitment_id)
     viewer = _viewer()
+    # A refused comment comes back here (303) with what the person wrote and why.
+    comment_values, comment_errors = kept_values(_comment_key(item))
     return render_template("plan/commitment.html", commitment=item, plan=item.plan, history=services.history(item.id),
+                           comment_values=comment_values, comment_errors=comment_errors,
                            thread=comments.visible_thread(None, viewer, commitment_id=item.id),
                            may_report=services.may_report(viewer, item), today=utcnow().date())
 
@@ -84,19 +87,32 @@ def commitment(commitment_id):
 def comment(commitment_id):
     """A citizen comments on a commitment (or replies to a comment on it)."""
     item = _commitment_or_404(commitment_id)
-    back = url_for(".commitment", commitment_id=item.id, _anchor="comment-form")
     parent = None
     parent_id = request.form.get("parent_id", "")
     if parent_id:
         parent = db.session.get(Comment, int(parent_id)) if parent_id.isdigit() and int(parent_id) <= MAX_ID else None
         if parent is None:
-            return refuse(ValidationFailed(_("Solo puedes responder a un comentario visible de este compromiso.")), back)
+            return _refuse_comment(ValidationFailed(_("Solo puedes responder a un comentario visible de este compromiso.")),
+                                   item, None)
     try:
         made = comments.add_commitment_comment(current_actor(), item, request.form.get("body", ""), parent=parent)
     except DomainError as error:
-        return refuse(error, back)
+        return _refuse_comment(error, item, parent.id if parent is not None else None)
     flash(_("Tu comentario fue publicado."), "success")
     return see_other(".commitment", commitment_id=item.id, _anchor=f"comment-{made.id}")
+
+
+def _comment_key(item):
+    return f"commitment-comment-{item.id}"
+
+
+def _refuse_comment(error, item, parent_id):
+    """Back to the commitment (303) with the text and the message beside the box it was typed in."""
+    anchor = f"reply-{parent_id}" if parent_id else "body"
+    if wants_json():
+        return refuse(error, url_for(".commitment", commitment_id=item.id, _anchor=anchor))
+    keep_form(_comment_key(item), errors={anchor: [str(error.message)]})
+    return see_other(".commitment", commitment_id=item.id, _anchor=anchor)
 
 
 def _reporter_only(view):

@@ -281,6 +281,24 @@ def test_citizens_comment_on_a_commitment_outside_the_consultation(client, natio
     assert short.status_code == 400 and count(Comment) == 2
 
 
+def test_a_refused_comment_on_a_commitment_comes_back_beside_its_box(client, national, factory):
+    citizen = factory.user()
+    login(client, citizen.email)
+    first = client.post(f"/commitments/{national.id}/comments", data={"body": "Un comentario que sí se publica."})
+    parent = Comment.query.one()
+    response = client.post(f"/commitments/{national.id}/comments", data={"body": "x"})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/commitments/{national.id}#body")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert field_error(page, "body") and ">x</textarea>" in page
+    reply = client.post(f"/commitments/{national.id}/comments", data={"body": "y", "parent_id": str(parent.id)})
+    assert reply.headers["Location"].endswith(f"#reply-{parent.id}")
+    page = client.get(reply.headers["Location"]).get_data(as_text=True)
+    assert field_error(page, f"reply-{parent.id}") and ">y</textarea>" in page and "<details open>" in page
+    assert first.status_code == 303 and count(Comment) == 1
+    # Shown once: the next visit has empty boxes.
+    assert 'aria-invalid="true"' not in client.get(f"/commitments/{national.id}").get_data(as_text=True)
+
+
 def test_a_reply_must_stay_on_its_commitment(client, plan, national, factory, moderator):
     other = services.add_commitment(moderator, plan, template(title="Otro compromiso"),
                                     [{"deliverable": "Hito", "starts_on": "2025-02-01", "ends_on": "2025-03-01"}])
