@@ -14,7 +14,9 @@ from aga_consulta.processes.models import StepKind
 from aga_consulta.surveys.services import csv_rows as survey_csv_rows
 from aga_consulta.processes.labels import METRIC_LABELS, STATE_LABELS, STEP_LABELS
 from aga_consulta.timeutil import utcnow
-from aga_consulta.web import current_actor, field_errors, or_404, refuse, results_limit, see_other, wants_json
+from aga_consulta.web import (
+    current_actor, field_errors, keep_form, kept_values, or_404, refuse, results_limit, see_other, wants_json,
+)
 
 bp = Blueprint("processes", __name__)
 
@@ -159,8 +161,11 @@ def _call_page(process, step, values=None, errors=None, status=200):
     user = current_user if current_user.is_authenticated else None
     own = calls.submissions_of_step(step.id, user.id) if user is not None and user.is_institution else []
     every = calls.submissions_of_step(step.id)
+    # A refused decision comes back (303) with its reason typed and the message beside it.
+    decision_values, decision_errors = kept_values(f"call-decision-{step.id}")
     return render_template("processes/call.html", process=process, step=step, own=own, submissions=every,
                            values=values or {}, errors=errors or {}, ogp_values=tuple(OgpValue),
+                           decision_values=decision_values, decision_errors=decision_errors,
                            milestone_rows=MILESTONE_ROWS, now=utcnow()), status
 
 
@@ -230,5 +235,8 @@ def decide(slug, submission_id):
         else:
             abort(400)
     except DomainError as error:
+        if isinstance(error, ValidationFailed) and not wants_json():
+            keep_form(f"call-decision-{step.id}", errors={f"reason-{submission.id}": [str(error.message)]})
+            return see_other(".call", slug=process.slug, _anchor=f"reason-{submission.id}")
         return refuse(error, url_for(".call", slug=process.slug))
     return see_other(".call", slug=process.slug)

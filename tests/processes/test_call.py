@@ -218,6 +218,22 @@ def test_a_good_submission_leaves_the_address_bar_on_the_call_page(client, facto
     assert count(Submission) == 1
 
 
+def test_a_decision_without_its_reason_comes_back_beside_the_reason_box(client, factory, moderator):
+    build_process(factory)
+    login(client, institution().email)
+    client.post("/processes/plan-convocatoria/call", data=FORM)
+    submission = Submission.query.one()
+    client.post("/auth/logout")
+    login(client, moderator.email)
+    response = client.post(f"/processes/plan-convocatoria/call/{submission.id}/decision",
+                           data={"action": "reject", "reason": "no"})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/call#reason-{submission.id}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Indica el motivo" in field_error(page, f"reason-{submission.id}") and ">no</textarea>" in page
+    db.session.expire_all()
+    assert Submission.query.one().status == "submitted" and count(AuditLogEntry) == 0
+
+
 def test_return_then_correct_then_reject_with_a_public_reason(client, factory, moderator):
     process = build_process(factory)
     palmira = institution()
