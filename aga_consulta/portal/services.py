@@ -115,17 +115,19 @@ def my_data(user):
         .where(Vote.user_id == user.id)
         .order_by(Vote.cast_at, Vote.id)
     ).all()
+    # Comments (and reports of comments) on a plan's commitment have no proposal: they name
+    # the commitment instead, and are part of what the platform holds all the same.
     comments = db.session.execute(
         select(Comment, Consultation.slug, Proposal.code)
-        .join(Proposal, Proposal.id == Comment.proposal_id)
-        .join(Consultation, Consultation.id == Comment.consultation_id)
+        .outerjoin(Proposal, Proposal.id == Comment.proposal_id)
+        .outerjoin(Consultation, Consultation.id == Comment.consultation_id)
         .where(Comment.user_id == user.id)
         .order_by(Comment.created_at, Comment.id)
     ).all()
     reports = db.session.execute(
-        select(CommentReport, Proposal.code)
+        select(CommentReport, Proposal.code, Comment.commitment_id)
         .join(Comment, Comment.id == CommentReport.comment_id)
-        .join(Proposal, Proposal.id == Comment.proposal_id)
+        .outerjoin(Proposal, Proposal.id == Comment.proposal_id)
         .where(CommentReport.user_id == user.id)
         .order_by(CommentReport.created_at, CommentReport.id)
     ).all()
@@ -138,15 +140,16 @@ def my_data(user):
             for slug, code, cast_at, withdrawn_at in votes
         ],
         "comments": [
-            {"id": comment.id, "consultation": slug, "proposal_code": code, "parent_id": comment.parent_id,
+            {"id": comment.id, "consultation": slug, "proposal_code": code, "commitment_id": comment.commitment_id,
+             "parent_id": comment.parent_id,
              "body": comment.body, "status": comment.status, "moderation_reason": comment.moderation_reason,
              "created_at": _time(comment.created_at), "moderated_at": _time(comment.moderated_at)}
             for comment, slug, code in comments
         ],
         "reports": [
-            {"comment_id": report.comment_id, "proposal_code": code, "reason": report.reason,
-             "created_at": _time(report.created_at)}
-            for report, code in reports
+            {"comment_id": report.comment_id, "proposal_code": code, "commitment_id": commitment_id,
+             "reason": report.reason, "created_at": _time(report.created_at)}
+            for report, code, commitment_id in reports
         ],
     }
 

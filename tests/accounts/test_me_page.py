@@ -109,6 +109,14 @@ def test_comments_on_plan_commitments_are_listed_with_their_state(client, ana, a
     assert comments.count("<li>") == 4 and "Un comentario publicado" in comments
 
 
+def test_my_data_includes_comments_on_commitments(client, ana, plan, national):
+    made = add_commitment_comment(ana, national, "Pregunta sobre el avance del compromiso")
+    login(client, "ana@example.co")
+    data = client.get("/me/data.json").get_json()
+    assert [(c["id"], c["commitment_id"], c["proposal_code"], c["body"]) for c in data["comments"]] == [
+        (made.id, national.id, None, "Pregunta sobre el avance del compromiso")]
+
+
 def test_survey_answers_receipts_and_data_rights(client, ana, activity):
     login(client, "ana@example.co")
     html = client.get("/me").get_data(as_text=True)
