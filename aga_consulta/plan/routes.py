@@ -183,7 +183,10 @@ def _moderators_only():
 def index():
     """Reports waiting for a decision, and every plan's commitments to edit."""
     plans = list(db.session.scalars(db.select(Plan).order_by(Plan.published_at.desc())))
-    return render_template("plan/moderation.html", reports=services.pending_reports(), plans=plans)
+    # A refused return comes back (303) with its reason typed and the message beside it.
+    decision_values, decision_errors = kept_values("report-decision")
+    return render_template("plan/moderation.html", reports=services.pending_reports(), plans=plans,
+                           decision_values=decision_values, decision_errors=decision_errors)
 
 
 @moderator_bp.route("/reports/<int:report_id>/decision", methods=["POST"])
@@ -201,6 +204,9 @@ def decide(report_id):
         else:
             abort(400)
     except DomainError as error:
+        if isinstance(error, ValidationFailed) and not wants_json():
+            keep_form("report-decision", errors={f"reason-{report.id}": [str(error.message)]})
+            return see_other(".index", _anchor=f"reason-{report.id}")
         return refuse(error, url_for(".index"))
     return see_other(".index")
 

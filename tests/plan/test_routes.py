@@ -166,6 +166,21 @@ def test_a_milestone_of_another_commitment_is_refused_over_http(client, plan, na
     assert count(ProgressReport) == 0
 
 
+def test_a_return_without_its_reason_comes_back_beside_the_reason_box(client, national, moderator, upload_dir):
+    mintic = institution_account("Ministerio de las TIC")
+    made = services.submit_report(mintic, national, reported_on="2025-09-30", completion="substantial",
+                                  milestone_states={m.id: "complete" for m in national.milestones},
+                                  narrative="Inventario y portal publicados.")
+    login(client, moderator.email)
+    response = client.post(f"/moderation/plan/reports/{made.id}/decision",
+                           data={"action": "return", "version": made.version, "reason": "no"})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"#reason-{made.id}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "motivo de la devolución" in field_error(page, f"reason-{made.id}") and ">no</textarea>" in page
+    db.session.expire_all()
+    assert services.get_report(made.id).status == "submitted"
+
+
 def test_moderators_publish_and_the_history_shows_evidence(client, national, moderator, factory, upload_dir):
     mintic = institution_account("Ministerio de las TIC")
     made = services.submit_report(mintic, national, reported_on="2025-09-30", completion="substantial",
