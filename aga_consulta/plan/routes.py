@@ -15,6 +15,7 @@ from aga_consulta import uploads
 from aga_consulta.accounts.permissions import refuse_non_moderators, refuse_unless
 from aga_consulta.calls.models import OgpValue
 from aga_consulta.comments import services as comments
+from aga_consulta.comments.forms import REPORT_KEY
 from aga_consulta.comments.models import Comment
 from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.extensions import db, limiter
@@ -77,6 +78,7 @@ def commitment(commitment_id):
     comment_values, comment_errors = kept_values(_comment_key(item))
     return render_template("plan/commitment.html", commitment=item, plan=item.plan, history=services.history(item.id),
                            comment_values=comment_values, comment_errors=comment_errors,
+                           **dict(zip(("report_values", "report_errors"), kept_values(REPORT_KEY))),
                            thread=comments.visible_thread(None, viewer, commitment_id=item.id),
                            may_report=services.may_report(viewer, item), today=utcnow().date())
 

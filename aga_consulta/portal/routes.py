@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from aga_consulta.accounts import roles as staff_roles
 from aga_consulta.accounts.permissions import SpeaksForAnInstitution, speaks_for_themselves
-from aga_consulta.comments.forms import CommentForm, ReportForm
+from aga_consulta.comments.forms import REPORT_KEY, CommentForm, ReportForm
 from aga_consulta.comments.services import thread_and_reports
 from aga_consulta.consultations import services as consultations
 from aga_consulta.extensions import db
@@ -26,7 +26,7 @@ from aga_consulta.tally.counts import proposal_with_counts
 from aga_consulta.timeutil import utcnow
 from aga_consulta.voting.forms import VoteForm
 from aga_consulta.voting.services import accepts_votes, active_vote_count, citizen_votes, voted_proposal_ids
-from aga_consulta.web import MAX_ID, or_404
+from aga_consulta.web import MAX_ID, kept_values, or_404
 
 bp = Blueprint("portal", __name__)
 
@@ -173,6 +173,8 @@ def proposal(proposal_id):
         vote_form=VoteForm(),
         comment_form=comment_form,
         report_form=ReportForm(formdata=None),
+        # A refused report comes back (303) with its reason and the message beside its box.
+        **dict(zip(("report_values", "report_errors"), kept_values(REPORT_KEY))),
         reply_to=request.args.get("reply_to", type=int),
         staff_badge=staff_roles.staff_badge,
         submission=origins["submission"],
