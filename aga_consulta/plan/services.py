@@ -164,10 +164,11 @@ def publish_plan(actor, process_id, *, title, starts_on, ends_on, consultation=N
     now = now or utcnow()
     title = one_line(title or "")
     if not 3 <= len(title) <= TITLE_MAX:
-        raise ValidationFailed(_l("El título debe tener entre 3 y %(max)d caracteres.", max=TITLE_MAX))
-    starts_on, ends_on = parse_day(starts_on, _l("inicio")), parse_day(ends_on, _l("fin"))
+        raise ValidationFailed(_l("El título debe tener entre 3 y %(max)d caracteres.", max=TITLE_MAX), "title")
+    starts_on = parse_day(starts_on, _l("inicio"), "starts_on")
+    ends_on = parse_day(ends_on, _l("fin"), "ends_on")
     if ends_on <= starts_on:
-        raise ValidationFailed(_l("La fecha de fin debe ser posterior a la de inicio."))
+        raise ValidationFailed(_l("La fecha de fin debe ser posterior a la de inicio."), "ends_on")
     if plan_of(process_id) is not None:
         raise PlanExists()
     plan = Plan(process_id=process_id, title=title, starts_on=starts_on, ends_on=ends_on,

@@ -96,7 +96,11 @@ def _plan_filters():
 @bp.route("/processes/<slug>/plan")
 def plan_page(slug):
     """The published plan: its commitments with completion levels and a milestone timeline, filterable."""
-    process = or_404(services.get_by_slug(slug))
+    return _plan_page(or_404(services.get_by_slug(slug)))
+
+
+def _plan_page(process, values=None, errors=None, status=200):
+    """The plan page; before the plan exists, its publish form (with what was typed and its errors)."""
     published = plan.plan_of(process.id)
     filters = _plan_filters()
     page = request.args.get("page", "1")
@@ -112,7 +116,7 @@ def plan_page(slug):
                            page=page, pages=max(1, -(-total // per_page)),
                            page_args={key: value for key, value in filters.items() if value},
                            counts=plan.completion_counts(published.id) if published is not None else None,
-                           selection=step_of_selection(process))
+                           selection=step_of_selection(process), values=values or {}, errors=errors or {}), status
 
 
 def step_of_selection(process):
@@ -143,6 +147,10 @@ def publish_plan(slug):
                           starts_on=request.form.get("starts_on"), ends_on=request.form.get("ends_on"),
                           consultation=selection.consultation if selection else None)
     except DomainError as error:
+        if isinstance(error, ValidationFailed) and not wants_json():
+            # The plan's page is also this form's GET address: it comes back with what was
+            # typed and the message beside its field.
+            return _plan_page(process, values=request.form, errors=field_errors(error), status=400)
         return refuse(error, url_for(".plan_page", slug=process.slug))
     flash(_("Plan publicado."), "success")
     return see_other(".plan_page", slug=process.slug)

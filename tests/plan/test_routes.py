@@ -60,6 +60,16 @@ def test_a_moderator_publishes_a_plan_from_the_page(client, plan_process, modera
     assert again.status_code == 409
 
 
+def test_a_bad_plan_period_comes_back_beside_its_field(client, plan_process, moderator):
+    login(client, moderator.email)
+    response = client.post("/processes/plan-vi/plan", data={"title": "VI Plan de prueba", "starts_on": "2026-01-01",
+                                                            "ends_on": "2025-12-31"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "posterior a la de inicio" in field_error(page, "ends_on")
+    assert 'value="VI Plan de prueba"' in page and 'value="2026-01-01"' in page
+    assert services.plan_of(plan_process.id) is None
+
+
 def test_a_citizen_cannot_publish_a_plan(client, plan_process, factory):
     citizen = factory.user()
     login(client, citizen.email)
