@@ -44,6 +44,11 @@ class ValidationFailed(DomainError):
     status = 400
     message = _l("Los datos enviados no son válidos.")
 
+    def __init__(self, message=None, field=None):
+        super().__init__(message)
+        #: The form field the message belongs beside (its name), or None for the whole form.
+        self.field = field
+
 
 ERROR_TITLES = {
     400: _l("Solicitud no válida"),

@@ -13,13 +13,15 @@ STATUS_LABELS = {
 
 SCOPE_LABELS = {"national": _l("Nacional"), "subnational": _l("Subnacional")}
 
-#: Vocabulary that reaches the pages as data: the themes the seed creates (departments are
-#: proper names, the same in English; statuses and scopes have their labels above). Listed here so that the catalogues carry
-#: them (tests/core/test_i18n.py keeps them translated); `vocabulary()` shows the English
-#: form when there is one. People's own texts (titles, comments) never go through it.
+#: Vocabulary that reaches the pages as data: the themes the seed creates, and the departments
+#: whose names have an English form (the others are proper names, the same in English; statuses
+#: and scopes have their labels above). Listed here so that the catalogues carry them
+#: (tests/core/test_i18n.py keeps them translated); `vocabulary()` shows the English form when
+#: there is one. People's own texts (titles, comments) never go through it.
 DATA_VOCABULARY = (
     _l("Datos abiertos"), _l("Lucha contra la corrupción"), _l("Trámites y servicios"), _l("Ambiente"),
     _l("Finanzas públicas"), _l("Participación ciudadana"), _l("Justicia abierta"), _l("Contratación pública"),
+    _l("Bogotá D.C."), _l("San Andrés, Providencia y Santa Catalina"),
 )
 
 

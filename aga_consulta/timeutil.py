@@ -27,18 +27,19 @@ def in_date_range(value):
     return YEAR_MIN <= value.year <= YEAR_MAX
 
 
-def parse_day(value, label=None, required=True):
+def parse_day(value, label=None, required=True, field=None):
     """Return `value` (a date, a datetime, or text YYYY-MM-DD) as a date in the years YEAR_MIN to YEAR_MAX.
 
     Blank (None or "") gives None when not `required`. A refusal names the field when given
-    its `label`, and otherwise speaks of "the date" (a form shows it beside the field).
+    its `label`, and otherwise speaks of "the date"; `field` is the form field the refusal
+    belongs beside.
 
     :raises ValidationFailed: blank when required, not a YYYY-MM-DD date, or outside the years.
     """
     if value is None or value == "":
         if not required:
             return None
-        raise ValidationFailed(_no_date(label) if label is not None else _l("Indica la fecha."))
+        raise ValidationFailed(_no_date(label) if label is not None else _l("Indica la fecha."), field)
     if isinstance(value, datetime):
         value = value.date()
     if not isinstance(value, date):
@@ -51,11 +52,11 @@ def parse_day(value, label=None, required=True):
             # A year such as 99999 does not parse at all: it is out of range, not a typo.
             year = text.split("-")[0]
             if year.isdigit() and len(year) > 4:
-                raise ValidationFailed(_out_of_range(label))
+                raise ValidationFailed(_out_of_range(label), field)
             raise ValidationFailed(_no_date(label) if label is not None
-                                   else _l("La fecha no es válida (AAAA-MM-DD)."))
+                                   else _l("La fecha no es válida (AAAA-MM-DD)."), field)
     if not in_date_range(value):
-        raise ValidationFailed(_out_of_range(label))
+        raise ValidationFailed(_out_of_range(label), field)
     return value
 
 

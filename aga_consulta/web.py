@@ -96,17 +96,34 @@ def refuse(error, back):
 KEPT_FORM_MAX_JSON = 2500
 
 
-def keep_form(key, form):
+def field_errors(error, rename=None):
+    """A refused hand-written form's errors as {field name: [message]}, for the page's `errors`.
+
+    The message sits beside the field the ValidationFailed names; `rename` maps a service's
+    field to the form's ("milestone_1_deliverable" to "deliverable"). None is the whole form.
+    """
+    field = getattr(error, "field", None)
+    if field is not None and rename is not None:
+        field = rename(field)
+    return {field: [str(error.message)]}
+
+
+def keep_form(key, form=None, errors=None):
     """Keep what was typed in `form` and its errors for the page a refused POST redirects to.
 
     After a POST the address bar never stays on the POST's URL (Post/Redirect/Get): a form
     whose page lives at another URL redirects there, and that page gets the form back with
-    `kept_form(key, ...)`. `key` names the form and its object ("status-12"), so that the
-    values and errors come back on that form only. A form too big for the session keeps its
-    errors but not its text. The CSRF token is never kept.
+    `kept_form(key, ...)` (or, for a hand-written form whose `errors` come from
+    `field_errors`, with `kept_values(key)`). `key` names the form and its object
+    ("status-12"), so that the values and errors come back on that form only. A form too big
+    for the session keeps its errors but not its text. The CSRF token is never kept.
     """
     data = [(name, value) for name, value in request.form.items(multi=True) if name != "csrf_token"]
-    errors = {str(name): [str(error) for error in messages] for name, messages in form.errors.items()}
+    if form is not None:
+        errors = form.errors
+    # The whole form's messages (None) are kept under "" (a session's keys are text).
+    errors = {"" if name is None else str(name): [str(error) for error in messages]
+              for name, messages in (errors or {}).items()}
     payload = {"key": key, "data": data, "errors": errors}
     if len(json.dumps(payload)) > KEPT_FORM_MAX_JSON:
         payload["data"] = []
@@ -116,6 +133,15 @@ def keep_form(key, form):
 def kept_key():
     """The key of the form a refused POST kept for this page, or None."""
     return (session.get("kept_form") or {}).get("key")
+
+
+def kept_values(key):
+    """What a hand-written form kept with `keep_form(key, errors=...)`: (values, errors), else ({}, {})."""
+    kept = session.get("kept_form")
+    if not kept or kept.get("key") != key:
+        return {}, {}
+    session.pop("kept_form")
+    return MultiDict(kept["data"]), {name or None: messages for name, messages in kept["errors"].items()}
 
 
 def kept_form(key, form_class, **kwargs):

@@ -127,3 +127,14 @@ def audit_entries(action=None):
     if action:
         query = query.where(AuditLogEntry.action == action)
     return list(db.session.scalars(query))
+
+
+def field_error(page, name):
+    """The message beside field `name` on `page`: its error paragraph, tied to the field (which
+    has the page's focus) by aria-describedby and marked invalid."""
+    match = re.search(rf'<p class="error" id="{name}-error">([^<]*)</p>', page)
+    assert match, f"no error beside {name}"
+    tag = re.search(rf'<(?:input|textarea|select)[^>]*id="{name}"[^>]*>', page).group(0)
+    assert re.search(rf'aria-describedby="[^"]*{name}-error', tag) and 'aria-invalid="true"' in tag
+    assert "autofocus" in tag
+    return match.group(1)

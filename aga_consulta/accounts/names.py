@@ -44,8 +44,7 @@ class InvalidName(ValidationFailed):
     """A name breaks a rule; `field` names the form field it belongs to."""
 
     def __init__(self, message, field):
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
 
 
 def default_public_name(name):

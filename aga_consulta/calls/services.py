@@ -52,28 +52,34 @@ class AlreadyDecided(DomainError):
 def _text(values, name, required):
     text = clean_text(values.get(name) or "")
     if required and len(text) < 3:
-        raise ValidationFailed(_l("Completa todos los campos obligatorios de la plantilla."))
+        raise ValidationFailed(_l("Completa todos los campos obligatorios de la plantilla."), name)
     if len(text) > TEXT_MAX:
-        raise ValidationFailed(_l("Cada texto admite hasta %(max)d caracteres.", max=TEXT_MAX))
+        raise ValidationFailed(_l("Cada texto admite hasta %(max)d caracteres.", max=TEXT_MAX), name)
     return text
+
+
+def milestone_field(row, name):
+    """The form field of milestone row `row` (from 1): "milestone_2_ends_on" (errors name it)."""
+    return f"milestone_{row}_{name}"
 
 
 def _milestones(specs):
     milestones = []
-    for spec in specs:
+    for row, spec in enumerate(specs, start=1):
         deliverable = one_line(spec.get("deliverable") or "")
         if not deliverable and not spec.get("starts_on") and not spec.get("ends_on"):
             continue  # an empty row of the form
         if not 3 <= len(deliverable) <= DELIVERABLE_MAX:
             raise ValidationFailed(_l("Cada hito necesita un entregable verificable de 3 a %(max)d caracteres.",
-                                      max=DELIVERABLE_MAX))
-        starts_on = parse_day(spec.get("starts_on"), _l("inicio del hito"))
-        ends_on = parse_day(spec.get("ends_on"), _l("fin del hito"))
+                                      max=DELIVERABLE_MAX), milestone_field(row, "deliverable"))
+        starts_on = parse_day(spec.get("starts_on"), _l("inicio del hito"), field=milestone_field(row, "starts_on"))
+        ends_on = parse_day(spec.get("ends_on"), _l("fin del hito"), field=milestone_field(row, "ends_on"))
         if ends_on < starts_on:
-            raise ValidationFailed(_l("Un hito no puede terminar antes de empezar."))
-        milestones.append({"deliverable": deliverable, "starts_on": starts_on, "ends_on": ends_on})
+            raise ValidationFailed(_l("Un hito no puede terminar antes de empezar."), milestone_field(row, "ends_on"))
+        milestones.append({"deliverable": deliverable, "starts_on": starts_on, "ends_on": ends_on, "row": row})
     if not milestones:
-        raise ValidationFailed(_l("Indica al menos un hito con su entregable y sus fechas."))
+        raise ValidationFailed(_l("Indica al menos un hito con su entregable y sus fechas."),
+                               milestone_field(1, "deliverable"))
     if len(milestones) > MILESTONES_MAX:
         raise ValidationFailed(_l("Como máximo %(max)d hitos.", max=MILESTONES_MAX))
     return milestones
@@ -82,27 +88,34 @@ def _milestones(specs):
 def validated(values, milestones):
     """Return the template's cleaned fields and milestones.
 
-    :raises ValidationFailed: a missing or overlong field, a bad date, value or milestone.
+    :raises ValidationFailed: a missing or overlong field, a bad date, value or milestone; its
+        `field` names the form field ("title", "milestone_2_ends_on") the message belongs beside.
     """
     title = one_line(values.get("title") or "")
     if not 3 <= len(title) <= TITLE_MAX:
-        raise ValidationFailed(_l("El título debe tener entre 3 y %(max)d caracteres.", max=TITLE_MAX))
+        raise ValidationFailed(_l("El título debe tener entre 3 y %(max)d caracteres.", max=TITLE_MAX), "title")
     fields = {"title": title}
     for name in REQUIRED_TEXTS:
         fields[name] = _text(values, name, True)
     for name in OPTIONAL_TEXTS:
         fields[name] = _text(values, name, False)
-    fields["starts_on"] = parse_day(values.get("starts_on"), _l("inicio"))
-    fields["ends_on"] = parse_day(values.get("ends_on"), _l("fin"))
+    fields["starts_on"] = parse_day(values.get("starts_on"), _l("inicio"), field="starts_on")
+    fields["ends_on"] = parse_day(values.get("ends_on"), _l("fin"), field="ends_on")
     if fields["ends_on"] <= fields["starts_on"]:
-        raise ValidationFailed(_l("La fecha de fin debe ser posterior a la de inicio."))
+        raise ValidationFailed(_l("La fecha de fin debe ser posterior a la de inicio."), "ends_on")
     chosen = [value for value in (values.get("ogp_values") or []) if value]
     if not chosen or any(value not in tuple(OgpValue) for value in chosen):
-        raise ValidationFailed(_l("Elige al menos un valor de la AGA de la lista."))
+        raise ValidationFailed(_l("Elige al menos un valor de la AGA de la lista."), "ogp_values")
     fields["ogp_values"] = ",".join(value for value in OgpValue if value in chosen)
     cleaned = _milestones(milestones)
-    if any(m["starts_on"] < fields["starts_on"] or m["ends_on"] > fields["ends_on"] for m in cleaned):
-        raise ValidationFailed(_l("Los hitos deben caer entre el inicio y el fin del compromiso."))
+    for m in cleaned:
+        row = m.pop("row")
+        if m["starts_on"] < fields["starts_on"]:
+            raise ValidationFailed(_l("Los hitos deben caer entre el inicio y el fin del compromiso."),
+                                   milestone_field(row, "starts_on"))
+        if m["ends_on"] > fields["ends_on"]:
+            raise ValidationFailed(_l("Los hitos deben caer entre el inicio y el fin del compromiso."),
+                                   milestone_field(row, "ends_on"))
     return fields, cleaned
 
 

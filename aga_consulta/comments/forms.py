@@ -21,6 +21,10 @@ class CommentForm(FlaskForm):
     parent_id = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,10}$", message=_l("Respuesta no válida."))])
 
 
+#: The key under which a refused report keeps its reason for the comment's page (web.keep_form).
+REPORT_KEY = "comment-report"
+
+
 class ReportForm(FlaskForm):
     """Report an abusive comment."""
 

@@ -6,13 +6,15 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from aga_consulta.comments import services
-from aga_consulta.comments.forms import CommentForm, ReportForm
+from aga_consulta.comments.forms import REPORT_KEY, CommentForm, ReportForm
 from aga_consulta.comments.models import Comment
 from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.extensions import db, limiter
 from aga_consulta.proposals.models import Proposal
 from aga_consulta.proposals.services import with_consultation
-from aga_consulta.web import MAX_ID, citizen_key, config_limit, current_actor, get_or_404, refuse, see_other
+from aga_consulta.web import (
+    MAX_ID, citizen_key, config_limit, current_actor, get_or_404, keep_form, refuse, see_other, wants_json,
+)
 
 bp = Blueprint("comments", __name__)
 
@@ -76,12 +78,22 @@ def report(comment_id):
     back = _comment_page(comment)
     form = ReportForm()
     if not form.validate_on_submit():
-        return refuse(ValidationFailed(_("Escribe el motivo del reporte (entre 3 y 500 caracteres).")), back)
+        return _refuse_report(ValidationFailed(_("Escribe el motivo del reporte (entre 3 y 500 caracteres).")),
+                              comment, back)
     try:
         services.report_comment(current_actor(), comment, form.reason.data)
     except DomainError as error:
-        return refuse(error, back)
+        return _refuse_report(error, comment, back)
     flash(_("Gracias por tu reporte. El equipo moderador lo revisará."), "success")
+    return redirect(back, code=303)
+
+
+def _refuse_report(error, comment, back):
+    """Back to the comment (303) with the reason typed and the message beside its box; the
+    errors are keyed by the comment's id (each page names its box its own way)."""
+    if not isinstance(error, ValidationFailed) or wants_json():
+        return refuse(error, back)
+    keep_form(REPORT_KEY, errors={str(comment.id): [str(error.message)]})
     return redirect(back, code=303)
 
 

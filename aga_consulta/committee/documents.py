@@ -21,7 +21,7 @@ def _link(value):
         return None
     if len(link) > LINK_MAX or not link.startswith(("https://", "http://")) or " " in link:
         raise ValidationFailed(_l("El enlace debe empezar por https:// o http:// (máximo %(max)d caracteres).",
-                                  max=LINK_MAX))
+                                  max=LINK_MAX), "link")
     return link
 
 
@@ -32,14 +32,14 @@ def add_document(actor, *, category, title, dated_on, link=None, pdf=None, is_re
     :raises ValidationFailed: a bad category, title, date or link, both or neither source, a bad PDF.
     """
     ensure_moderator(actor)
-    category = choice(category, DocumentCategory, _l("Categoría de documento desconocida."))
+    category = choice(category, DocumentCategory, _l("Categoría de documento desconocida."), "category")
     title = one_line(title)
     if not 3 <= len(title) <= TITLE_MAX:
-        raise ValidationFailed(_l("El título debe tener entre 3 y %(max)d caracteres.", max=TITLE_MAX))
-    dated_on = parse_day(dated_on)
+        raise ValidationFailed(_l("El título debe tener entre 3 y %(max)d caracteres.", max=TITLE_MAX), "title")
+    dated_on = parse_day(dated_on, field="dated_on")
     link = _link(link)
     if (link is None) == (pdf is None):
-        raise ValidationFailed(_l("Indica un enlace o sube un PDF (uno de los dos)."))
+        raise ValidationFailed(_l("Indica un enlace o sube un PDF (uno de los dos)."), "link")
     with stored_pdf(pdf) as stored:
         served = stored and stored.download_name
         document = Document(category=category, title=title, dated_on=dated_on, link=link,

@@ -12,10 +12,10 @@ from aga_consulta import uploads
 from aga_consulta.errors import ValidationFailed
 
 
-def choice(value, enum, message):
+def choice(value, enum, message, field=None):
     """Return `value` as text when it is one of `enum`'s members; refuse it with `message` otherwise."""
     if value not in tuple(enum):
-        raise ValidationFailed(message)
+        raise ValidationFailed(message, field)
     return str(value)
 
 

@@ -30,26 +30,26 @@ STALE_AFTER_MONTHS = 6
 CIVIL_SOCIETY_MEETINGS_MIN = 2
 
 
-def _people(value):
+def _people(value, field=None):
     if value is None or value == "":
         return 0
     try:
         number = int(str(value).strip()) if not isinstance(value, int) else value
     except ValueError:
-        raise ValidationFailed(_l("El número de personas debe ser un número entero.")) from None
+        raise ValidationFailed(_l("El número de personas debe ser un número entero."), field) from None
     if not 0 <= number <= PEOPLE_MAX:
-        raise ValidationFailed(_l("El número de personas debe estar entre 0 y %(max)d.", max=PEOPLE_MAX))
+        raise ValidationFailed(_l("El número de personas debe estar entre 0 y %(max)d.", max=PEOPLE_MAX), field)
     return number
 
 
 def _meeting_fields(held_on, agenda, minutes, attendee_ids, government_people, civil_society_people, other_people):
-    held_on = parse_day(held_on)
+    held_on = parse_day(held_on, field="held_on")
     agenda = clean_text(agenda)
     if not 3 <= len(agenda) <= AGENDA_MAX:
-        raise ValidationFailed(_l("El orden del día debe tener entre 3 y %(max)d caracteres.", max=AGENDA_MAX))
+        raise ValidationFailed(_l("El orden del día debe tener entre 3 y %(max)d caracteres.", max=AGENDA_MAX), "agenda")
     minutes = clean_text(minutes)
     if len(minutes) > MINUTES_MAX:
-        raise ValidationFailed(_l("El acta no puede pasar de %(max)d caracteres.", max=MINUTES_MAX))
+        raise ValidationFailed(_l("El acta no puede pasar de %(max)d caracteres.", max=MINUTES_MAX), "minutes")
     ids = set()
     for value in attendee_ids or ():
         text = str(value).strip()
@@ -61,11 +61,12 @@ def _meeting_fields(held_on, agenda, minutes, attendee_ids, government_people, c
         raise ValidationFailed(_l("Organización asistente desconocida."))
     absent = sorted(member.name for member in attendees if not member.active_on(held_on))
     if absent:
-        raise ValidationFailed(_l("No era miembro del comité en esa fecha: %(names)s.", names=", ".join(absent)))
+        raise ValidationFailed(_l("No era miembro del comité en esa fecha: %(names)s.", names=", ".join(absent)),
+                               "attendees")
     return {"held_on": held_on, "agenda": agenda, "minutes": minutes,
-            "government_people": _people(government_people),
-            "civil_society_people": _people(civil_society_people),
-            "other_people": _people(other_people)}, attendees
+            "government_people": _people(government_people, "government_people"),
+            "civil_society_people": _people(civil_society_people, "civil_society_people"),
+            "other_people": _people(other_people, "other_people")}, attendees
 
 
 def _meeting_audit(meeting):

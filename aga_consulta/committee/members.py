@@ -28,12 +28,13 @@ class MemberExists(DomainError):
 def _member_fields(name, sector, role, joined_on, left_on):
     name = one_line(name)
     if not 3 <= len(name) <= NAME_MAX:
-        raise ValidationFailed(_l("El nombre de la organización debe tener entre 3 y %(max)d caracteres.", max=NAME_MAX))
-    sector = choice(sector, Sector, _l("Indica si la organización es del gobierno o de la sociedad civil."))
-    role = choice(role, MemberRole, _l("Rol en el comité desconocido."))
-    joined_on, left_on = parse_day(joined_on), parse_day(left_on, required=False)
+        raise ValidationFailed(_l("El nombre de la organización debe tener entre 3 y %(max)d caracteres.", max=NAME_MAX),
+                               "name")
+    sector = choice(sector, Sector, _l("Indica si la organización es del gobierno o de la sociedad civil."), "sector")
+    role = choice(role, MemberRole, _l("Rol en el comité desconocido."), "role")
+    joined_on, left_on = parse_day(joined_on, field="joined_on"), parse_day(left_on, required=False, field="left_on")
     if left_on is not None and left_on < joined_on:
-        raise ValidationFailed(_l("La fecha de salida no puede ser anterior a la de ingreso."))
+        raise ValidationFailed(_l("La fecha de salida no puede ser anterior a la de ingreso."), "left_on")
     return {"name": name, "sector": sector, "role": role, "joined_on": joined_on, "left_on": left_on}
 
 
@@ -84,7 +85,7 @@ def update_member(actor, member, *, name, sector, role, joined_on, left_on=None,
     attended = [meeting.held_on for meeting in attended_meetings(member)]
     if attended and (min(attended) < fields["joined_on"]
                      or (fields["left_on"] is not None and max(attended) > fields["left_on"])):
-        raise ValidationFailed(_l("La organización asistió a reuniones fuera de esas fechas de membresía."))
+        raise ValidationFailed(_l("La organización asistió a reuniones fuera de esas fechas de membresía."), "joined_on")
     before = {name_: getattr(member, name_) for name_ in fields}
     for name_, value in fields.items():
         setattr(member, name_, value)

@@ -11,7 +11,10 @@ from aga_consulta.committee import documents, meetings, members
 from aga_consulta.committee.labels import CATEGORY_LABELS, ROLE_LABELS, SECTOR_LABELS
 from aga_consulta.committee.models import Document, Meeting, Member
 from aga_consulta.errors import DomainError
-from aga_consulta.web import current_actor, get_or_404, see_other, wants_json
+from aga_consulta.i18n import local_day
+from aga_consulta.web import (
+    current_actor, field_errors, get_or_404, keep_form, kept_values, see_other, wants_json,
+)
 
 bp = Blueprint("committee", __name__)
 #: The moderators' screens, under /moderation and guarded like the moderation blueprint.
@@ -78,14 +81,35 @@ def require_moderator():
     return refuse_non_moderators()
 
 
-def _refused(error, template, **context):
-    """Show the form again with the refusal above it and what was typed, with the error's status.
+#: The ids of the manage page's fields, by name (its two forms share the page).
+MEMBER_IDS = {"name": "member-name", "sector": "member-sector", "role": "member-role", "joined_on": "member-joined",
+              "left_on": "member-left"}
+DOCUMENT_IDS = {"category": "document-category", "title": "document-title", "dated_on": "document-date",
+                "link": "document-link"}
+
+
+def _errors(error, ids):
+    return field_errors(error, lambda name: ids.get(name, name))
+
+
+def _refused(error, template, ids=MEMBER_IDS, **context):
+    """Show the form again (its page is its GET address) with what was typed, each message beside
+    its field, with the error's status.
 
     Scripts asking for JSON get {"error", "status"} instead, as from web.refuse.
     """
     if wants_json():
         return jsonify(error=str(error.message), status=error.status), error.status
-    return render_template(template, error=error.message, values=request.form, **context), error.status
+    return render_template(template, errors=_errors(error, ids), values=request.form, **context), error.status
+
+
+def _refused_to_manage(error, ids, anchor):
+    """A refused form of the manage page: 303 back to it (never left on the POST's address),
+    which shows what was typed and the message beside its field."""
+    if wants_json():
+        return jsonify(error=str(error.message), status=error.status), error.status
+    keep_form("committee", errors=_errors(error, ids))
+    return see_other(".manage", _anchor=anchor)
 
 
 def _upload(name):
@@ -96,8 +120,12 @@ def _upload(name):
 
 @staff_bp.route("/")
 def manage():
-    """Everything the moderators keep: members, meetings, documents, and the cadence."""
-    return render_template("committee/manage.html", error=None, values={}, **_record())
+    """Everything the moderators keep: members, meetings, documents, and the cadence.
+
+    A refused member or document comes back here (303) with what was typed and its errors.
+    """
+    values, errors = kept_values("committee")
+    return render_template("committee/manage.html", errors=errors, values=values, **_record())
 
 
 def _member_values(form):
@@ -110,7 +138,7 @@ def add_member():
     try:
         member = members.add_member(current_actor(), **_member_values(request.form))
     except DomainError as error:
-        return _refused(error, "committee/manage.html", **_record())
+        return _refused_to_manage(error, MEMBER_IDS, "members")
     flash(_("Miembro añadido: %(name)s.", name=member.name), "success")
     return see_other(".manage", _anchor="members")
 
@@ -126,7 +154,7 @@ def edit_member(member_id):
             return _refused(error, "committee/member_form.html", member=member)
         flash(_("Miembro actualizado: %(name)s.", name=member.name), "success")
         return see_other(".manage", _anchor="members")
-    return render_template("committee/member_form.html", member=member, error=None, values={})
+    return render_template("committee/member_form.html", member=member, errors={}, values={})
 
 
 def _meeting_values(form):
@@ -144,10 +172,10 @@ def new_meeting():
             meeting = meetings.create_meeting(current_actor(), minutes_pdf=_upload("minutes_pdf"),
                                               **_meeting_values(request.form))
         except DomainError as error:
-            return _refused(error, "committee/meeting_form.html", meeting=None, members=members.members())
-        flash(_("Reunión registrada: %(day)s.", day=meeting.held_on.isoformat()), "success")
+            return _refused(error, "committee/meeting_form.html", {}, meeting=None, members=members.members())
+        flash(_("Reunión registrada: %(day)s.", day=local_day(meeting.held_on)), "success")
         return see_other(".manage", _anchor="meetings")
-    return render_template("committee/meeting_form.html", meeting=None, members=members.members(), error=None,
+    return render_template("committee/meeting_form.html", meeting=None, members=members.members(), errors={},
                            values={})
 
 
@@ -161,10 +189,10 @@ def edit_meeting(meeting_id):
             meetings.update_meeting(current_actor(), meeting, minutes_pdf=_upload("minutes_pdf"),
                                     remove_pdf=request.form.get("remove_pdf") == "1", **_meeting_values(request.form))
         except DomainError as error:
-            return _refused(error, "committee/meeting_form.html", meeting=meeting, members=members.members())
-        flash(_("Reunión actualizada: %(day)s.", day=meeting.held_on.isoformat()), "success")
+            return _refused(error, "committee/meeting_form.html", {}, meeting=meeting, members=members.members())
+        flash(_("Reunión actualizada: %(day)s.", day=local_day(meeting.held_on)), "success")
         return see_other(".manage", _anchor="meetings")
-    return render_template("committee/meeting_form.html", meeting=meeting, members=members.members(), error=None,
+    return render_template("committee/meeting_form.html", meeting=meeting, members=members.members(), errors={},
                            values={})
 
 
@@ -177,7 +205,7 @@ def add_document():
         document = documents.add_document(current_actor(), category=form.get("category"), title=form.get("title"),
                                           dated_on=form.get("dated_on"), link=form.get("link"), pdf=_upload("pdf"))
     except DomainError as error:
-        return _refused(error, "committee/manage.html", **_record())
+        return _refused_to_manage(error, DOCUMENT_IDS, "documents")
     flash(_("Documento publicado: %(title)s.", title=document.title), "success")
     return see_other(".manage", _anchor="documents")
 

@@ -4,14 +4,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from aga_consulta.accounts.permissions import refuse_non_moderators
-from aga_consulta.errors import DomainError
+from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.events import services
 from aga_consulta.events.labels import KIND_LABELS, SECTOR_LABELS
 from aga_consulta.accounts.models import User
 from aga_consulta.events.models import Event
-from aga_consulta.territory.divipola import DEPARTMENTS
+from aga_consulta.territory.divipola import department_choices
 from aga_consulta.timeutil import utcnow
-from aga_consulta.web import current_actor, get_or_404, refuse, see_other
+from aga_consulta.web import (
+    current_actor, field_errors, get_or_404, keep_form, kept_values, refuse, see_other, wants_json,
+)
 
 bp = Blueprint("events", __name__)
 #: Largest sign-in sheet accepted, in bytes.
@@ -30,14 +32,16 @@ def event_labels():
 def _page(event, problems=(), status=200):
     user = current_user if current_user.is_authenticated else None
     staff = user is not None and user.is_moderator
+    # A refused staff form comes back (303) with what was typed and the message beside its field.
+    staff_values, staff_errors = kept_values(_staff_key(event)) if staff else ({}, {})
     return render_template("events/show.html", event=event, by_sector=services.attendance_by_sector(event),
                            attendees=services.attendee_count([event.id]), problems=problems,
                            registered=services.registrant_count(event.id),
                            is_registered=user is not None and services.is_registered(event.id, user.id),
                            registrants=services.registrants(current_actor(), event) if staff else [],
                            outcomes=services.outcomes(event), now=utcnow(),
-                           departments=sorted(DEPARTMENTS.items(), key=lambda item: item[1]),
-                           sectors=SECTOR_LABELS), status
+                           departments=department_choices(), sectors=SECTOR_LABELS,
+                           staff_values=staff_values, staff_errors=staff_errors), status
 
 
 @bp.route("/events/<int:event_id>")
@@ -50,6 +54,18 @@ def show(event_id):
         session.pop("sheet_problems")
         problems = [tuple(problem) for problem in kept["problems"]]
     return _page(event, problems=problems)
+
+
+def _staff_key(event):
+    return f"event-staff-{event.id}"
+
+
+def _refuse_staff_form(error, event, anchor):
+    """Back to the event (303) with what was typed and the message beside its field."""
+    if not isinstance(error, ValidationFailed) or wants_json():
+        return refuse(error, url_for(".show", event_id=event.id))
+    keep_form(_staff_key(event), errors=field_errors(error))
+    return see_other(".show", event_id=event.id, _anchor=anchor)
 
 
 def _staff_event(event_id):
@@ -69,7 +85,7 @@ def attendance(event_id):
         services.record_attendance(current_actor(), event, department=request.form.get("department"),
                                    sector=request.form.get("sector"), email=request.form.get("email"))
     except DomainError as error:
-        return refuse(error, url_for(".show", event_id=event.id))
+        return _refuse_staff_form(error, event, "attendance-form")
     flash(_("Asistencia registrada."), "success")
     return see_other(".show", event_id=event.id)
 
@@ -111,7 +127,7 @@ def notes(event_id):
     try:
         services.publish_notes(current_actor(), event, request.form.get("notes", ""))
     except DomainError as error:
-        return refuse(error, url_for(".show", event_id=event.id))
+        return _refuse_staff_form(error, event, "notes")
     flash(_("Relatoría publicada."), "success")
     return see_other(".show", event_id=event.id)
 

@@ -242,16 +242,16 @@ def _attendee_fields(department, sector, email):
     if department.isdigit() and len(department) == 1:
         department = department.zfill(2)  # spreadsheets drop the leading zero of 05
     if department not in DEPARTMENTS:
-        raise ValidationFailed(_l("Departamento desconocido (usa el código DIVIPOLA)."))
+        raise ValidationFailed(_l("Departamento desconocido (usa el código DIVIPOLA)."), "department")
     sector = (sector or "").strip().lower()
     if sector not in tuple(Sector):
-        raise ValidationFailed(_l("Sector desconocido."))
+        raise ValidationFailed(_l("Sector desconocido."), "sector")
     user_id = None
     email = (email or "").strip().lower()
     if email:
         user_id = db.session.scalar(select(User.id).where(User.email == email))
         if user_id is None:
-            raise ValidationFailed(_l("No hay una cuenta con ese correo."))
+            raise ValidationFailed(_l("No hay una cuenta con ese correo."), "email")
     return department, sector, user_id
 
 
@@ -337,7 +337,7 @@ def publish_notes(actor, event, notes, now=None):
     ensure_moderator(actor)
     notes = clean_text(notes)
     if not 3 <= len(notes) <= NOTES_MAX:
-        raise ValidationFailed(_l("La relatoría debe tener entre 3 y %(max)d caracteres.", max=NOTES_MAX))
+        raise ValidationFailed(_l("La relatoría debe tener entre 3 y %(max)d caracteres.", max=NOTES_MAX), "notes")
     before = event.notes
     event.notes, event.notes_published_at = notes, now or utcnow()
     record(actor, "event.notes", "event", event.id, target_label=event.theme,

@@ -11,7 +11,7 @@ from aga_consulta.comments import moderation as comment_moderation
 from aga_consulta.comments.models import Comment
 from aga_consulta.consultations import services as consultations
 from aga_consulta.errors import DomainError
-from aga_consulta.i18n import vocabulary
+from aga_consulta.i18n import local_day, vocabulary
 from aga_consulta.moderation import labels, queries
 from aga_consulta.moderation.forms import (
     BulkStatusForm,
@@ -73,7 +73,7 @@ def render_dashboard(consultation, bulk_form=None, status=200):
     """Render the dashboard of one consultation with the filtered proposals table."""
     form = DashboardFilterForm(request.args, consultation=consultation.slug)
     form.consultation.choices = [(c.slug, c.title) for c in consultations.list_current()]
-    form.department.choices += proposals.departments_in(consultation)
+    form.department.choices += [(code, vocabulary(name)) for code, name in proposals.departments_in(consultation)]
     form.theme.choices += [(t.slug, vocabulary(t.name)) for t in proposals.themes_in(consultation)]
     if not form.validate():
         abort(400)
@@ -133,12 +133,16 @@ def bulk_status(slug):
     return see_other(".dashboard", **back)
 
 
-def _origins_form(proposal, formdata=None):
+def _origins_form(proposal, formdata=None, kept=None):
     offered = proposal_origins.candidates(proposal)
-    form = OriginsForm(formdata=formdata) if formdata is not None else OriginsForm(formdata=None)
-    form.events.choices = [(str(event.id), f"{event.theme} ({event.starts_at:%Y-%m-%d})") for event in offered["events"]]
+    if kept is not None:
+        form = kept
+    else:
+        form = OriginsForm(formdata=formdata) if formdata is not None else OriginsForm(formdata=None)
+    form.events.choices = [(str(event.id), f"{vocabulary(event.theme)} ({local_day(event.starts_at)})")
+                           for event in offered["events"]]
     form.themes.choices = [(str(option.id), f"{option.label} · {question.text}") for question, option in offered["options"]]
-    if formdata is None:
+    if formdata is None and kept is None:
         current = proposal_origins.origins(proposal)
         form.events.data = [str(event.id) for event in current["events"]]
         form.themes.data = [str(option.id) for _question, option in current["themes"]]
@@ -165,8 +169,11 @@ def render_proposal(proposal, form=None, status=200, origins_form=None):
 
 @bp.route("/proposals/<int:proposal_id>")
 def proposal(proposal_id):
-    """A proposal as moderators see it, with the status change form."""
-    return render_proposal(load_proposal(proposal_id), kept_form(f"status-{proposal_id}", StatusForm))
+    """A proposal as moderators see it, with the status change form (and a refused origins form)."""
+    proposal = load_proposal(proposal_id)
+    key = f"origins-{proposal_id}"
+    origins_form = _origins_form(proposal, kept=kept_form(key, OriginsForm)) if kept_key() == key else None
+    return render_proposal(proposal, kept_form(f"status-{proposal_id}", StatusForm), origins_form=origins_form)
 
 
 @bp.route("/proposals/<int:proposal_id>/status", methods=["POST"])
@@ -192,15 +199,21 @@ def set_origins(proposal_id):
     """Record where a proposal came from: the workshops and survey themes of its process."""
     proposal = load_proposal(proposal_id)
     form = _origins_form(proposal, request.form)
+    # A refusal goes back to the proposal's page (303: never left on this POST-only address),
+    # which shows what was checked and the message beside its group.
     if not form.validate_on_submit():
-        flash(_("Elige entre los temas y talleres del proceso."), "error")
-        return render_proposal(proposal, status=400, origins_form=form)
+        for group in (form.events, form.themes):
+            if group.errors:
+                group.errors = [_("Elige entre los temas y talleres del proceso.")]
+        keep_form(f"origins-{proposal.id}", form)
+        return see_other(".proposal", proposal_id=proposal.id, _anchor="origins-heading")
     try:
         changed = proposal_origins.set_origins(current_actor(), proposal, event_ids=form.events.data,
                                                option_ids=form.themes.data)
     except DomainError as error:
-        flash(error.message, "error")
-        return render_proposal(proposal, status=error.status, origins_form=form)
+        form.form_errors.append(error.message)
+        keep_form(f"origins-{proposal.id}", form)
+        return see_other(".proposal", proposal_id=proposal.id, _anchor="origins-heading")
     flash(_("Origen de la propuesta guardado.") if changed else _("No había cambios que guardar."), "success")
     return see_other(".proposal", proposal_id=proposal.id)
 

@@ -45,7 +45,8 @@ class StaleEdit(DomainError):
 def _institution(name):
     name = one_line(name or "")
     if not 3 <= len(name) <= INSTITUTION_MAX:
-        raise ValidationFailed(_l("Indica la institución líder (de 3 a %(max)d caracteres).", max=INSTITUTION_MAX))
+        raise ValidationFailed(_l("Indica la institución líder (de 3 a %(max)d caracteres).", max=INSTITUTION_MAX),
+                               "lead_institution")
     return name
 
 
@@ -123,10 +124,11 @@ def publish_plan(actor, process_id, *, title, starts_on, ends_on, consultation=N
     now = now or utcnow()
     title = one_line(title or "")
     if not 3 <= len(title) <= TITLE_MAX:
-        raise ValidationFailed(_l("El título debe tener entre 3 y %(max)d caracteres.", max=TITLE_MAX))
-    starts_on, ends_on = parse_day(starts_on, _l("inicio")), parse_day(ends_on, _l("fin"))
+        raise ValidationFailed(_l("El título debe tener entre 3 y %(max)d caracteres.", max=TITLE_MAX), "title")
+    starts_on = parse_day(starts_on, _l("inicio"), field="starts_on")
+    ends_on = parse_day(ends_on, _l("fin"), field="ends_on")
     if ends_on <= starts_on:
-        raise ValidationFailed(_l("La fecha de fin debe ser posterior a la de inicio."))
+        raise ValidationFailed(_l("La fecha de fin debe ser posterior a la de inicio."), "ends_on")
     if plan_of(process_id) is not None:
         raise PlanExists()
     plan = Plan(process_id=process_id, title=title, starts_on=starts_on, ends_on=ends_on,
@@ -162,12 +164,12 @@ def _code(position):
 
 def _territory(scope, department_code, municipality):
     if scope not in SCOPES:
-        raise ValidationFailed(_l("Elige el alcance: nacional o subnacional."))
+        raise ValidationFailed(_l("Elige el alcance: nacional o subnacional."), "scope")
     if scope == Scope.NATIONAL:
         return {"scope": scope, "department_code": None, "municipality": None}
     code = one_line(department_code or "")
     if not code or len(code) != 2 or not code.isdigit():
-        raise ValidationFailed(_l("Un compromiso subnacional indica su departamento."))
+        raise ValidationFailed(_l("Un compromiso subnacional indica su departamento."), "department_code")
     municipality = one_line(municipality or "") or None
     return {"scope": scope, "department_code": code, "municipality": municipality[:120] if municipality else None}
 
@@ -209,7 +211,8 @@ def add_commitment(actor, plan, values, milestones, now=None):
 def _within_plan(plan, starts_on, ends_on):
     if starts_on < plan.starts_on or ends_on > plan.ends_on:
         raise ValidationFailed(_l("Las fechas deben caer dentro del periodo del plan (%(start)s a %(end)s).",
-                                  start=plan.starts_on.isoformat(), end=plan.ends_on.isoformat()))
+                                  start=plan.starts_on.isoformat(), end=plan.ends_on.isoformat()),
+                               "starts_on" if starts_on < plan.starts_on else "ends_on")
 
 
 EDITABLE_FIELDS = ("title", "lead_institution", "other_actors", "problem", "baseline", "commitment",

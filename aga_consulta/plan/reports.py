@@ -60,14 +60,14 @@ def may_report(user, commitment):
 
 def _links(links):
     cleaned = []
-    for raw in links or ():
+    for row, raw in enumerate(links or (), start=1):
         url = one_line(raw or "")
         if not url:
             continue
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > URL_MAX:
             raise ValidationFailed(_l("Cada enlace de evidencia debe ser una dirección http o https completa "
-                                      "(hasta %(max)d caracteres).", max=URL_MAX))
+                                      "(hasta %(max)d caracteres).", max=URL_MAX), f"link-{row}")
         cleaned.append(url)
     if len(cleaned) > LINKS_MAX:
         raise ValidationFailed(_l("Como máximo %(max)d enlaces de evidencia.", max=LINKS_MAX))
@@ -85,7 +85,7 @@ def _milestone_states(commitment, states):
         if milestone_id not in own:
             raise ValidationFailed(_l("Ese hito no pertenece a este compromiso."))
         if state not in MILESTONE_STATES:
-            raise ValidationFailed(_l("Estado de hito desconocido."))
+            raise ValidationFailed(_l("Estado de hito desconocido."), f"milestone_{milestone_id}")
         cleaned[milestone_id] = MilestoneState(state)
     if set(cleaned) != own:
         raise ValidationFailed(_l("Indica el estado de cada hito del compromiso."))
@@ -99,18 +99,18 @@ def validated_report(commitment, *, reported_on, completion, milestone_states, n
         level or state, a milestone of another commitment, a short narrative, a bad link.
     """
     plan = commitment.plan
-    reported_on = parse_day(reported_on, _l("fecha del reporte"))
+    reported_on = parse_day(reported_on, _l("fecha del reporte"), field="reported_on")
     if not plan.starts_on <= reported_on <= plan.ends_on:
         raise ValidationFailed(_l("La fecha del reporte debe caer dentro del periodo del plan (%(start)s a %(end)s).",
-                                  start=plan.starts_on.isoformat(), end=plan.ends_on.isoformat()))
+                                  start=plan.starts_on.isoformat(), end=plan.ends_on.isoformat()), "reported_on")
     if reported_on > today:
-        raise ValidationFailed(_l("La fecha del reporte no puede ser futura."))
+        raise ValidationFailed(_l("La fecha del reporte no puede ser futura."), "reported_on")
     if completion not in COMPLETION_LEVELS:
-        raise ValidationFailed(_l("Elige el nivel de cumplimiento de la lista."))
+        raise ValidationFailed(_l("Elige el nivel de cumplimiento de la lista."), "completion")
     narrative = clean_text(narrative or "")
     if not NARRATIVE_MIN <= len(narrative) <= NARRATIVE_MAX:
         raise ValidationFailed(_l("El relato del avance debe tener entre %(min)d y %(max)d caracteres.",
-                                  min=NARRATIVE_MIN, max=NARRATIVE_MAX))
+                                  min=NARRATIVE_MIN, max=NARRATIVE_MAX), "narrative")
     return {"reported_on": reported_on, "completion": CompletionLevel(completion), "narrative": narrative,
             "milestone_states": _milestone_states(commitment, milestone_states), "links": _links(links)}
 

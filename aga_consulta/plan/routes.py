@@ -5,25 +5,29 @@ The plan's own page (`/processes/<slug>/plan`) and its CSV files live with the p
 commitments by id.
 """
 import functools
+import re
 
 from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
-from flask_babel import format_date, gettext as _
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from aga_consulta import uploads
 from aga_consulta.accounts.permissions import refuse_non_moderators, refuse_unless
 from aga_consulta.calls.models import OgpValue
 from aga_consulta.comments import services as comments
+from aga_consulta.comments.forms import REPORT_KEY
 from aga_consulta.comments.models import Comment
 from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.extensions import db, limiter
+from aga_consulta.i18n import local_day, vocabulary
 from aga_consulta.plan import commitments, milestones, reports
 from aga_consulta.plan.labels import LEVEL_LABELS, MILESTONE_LABELS, OGP_VALUE_LABELS, REPORT_LABELS
 from aga_consulta.plan.models import COMPLETION_LEVELS, MILESTONE_STATES, Plan, PlanMilestone
 from aga_consulta.territory.divipola import DEPARTMENTS, department_choices
 from aga_consulta.timeutil import utcnow
 from aga_consulta.web import (
-    MAX_ID, citizen_key, config_limit, current_actor, get_or_404, or_404, refuse, see_other, wants_json,
+    MAX_ID, citizen_key, config_limit, current_actor, field_errors, get_or_404, keep_form, kept_values, or_404, refuse,
+    see_other, wants_json,
 )
 
 bp = Blueprint("plan", __name__)
@@ -47,14 +51,14 @@ def plan_labels():
 
     def plan_date(day):
         if day not in dates:
-            dates[day] = format_date(day, "medium")
+            dates[day] = local_day(day)
         return dates[day]
 
     return {"level_label": lambda level: levels.get(level, level),
             "milestone_label": lambda state: states.get(state, state),
             "report_label": lambda status: REPORT_LABELS.get(status, status),
             "ogp_value_label": lambda value: OGP_VALUE_LABELS.get(value, value),
-            "department_name": lambda code: DEPARTMENTS.get(code, code), "plan_date": plan_date}
+            "department_name": lambda code: vocabulary(DEPARTMENTS.get(code, code)), "plan_date": plan_date}
 
 
 def _commitment_or_404(commitment_id):
@@ -70,7 +74,11 @@ def commitment(commitment_id):
     """A commitment: its template fields, milestones, published history, evidence and comments."""
     item = _commitment_or_404(commitment_id)
     viewer = _viewer()
+    # A refused comment comes back here (303) with what the person wrote and why.
+    comment_values, comment_errors = kept_values(_comment_key(item))
     return render_template("plan/commitment.html", commitment=item, plan=item.plan, history=reports.history(item.id),
+                           comment_values=comment_values, comment_errors=comment_errors,
+                           **dict(zip(("report_values", "report_errors"), kept_values(REPORT_KEY))),
                            thread=comments.visible_thread(None, viewer, commitment_id=item.id),
                            may_report=reports.may_report(viewer, item), today=utcnow().date())
 
@@ -81,19 +89,32 @@ def commitment(commitment_id):
 def comment(commitment_id):
     """A citizen comments on a commitment (or replies to a comment on it)."""
     item = _commitment_or_404(commitment_id)
-    back = url_for(".commitment", commitment_id=item.id, _anchor="comment-form")
     parent = None
     parent_id = request.form.get("parent_id", "")
     if parent_id:
         parent = db.session.get(Comment, int(parent_id)) if parent_id.isdigit() and int(parent_id) <= MAX_ID else None
         if parent is None:
-            return refuse(ValidationFailed(_("Solo puedes responder a un comentario visible de este compromiso.")), back)
+            return _refuse_comment(ValidationFailed(_("Solo puedes responder a un comentario visible de este compromiso.")),
+                                   item, None)
     try:
         made = comments.add_commitment_comment(current_actor(), item, request.form.get("body", ""), parent=parent)
     except DomainError as error:
-        return refuse(error, back)
+        return _refuse_comment(error, item, parent.id if parent is not None else None)
     flash(_("Tu comentario fue publicado."), "success")
     return see_other(".commitment", commitment_id=item.id, _anchor=f"comment-{made.id}")
+
+
+def _comment_key(item):
+    return f"commitment-comment-{item.id}"
+
+
+def _refuse_comment(error, item, parent_id):
+    """Back to the commitment (303) with the text and the message beside the box it was typed in."""
+    anchor = f"reply-{parent_id}" if parent_id else "body"
+    if wants_json():
+        return refuse(error, url_for(".commitment", commitment_id=item.id, _anchor=anchor))
+    keep_form(_comment_key(item), errors={anchor: [str(error.message)]})
+    return see_other(".commitment", commitment_id=item.id, _anchor=anchor)
 
 
 def _reporter_only(view):
@@ -108,8 +129,8 @@ def _reporter_only(view):
     return wrapper
 
 
-def _progress_page(item, values=None, status=200):
-    return render_template("plan/progress.html", commitment=item, plan=item.plan, values=values,
+def _progress_page(item, values=None, errors=None, status=200):
+    return render_template("plan/progress.html", commitment=item, plan=item.plan, values=values, errors=errors or {},
                            reports=reports.reports_of(item.id), levels=COMPLETION_LEVELS, states=MILESTONE_STATES,
                            link_rows=LINK_ROWS, file_rows=FILE_ROWS,
                            max_mb=current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)), status
@@ -137,8 +158,9 @@ def report_progress(item):
     except DomainError as error:
         if wants_json():
             return refuse(error, url_for(".progress", commitment_id=item.id))
-        flash(error.message, "error")
-        return _progress_page(item, values=form, status=error.status)
+        # The form's page is its GET address: it comes back with what was typed (files must be
+        # chosen again: a browser never refills a file input) and the message beside its field.
+        return _progress_page(item, values=form, errors=field_errors(error), status=error.status)
     flash(_("Reporte recibido: el equipo moderador lo revisará antes de publicarlo."), "success")
     return see_other(".progress", commitment_id=item.id)
 
@@ -163,7 +185,10 @@ def _moderators_only():
 def index():
     """Reports waiting for a decision, and every plan's commitments to edit."""
     plans = list(db.session.scalars(db.select(Plan).order_by(Plan.published_at.desc())))
-    return render_template("plan/moderation.html", reports=reports.pending_reports(), plans=plans)
+    # A refused return comes back (303) with its reason typed and the message beside it.
+    decision_values, decision_errors = kept_values("report-decision")
+    return render_template("plan/moderation.html", reports=reports.pending_reports(), plans=plans,
+                           decision_values=decision_values, decision_errors=decision_errors)
 
 
 @moderator_bp.route("/reports/<int:report_id>/decision", methods=["POST"])
@@ -181,6 +206,9 @@ def decide(report_id):
         else:
             abort(400)
     except DomainError as error:
+        if isinstance(error, ValidationFailed) and not wants_json():
+            keep_form("report-decision", errors={f"reason-{report.id}": [str(error.message)]})
+            return see_other(".index", _anchor=f"reason-{report.id}")
         return refuse(error, url_for(".index"))
     return see_other(".index")
 
@@ -194,9 +222,24 @@ def _template_values(form):
     return values
 
 
-def _edit_page(item, values=None, status=200):
+def _edit_page(item, values=None, errors=None, status=200):
     return render_template("plan/commitment_form.html", commitment=item, plan=item.plan, values=values,
-                           ogp_values=tuple(OgpValue)), status
+                           errors=errors or {}, ogp_values=tuple(OgpValue)), status
+
+
+#: The template's milestone fields are the call form's rows. The new-commitment form has one
+#: row with its own names; the edit form has none, and a milestone outside the commitment's
+#: new dates is the fault of the date beside which its message sits.
+NEW_FIELDS = {"milestone_1_deliverable": "deliverable", "milestone_1_starts_on": "milestone_starts_on",
+              "milestone_1_ends_on": "milestone_ends_on"}
+
+
+def _new_field(field):
+    return NEW_FIELDS.get(field, field)
+
+
+def _edit_field(field):
+    return re.sub(r"^milestone_\d+_", "", field)
 
 
 @moderator_bp.route("/commitments/<int:commitment_id>", methods=["GET", "POST"])
@@ -211,8 +254,11 @@ def edit_commitment(commitment_id):
     except DomainError as error:
         if wants_json():
             return refuse(error, url_for(".edit_commitment", commitment_id=item.id))
-        flash(error.message, "error")
         db.session.rollback()
+        if isinstance(error, ValidationFailed):
+            return _edit_page(_commitment_or_404(commitment_id), values=request.form,
+                              errors=field_errors(error, _edit_field), status=error.status)
+        flash(error.message, "error")
         return _edit_page(_commitment_or_404(commitment_id), values=request.form, status=error.status)
     flash(_("Compromiso guardado."), "success")
     return see_other(".edit_commitment", commitment_id=item.id)
@@ -253,8 +299,8 @@ def new_commitment(plan_id):
     """Add a commitment to a plan directly, with its first milestone."""
     plan = get_or_404(Plan, plan_id)
     if request.method == "GET":
-        return render_template("plan/commitment_new.html", plan=plan, values=None, ogp_values=tuple(OgpValue),
-                               departments=department_choices())
+        return render_template("plan/commitment_new.html", plan=plan, values=None, errors={},
+                               ogp_values=tuple(OgpValue), departments=department_choices())
     form = request.form
     try:
         first = {"deliverable": form.get("deliverable"), "starts_on": form.get("milestone_starts_on"),
@@ -263,8 +309,11 @@ def new_commitment(plan_id):
     except DomainError as error:
         if wants_json():
             return refuse(error, url_for(".new_commitment", plan_id=plan.id))
-        flash(error.message, "error")
-        return render_template("plan/commitment_new.html", plan=plan, values=form, ogp_values=tuple(OgpValue),
-                               departments=department_choices()), error.status
+        if isinstance(error, ValidationFailed):
+            errors = field_errors(error, _new_field)
+        else:
+            errors = {None: [str(error.message)]}
+        return render_template("plan/commitment_new.html", plan=plan, values=form, errors=errors,
+                               ogp_values=tuple(OgpValue), departments=department_choices()), error.status
     flash(_("Compromiso %(code)s agregado al plan.", code=made.code), "success")
     return see_other(".edit_commitment", commitment_id=made.id)

@@ -10,10 +10,11 @@ from sqlalchemy import text
 
 from aga_consulta.accounts import roles as staff_roles
 from aga_consulta.accounts.permissions import SpeaksForAnInstitution, speaks_for_themselves
-from aga_consulta.comments.forms import CommentForm, ReportForm
+from aga_consulta.comments.forms import REPORT_KEY, CommentForm, ReportForm
 from aga_consulta.comments.services import thread_and_reports
 from aga_consulta.consultations import services as consultations
 from aga_consulta.extensions import db
+from aga_consulta.i18n import vocabulary
 from aga_consulta.portal import services
 from aga_consulta.portal.forms import LanguageForm, ProposalFilterForm
 from aga_consulta.processes import origins as proposal_origins
@@ -24,7 +25,7 @@ from aga_consulta.security import is_safe_next
 from aga_consulta.timeutil import utcnow
 from aga_consulta.voting.forms import VoteForm
 from aga_consulta.voting.services import accepts_votes, voted_proposal_ids
-from aga_consulta.web import MAX_ID, or_404
+from aga_consulta.web import MAX_ID, kept_values, or_404
 
 bp = Blueprint("portal", __name__)
 
@@ -92,8 +93,8 @@ def consultation(slug):
     consultation, process = or_404(processes.consultation_and_process(slug))
     form = ProposalFilterForm(request.args)
     departments, themes = proposals.filter_choices(consultation)
-    form.department.choices += departments
-    form.theme.choices += themes
+    form.department.choices += [(code, vocabulary(name)) for code, name in departments]
+    form.theme.choices += [(slug, vocabulary(name)) for slug, name in themes]
     if not form.validate():
         # Hostile or stale query values are refused, never passed on to SQL.
         abort(400)
@@ -172,6 +173,8 @@ def proposal(proposal_id):
         vote_form=VoteForm(),
         comment_form=comment_form,
         report_form=ReportForm(formdata=None),
+        # A refused report comes back (303) with its reason and the message beside its box.
+        **dict(zip(("report_values", "report_errors"), kept_values(REPORT_KEY))),
         reply_to=request.args.get("reply_to", type=int),
         staff_badge=staff_roles.staff_badge,
         submission=origins["submission"],

@@ -11,6 +11,7 @@ from aga_consulta.comments.models import Comment, CommentReport
 from aga_consulta.consultations.models import Consultation
 from aga_consulta.extensions import db
 from aga_consulta.ledger import services as ledger
+from aga_consulta.plan.models import Commitment
 from aga_consulta.processes.origins import origin_columns
 from aga_consulta.proposals.models import Proposal
 from aga_consulta.proposals.search import matching
@@ -64,6 +65,8 @@ def open_now(consultations, processes, now):
 def my_participation(user_id):
     """Return the citizen's active votes, all their comments (hidden ones marked) and the surveys they answered.
 
+    Comments come as (comment, proposal, commitment) rows, one of the two targets None.
+
     Three queries, whatever the number of rows: each row carries its proposal (whose
     status /me shows) and consultation (whether a vote may still be withdrawn).
     """
@@ -74,11 +77,13 @@ def my_participation(user_id):
         .where(Vote.user_id == user_id, Vote.withdrawn_at.is_(None))
         .order_by(Vote.cast_at.desc())
     ).all()
+    # A comment is on a proposal or on a plan's commitment: each row carries the one it has.
     comments = db.session.execute(
-        select(Comment, Proposal)
-        .join(Proposal, Proposal.id == Comment.proposal_id)
+        select(Comment, Proposal, Commitment)
+        .outerjoin(Proposal, Proposal.id == Comment.proposal_id)
+        .outerjoin(Commitment, Commitment.id == Comment.commitment_id)
         .where(Comment.user_id == user_id)
-        .order_by(Comment.created_at.desc())
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
     ).all()
     surveys = db.session.execute(
         select(Survey, Response.updated_at)
@@ -114,17 +119,19 @@ def my_data(user):
         .where(Vote.user_id == user.id)
         .order_by(Vote.cast_at, Vote.id)
     ).all()
+    # Comments (and reports of comments) on a plan's commitment have no proposal: they name
+    # the commitment instead, and are part of what the platform holds all the same.
     comments = db.session.execute(
         select(Comment, Consultation.slug, Proposal.code)
-        .join(Proposal, Proposal.id == Comment.proposal_id)
-        .join(Consultation, Consultation.id == Comment.consultation_id)
+        .outerjoin(Proposal, Proposal.id == Comment.proposal_id)
+        .outerjoin(Consultation, Consultation.id == Comment.consultation_id)
         .where(Comment.user_id == user.id)
         .order_by(Comment.created_at, Comment.id)
     ).all()
     reports = db.session.execute(
-        select(CommentReport, Proposal.code)
+        select(CommentReport, Proposal.code, Comment.commitment_id)
         .join(Comment, Comment.id == CommentReport.comment_id)
-        .join(Proposal, Proposal.id == Comment.proposal_id)
+        .outerjoin(Proposal, Proposal.id == Comment.proposal_id)
         .where(CommentReport.user_id == user.id)
         .order_by(CommentReport.created_at, CommentReport.id)
     ).all()
@@ -137,15 +144,16 @@ def my_data(user):
             for slug, code, cast_at, withdrawn_at in votes
         ],
         "comments": [
-            {"id": comment.id, "consultation": slug, "proposal_code": code, "parent_id": comment.parent_id,
+            {"id": comment.id, "consultation": slug, "proposal_code": code, "commitment_id": comment.commitment_id,
+             "parent_id": comment.parent_id,
              "body": comment.body, "status": comment.status, "moderation_reason": comment.moderation_reason,
              "created_at": _time(comment.created_at), "moderated_at": _time(comment.moderated_at)}
             for comment, slug, code in comments
         ],
         "reports": [
-            {"comment_id": report.comment_id, "proposal_code": code, "reason": report.reason,
-             "created_at": _time(report.created_at)}
-            for report, code in reports
+            {"comment_id": report.comment_id, "proposal_code": code, "commitment_id": commitment_id,
+             "reason": report.reason, "created_at": _time(report.created_at)}
+            for report, code, commitment_id in reports
         ],
     }
 

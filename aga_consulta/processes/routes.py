@@ -6,7 +6,7 @@ from flask_login import current_user
 from aga_consulta.accounts.permissions import refuse_non_moderators, refuse_unless
 from aga_consulta.calls import services as calls
 from aga_consulta.calls.models import OgpValue
-from aga_consulta.errors import DomainError
+from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.plan import commitments as plan_commitments, queries as plan_queries
 from aga_consulta.proposals.models import SCOPES
 from aga_consulta.processes import csvfile, services
@@ -14,7 +14,9 @@ from aga_consulta.processes.models import StepKind
 from aga_consulta.surveys.services import csv_rows as survey_csv_rows
 from aga_consulta.processes.labels import METRIC_LABELS, STATE_LABELS, STEP_LABELS
 from aga_consulta.timeutil import utcnow
-from aga_consulta.web import current_actor, or_404, refuse, results_limit, see_other, wants_json
+from aga_consulta.web import (
+    current_actor, field_errors, keep_form, kept_values, or_404, refuse, results_limit, see_other, wants_json,
+)
 
 bp = Blueprint("processes", __name__)
 
@@ -94,7 +96,11 @@ def _plan_filters():
 @bp.route("/processes/<slug>/plan")
 def plan_page(slug):
     """The published plan: its commitments with completion levels and a milestone timeline, filterable."""
-    process = or_404(services.get_by_slug(slug))
+    return _plan_page(or_404(services.get_by_slug(slug)))
+
+
+def _plan_page(process, values=None, errors=None, status=200):
+    """The plan page; before the plan exists, its publish form (with what was typed and its errors)."""
     published = plan_commitments.plan_of(process.id)
     filters = _plan_filters()
     page = request.args.get("page", "1")
@@ -110,7 +116,7 @@ def plan_page(slug):
                            page=page, pages=max(1, -(-total // per_page)),
                            page_args={key: value for key, value in filters.items() if value},
                            counts=plan_queries.completion_counts(published.id) if published is not None else None,
-                           selection=step_of_selection(process))
+                           selection=step_of_selection(process), values=values or {}, errors=errors or {}), status
 
 
 def step_of_selection(process):
@@ -141,6 +147,10 @@ def publish_plan(slug):
                                       starts_on=request.form.get("starts_on"), ends_on=request.form.get("ends_on"),
                                       consultation=selection.consultation if selection else None)
     except DomainError as error:
+        if isinstance(error, ValidationFailed) and not wants_json():
+            # The plan's page is also this form's GET address: it comes back with what was
+            # typed and the message beside its field.
+            return _plan_page(process, values=request.form, errors=field_errors(error), status=400)
         return refuse(error, url_for(".plan_page", slug=process.slug))
     flash(_("Plan publicado."), "success")
     return see_other(".plan_page", slug=process.slug)
@@ -155,13 +165,16 @@ def _call_step(slug):
     return process, or_404(services.step_of(process, StepKind.CALL_FOR_PROPOSALS))
 
 
-def _call_page(process, step, values=None, status=200):
+def _call_page(process, step, values=None, errors=None, status=200):
     user = current_user if current_user.is_authenticated else None
     own = calls.submissions_of_step(step.id, user.id) if user is not None and user.is_institution else []
     every = calls.submissions_of_step(step.id)
+    # A refused decision comes back (303) with its reason typed and the message beside it.
+    decision_values, decision_errors = kept_values(f"call-decision-{step.id}")
     return render_template("processes/call.html", process=process, step=step, own=own, submissions=every,
-                           values=values or {}, ogp_values=tuple(OgpValue), milestone_rows=MILESTONE_ROWS,
-                           now=utcnow()), status
+                           values=values or {}, errors=errors or {}, ogp_values=tuple(OgpValue),
+                           decision_values=decision_values, decision_errors=decision_errors,
+                           milestone_rows=MILESTONE_ROWS, now=utcnow()), status
 
 
 @bp.route("/processes/<slug>/call")
@@ -195,9 +208,10 @@ def submit_to_call(slug):
         calls.submit(current_actor(), step, values, _milestones_from_form(form), submission=submission,
                      institution_name=form.get("institution"))
     except DomainError as error:
-        if error.status == 400 and not wants_json():
-            flash(error.message, "error")
-            return _call_page(process, step, values=form, status=400)
+        if isinstance(error, ValidationFailed) and not wants_json():
+            # The page is also the form's GET address: it comes back with what was typed and
+            # the message beside its field (nothing was stored).
+            return _call_page(process, step, values=form, errors=field_errors(error), status=400)
         return refuse(error, url_for(".call", slug=process.slug))
     flash(_("Propuesta recibida: el equipo moderador la revisará."), "success")
     return see_other(".call", slug=process.slug)
@@ -229,5 +243,8 @@ def decide(slug, submission_id):
         else:
             abort(400)
     except DomainError as error:
+        if isinstance(error, ValidationFailed) and not wants_json():
+            keep_form(f"call-decision-{step.id}", errors={f"reason-{submission.id}": [str(error.message)]})
+            return see_other(".call", slug=process.slug, _anchor=f"reason-{submission.id}")
         return refuse(error, url_for(".call", slug=process.slug))
     return see_other(".call", slug=process.slug)

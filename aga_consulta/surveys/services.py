@@ -15,7 +15,8 @@ from sqlalchemy.orm import selectinload
 
 from aga_consulta.accounts.permissions import ensure_admin, ensure_moderator, ensure_speaks_for_themselves
 from aga_consulta.audit import record
-from aga_consulta.errors import DomainError, NotAllowed, ValidationFailed
+from aga_consulta.consultations.services import ensure_account_can_take_part
+from aga_consulta.errors import DomainError, ValidationFailed
 from aga_consulta.extensions import db
 from aga_consulta.surveys.models import CHOICE_KINDS, Answer, Option, Question, QuestionKind, Response, Survey
 from aga_consulta.text import clean_text, one_line
@@ -262,13 +263,13 @@ def submit_response(citizen, survey, raw, now=None):
     respondent, and sending the same answers twice leaves the same single response.
 
     :raises NotAllowed: the account is deactivated.
+    :raises EmailNotConfirmed: confirmation is required and the e-mail is not confirmed yet.
     :raises SpeaksForAnInstitution: the account is an institution's.
     :raises SurveyClosed: outside the survey's window.
     :raises AnswersInvalid: an answer breaks its question's rules (nothing is stored).
     """
     now = now or utcnow()
-    if not citizen.active:
-        raise NotAllowed(_l("Tu cuenta está desactivada."))
+    ensure_account_can_take_part(citizen)
     ensure_speaks_for_themselves(citizen)
     if not survey.is_open(now):
         raise SurveyClosed()

@@ -1,4 +1,7 @@
 """Colombia's departments with their DIVIPOLA codes (DANE)."""
+from flask_babel import LazyString
+
+from aga_consulta.i18n import vocabulary
 
 DEPARTMENTS = {
     "05": "Antioquia",
@@ -38,5 +41,8 @@ DEPARTMENTS = {
 
 
 def department_choices():
-    """Return (code, name) pairs sorted by name, for select fields."""
-    return sorted(DEPARTMENTS.items(), key=lambda item: item[1])
+    """Return (code, name) pairs sorted by name, for select fields; the name in the reader's language.
+
+    Forms build their choices once, at import: each name is translated when a page shows it.
+    """
+    return [(code, LazyString(vocabulary, name)) for code, name in sorted(DEPARTMENTS.items(), key=lambda item: item[1])]

@@ -7,13 +7,14 @@ from sqlalchemy import event
 
 from aga_consulta.accounts.models import User
 from aga_consulta.comments.moderation import hide_comment
-from aga_consulta.comments.services import add_comment
+from aga_consulta.comments.services import add_comment, add_commitment_comment
 from aga_consulta.extensions import db
 from aga_consulta.proposals import workflow
 from aga_consulta.surveys.services import submit_response
 from aga_consulta.voting.models import Vote
 from aga_consulta.voting.services import cast_vote
 from tests.helpers import PASSWORD, login
+from tests.plan.conftest import national, plan, plan_process  # noqa: F401 (fixtures)
 from tests.surveys.conftest import build_survey, good_answers
 
 NEW_PASSWORD = "una frase nueva bastante larga"
@@ -93,6 +94,27 @@ def test_comments_show_their_state_and_the_reason_when_hidden(client, ana, activ
     comments = section(client.get("/me").get_data(as_text=True), "mis-comentarios")
     assert "Publicado" in comments
     assert "Oculto" in comments and "Lenguaje ofensivo hacia otra persona" in comments
+
+
+def test_comments_on_plan_commitments_are_listed_with_their_state(client, ana, activity, plan, national, moderator):
+    on_commitment = add_commitment_comment(ana, national, "Pregunta sobre el avance del compromiso")
+    hidden = add_commitment_comment(ana, national, "Otra pregunta que se ocultó")
+    hide_comment(moderator, hidden, "Datos personales de un tercero")
+    login(client, "ana@example.co")
+    comments = section(client.get("/me").get_data(as_text=True), "mis-comentarios")
+    assert f'href="/commitments/{national.id}#comment-{on_commitment.id}"' in comments
+    assert f"{national.code} · {national.title}" in comments
+    assert "Pregunta sobre el avance del compromiso" in comments and "Datos personales de un tercero" in comments
+    # The proposal comments are still there: two on proposals, two on the commitment.
+    assert comments.count("<li>") == 4 and "Un comentario publicado" in comments
+
+
+def test_my_data_includes_comments_on_commitments(client, ana, plan, national):
+    made = add_commitment_comment(ana, national, "Pregunta sobre el avance del compromiso")
+    login(client, "ana@example.co")
+    data = client.get("/me/data.json").get_json()
+    assert [(c["id"], c["commitment_id"], c["proposal_code"], c["body"]) for c in data["comments"]] == [
+        (made.id, national.id, None, "Pregunta sobre el avance del compromiso")]
 
 
 def test_survey_answers_receipts_and_data_rights(client, ana, activity):

@@ -97,3 +97,22 @@ def test_hidden_comment_absent_from_public_page_and_count(client, factory):
     assert "Comentarios (1)" in html
     listing = client.get(f"/consultations/{proposal.consultation.slug}").get_data(as_text=True)
     assert "1 comentario" in listing
+
+
+def test_a_refused_report_keeps_its_reason_beside_its_box(client, factory):
+    from tests.helpers import field_error
+
+    factory.user(email="ana@example.co")
+    factory.user(email="beto@example.co")
+    proposal = factory.proposal(factory.consultation())
+    login(client, "ana@example.co")
+    client.post(f"/proposals/{proposal.id}/comments", data={"body": "Apoyo esta idea"})
+    top = Comment.query.one()
+    client.post("/auth/logout")
+    login(client, "beto@example.co")
+    response = client.post(f"/comments/{top.id}/report", data={"reason": "no"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/proposals/{proposal.id}#comment-{top.id}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "entre 3 y 500" in field_error(page, f"reason-{top.id}") and ">no</textarea>" in page
+    assert '<details class="report" open>' in page and count(CommentReport) == 0

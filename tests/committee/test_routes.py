@@ -9,7 +9,7 @@ from aga_consulta.committee import documents, meetings, members
 from aga_consulta.committee.models import Document, Meeting, Member
 from aga_consulta.extensions import db
 from tests.committee.conftest import PDF, pdf_upload, stored_files
-from tests.helpers import JSON, audit_entries, count, csrf_token, login
+from tests.helpers import JSON, audit_entries, count, csrf_token, field_error, login
 
 
 @pytest.fixture
@@ -116,20 +116,23 @@ class TestStaffScreens:
         assert "Miembro añadido: Procuraduría General de la Nación." in staff_client.get(
             "/moderation/committee/").get_data(as_text=True)
 
-    @pytest.mark.parametrize("fields, status, message", [
-        ({"joined_on": "1999-01-01"}, 400, "Indica una fecha entre los años 2000 y 2100."),
-        ({"joined_on": "9999-12-31"}, 400, "Indica una fecha entre los años 2000 y 2100."),
-        ({"name": "ministerio tic"}, 409, "Esa organización ya es miembro del comité."),
-        ({"sector": "private_sector"}, 400, "gobierno o de la sociedad civil"),
+    @pytest.mark.parametrize("fields, status, message, field", [
+        ({"joined_on": "1999-01-01"}, 400, "Indica una fecha entre los años 2000 y 2100.", "member-joined"),
+        ({"joined_on": "9999-12-31"}, 400, "Indica una fecha entre los años 2000 y 2100.", "member-joined"),
+        ({"name": "ministerio tic"}, 409, "Esa organización ya es miembro del comité.", None),
+        ({"sector": "private_sector"}, 400, "gobierno o de la sociedad civil", "member-sector"),
     ])
     def test_a_bad_member_is_refused_beside_the_form_and_nothing_is_stored(self, staff_client, committee, fields,
-                                                                           status, message):
+                                                                           status, message, field):
         data = {"name": "Procuraduría General de la Nación", "sector": "government", "role": "member",
                 "joined_on": "2021-01-01"} | fields
         response = staff_client.post("/moderation/committee/members", data=data)
-        html = response.get_data(as_text=True)
-        assert response.status_code == status and message in html
+        # Back on the manage page (the address bar never stays on the POST-only URL).
+        assert response.status_code == 303 and response.headers["Location"].endswith("/moderation/committee/#members")
+        html = staff_client.get("/moderation/committee/").get_data(as_text=True)
+        assert message in (field_error(html, field) if field else html)
         assert 'role="alert"' in html and f'value="{data["name"]}"' in html  # what was typed stays
+        assert message not in staff_client.get("/moderation/committee/").get_data(as_text=True)  # shown once
         assert count(Member) == 3 and len(audit_entries("committee.member_add")) == 3
         json_response = staff_client.post("/moderation/committee/members", data=data, headers=JSON)
         assert json_response.status_code == status and message in json_response.get_json()["error"]
@@ -163,12 +166,15 @@ class TestStaffScreens:
         assert stored_files(upload_dir) == [meeting.minutes_file]
         assert len(audit_entries("committee.meeting_add")) == 1
 
-    @pytest.mark.parametrize("fields, status, message", [
-        ({"held_on": "1800-01-01"}, 400, "Indica una fecha entre los años 2000 y 2100."),
-        ({"minutes_pdf": (io.BytesIO(b"<html>hola</html>"), "acta.pdf")}, 400, "no es un PDF"),
-        ({"minutes_pdf": (io.BytesIO(PDF + b"0" * 4096), "acta.pdf")}, 413, "tamaño máximo"),
+    @pytest.mark.parametrize("fields, status, message, field", [
+        ({"held_on": "1800-01-01"}, 400, "Indica una fecha entre los años 2000 y 2100.", "held_on"),
+        ({"agenda": "xy"}, 400, "El orden del día debe tener", "agenda"),
+        ({"government_people": "-3"}, 400, "entre 0 y", "government_people"),
+        ({"minutes_pdf": (io.BytesIO(b"<html>hola</html>"), "acta.pdf")}, 400, "no es un PDF", None),
+        ({"minutes_pdf": (io.BytesIO(PDF + b"0" * 4096), "acta.pdf")}, 413, "tamaño máximo", None),
     ])
-    def test_a_bad_meeting_stores_nothing(self, app, staff_client, committee, upload_dir, fields, status, message):
+    def test_a_bad_meeting_stores_nothing(self, app, staff_client, committee, upload_dir, fields, status, message,
+                                          field):
         app.config["UPLOAD_MAX_BYTES"] = 4096
         try:
             data = {"held_on": "2024-02-20", "agenda": "Informe", "attendees": [str(committee["cs"].id)],
@@ -179,7 +185,8 @@ class TestStaffScreens:
             app.config["UPLOAD_MAX_BYTES"] = 10 * 1024 * 1024
         html = response.get_data(as_text=True)
         assert response.status_code == status and message in html and 'role="alert"' in html
-        assert ">Informe</textarea>" in html  # the agenda typed stays in the form
+        assert field is None or message in field_error(html, field)
+        assert f">{data['agenda']}</textarea>" in html  # the agenda typed stays in the form
         assert count(Meeting) == 0 and audit_entries("committee.meeting_add") == []
         assert stored_files(upload_dir) == []
 
@@ -225,7 +232,9 @@ class TestStaffScreens:
             response = staff_client.post("/moderation/committee/documents", data={
                 "category": "plans", "title": "IV Plan", "dated_on": "2020-12-01"} | extra,
                 content_type="multipart/form-data")
-            assert response.status_code == 400 and "uno de los dos" in response.get_data(as_text=True)
+            assert response.status_code == 303 and response.headers["Location"].endswith("#documents")
+            html = staff_client.get("/moderation/committee/").get_data(as_text=True)
+            assert "uno de los dos" in field_error(html, "document-link") and 'value="IV Plan"' in html
         assert count(Document) == 0 and stored_files(upload_dir) == [] and audit_entries() == []
 
 

@@ -63,3 +63,56 @@ def test_a_page_shows_times_this_way(client, factory):
     db.session.commit()
     page = client.get(f"/consultations/{consultation.slug}").get_data(as_text=True)
     assert "2 mar 2030, 5:05\u202fp.\u202fm. (hora de Colombia, UTC\u22125)" in page
+
+
+def _dated_consultations(factory):
+    """An open consultation closing 2 Mar 2030 at 17:05 in Bogotá, and an upcoming one opening 1 Feb 2031."""
+    current = factory.consultation(slug="abierta-con-fecha")
+    current.closes_at = datetime(2030, 3, 2, 22, 5)
+    later = factory.consultation(slug="futura-con-fecha", state="upcoming")
+    later.opens_at, later.closes_at = datetime(2031, 2, 1, 14, 30), datetime(2031, 3, 1, 14, 30)
+    db.session.commit()
+    return current
+
+
+def test_the_home_page_shows_times_to_the_minute_with_the_zone_in_both_languages(client, factory):
+    _dated_consultations(factory)
+    spanish = client.get("/").get_data(as_text=True)
+    assert "Abierta hasta el 2 mar 2030, 5:05\u202fp.\u202fm. (hora de Colombia, UTC\u22125)" in spanish
+    assert "Abre el 1 feb 2031, 9:30\u202fa.\u202fm. (hora de Colombia, UTC\u22125)" in spanish
+    client.post("/language", data={"lang": "en"})
+    english = client.get("/").get_data(as_text=True)
+    assert "Mar 2, 2030, 5:05\u202fPM (Colombia Time, UTC\u22125)" in english
+    assert "Feb 1, 2031, 9:30\u202fAM (Colombia Time, UTC\u22125)" in english
+    assert "hora de Colombia" not in english
+
+
+def test_the_list_page_shows_times_to_the_minute_with_the_zone_in_both_languages(client, factory):
+    current = _dated_consultations(factory)
+    client.post("/language", data={"lang": "en"})
+    english = client.get(f"/consultations/{current.slug}").get_data(as_text=True)
+    assert "Mar 2, 2030, 5:05\u202fPM (Colombia Time, UTC\u22125)" in english
+
+
+def test_the_home_page_timeline_shows_local_days(client, factory):
+    from aga_consulta.processes.services import create_process
+
+    create_process(slug="plan-fechas", title="Plan con fechas", steps=[
+        # 03:00 UTC on 2 March is still 1 March in Bogotá.
+        {"kind": "thematic_survey", "opens_at": datetime(2030, 3, 2, 3, 0), "closes_at": datetime(2030, 4, 10, 12, 0)}])
+    spanish = client.get("/").get_data(as_text=True)
+    assert "1 mar 2030 – 10 abr 2030" in spanish
+    client.post("/language", data={"lang": "en"})
+    assert "Mar 1, 2030 – Apr 10, 2030" in client.get("/").get_data(as_text=True)
+
+
+def test_no_template_formats_a_date_by_itself():
+    """Every date a page shows goes through local_time or local_day (isoformat only feeds inputs and attributes)."""
+    import pathlib
+    import re
+
+    raw = re.compile(r"format_date\(|format_datetime\(|format_minute\(|strftime|\.date\(\)|"
+                     r">\{\{ [\w.]+\.isoformat\(\)")
+    offenders = [f"{path}:{n}" for path in pathlib.Path("templates").rglob("*.html")
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if raw.search(line)]
+    assert offenders == []

@@ -10,7 +10,7 @@ from aga_consulta.events.services import (
     AlreadyAttending, SheetInvalid, attendee_count, create_event, import_sheet, publish_notes, record_attendance,
 )
 from aga_consulta.timeutil import utcnow
-from tests.helpers import audit_entries, count, login
+from tests.helpers import audit_entries, count, field_error, login
 
 
 def workshop(**changes):
@@ -132,3 +132,23 @@ def test_the_event_page_is_public_and_staff_record_through_it(client, factory, m
     client.post(f"/events/{event.id}/notes", data={"notes": "Relatoría de la mesa."})
     client.post("/auth/logout")
     assert "Relatoría de la mesa." in client.get(f"/events/{event.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("data, field, message", [
+    ({"department": "11", "sector": "academia", "email": "nadie@example.co"}, "email", "No hay una cuenta"),
+    ({"department": "11", "sector": "gremios"}, "sector", "Sector desconocido"),
+    ({"notes": "ok"}, "notes", "La relatoría debe tener"),
+])
+def test_a_refused_staff_form_comes_back_beside_its_field(client, moderator, data, field, message):
+    event = workshop()
+    login(client, moderator.email)
+    url = f"/events/{event.id}/notes" if "notes" in data else f"/events/{event.id}/attendance"
+    response = client.post(url, data=data)
+    assert response.status_code == 303 and f"/events/{event.id}#" in response.headers["Location"]
+    page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert message in field_error(page, field)
+    if "email" in data:
+        assert 'value="nadie@example.co"' in page and '<option value="11" selected>' in page
+    if "notes" in data:
+        assert ">ok</textarea>" in page
+    assert count(Attendance) == 0 and audit_entries("event.notes") == []

@@ -8,9 +8,9 @@ import pytest
 from aga_consulta.comments.models import Comment
 from aga_consulta.extensions import db
 from aga_consulta.plan import commitments, queries, reports
-from aga_consulta.plan.models import Evidence, ProgressReport
+from aga_consulta.plan.models import Commitment, Evidence, ProgressReport
 from aga_consulta.tally.services import compute_tally
-from tests.helpers import JSON, audit_entries, count, login
+from tests.helpers import JSON, audit_entries, count, field_error, login
 from tests.plan.conftest import PDF, institution_account, template
 
 
@@ -58,6 +58,16 @@ def test_a_moderator_publishes_a_plan_from_the_page(client, plan_process, modera
     again = client.post("/processes/plan-vi/plan", data={"title": "VI Plan", "starts_on": "2025-01-01",
                                                          "ends_on": "2026-12-31"}, headers=JSON)
     assert again.status_code == 409
+
+
+def test_a_bad_plan_period_comes_back_beside_its_field(client, plan_process, moderator):
+    login(client, moderator.email)
+    response = client.post("/processes/plan-vi/plan", data={"title": "VI Plan de prueba", "starts_on": "2026-01-01",
+                                                            "ends_on": "2025-12-31"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "posterior a la de inicio" in field_error(page, "ends_on")
+    assert 'value="VI Plan de prueba"' in page and 'value="2026-01-01"' in page
+    assert commitments.plan_of(plan_process.id) is None
 
 
 def test_a_citizen_cannot_publish_a_plan(client, plan_process, factory):
@@ -137,6 +147,25 @@ def test_bad_progress_reports_are_refused_and_nothing_is_stored(client, national
     assert count(ProgressReport) == 0 and count(Evidence) == 0 and files_in(upload_dir) == []
 
 
+@pytest.mark.parametrize("overrides, field, message", [
+    ({"reported_on": "2027-05-01"}, "reported_on", "periodo del plan"),
+    ({"completion": "almost"}, "completion", "nivel de cumplimiento"),
+    ({"narrative": "Poco."}, "narrative", "relato del avance"),
+    ({"links": ["https://datos.gov.co/a", "ftp://datos.gov.co/b"]}, "link-2", "http o https"),
+])
+def test_a_bad_progress_report_shows_the_message_beside_its_field_and_keeps_the_links(
+        client, national, moderator, upload_dir, overrides, field, message):
+    login(client, moderator.email)
+    data = form(national, **{"links": ["https://datos.gov.co/a", "https://datos.gov.co/informe"], **overrides})
+    response = client.post(f"/commitments/{national.id}/progress", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in field_error(page, field).lower()
+    assert page.count('aria-invalid="true"') == 1
+    for link in data["links"]:
+        assert f'value="{link}"' in page
+    assert count(ProgressReport) == 0
+
+
 def test_a_milestone_of_another_commitment_is_refused_over_http(client, plan, national, moderator, upload_dir):
     other = commitments.add_commitment(moderator, plan, template(title="Otro compromiso"),
                                        [{"deliverable": "Hito ajeno", "starts_on": "2025-02-01", "ends_on": "2025-03-01"}])
@@ -145,6 +174,21 @@ def test_a_milestone_of_another_commitment_is_refused_over_http(client, plan, na
     response = client.post(f"/commitments/{national.id}/progress", data=data, headers=JSON)
     assert response.status_code == 400 and "no pertenece" in response.get_json()["error"]
     assert count(ProgressReport) == 0
+
+
+def test_a_return_without_its_reason_comes_back_beside_the_reason_box(client, national, moderator, upload_dir):
+    mintic = institution_account("Ministerio de las TIC")
+    made = reports.submit_report(mintic, national, reported_on="2025-09-30", completion="substantial",
+                                  milestone_states={m.id: "complete" for m in national.milestones},
+                                  narrative="Inventario y portal publicados.")
+    login(client, moderator.email)
+    response = client.post(f"/moderation/plan/reports/{made.id}/decision",
+                           data={"action": "return", "version": made.version, "reason": "no"})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"#reason-{made.id}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "motivo de la devolución" in field_error(page, f"reason-{made.id}") and ">no</textarea>" in page
+    db.session.expire_all()
+    assert reports.get_report(made.id).status == "submitted"
 
 
 def test_moderators_publish_and_the_history_shows_evidence(client, national, moderator, factory, upload_dir):
@@ -210,7 +254,38 @@ def test_a_moderator_adds_a_commitment_directly(client, plan, moderator):
     assert client.post(f"/moderation/plan/{plan.id}/commitments/new", data=data).status_code == 303
     assert [c.title for c in queries.tracker(plan, department="05")[0][:1]] == ["Justicia abierta"]
     bad = client.post(f"/moderation/plan/{plan.id}/commitments/new", data={**data, "starts_on": "2020-01-01"})
-    assert bad.status_code == 400 and "periodo del plan" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "periodo del plan" in field_error(bad.get_data(as_text=True), "starts_on")
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"title": ""}, "title", "El título debe tener entre 3"),
+    ({"lead_institution": "x"}, "lead_institution", "Indica la institución líder"),
+    ({"scope": "subnational", "department_code": ""}, "department_code", "indica su departamento"),
+    ({"deliverable": "ab"}, "deliverable", "entregable verificable"),
+    ({"milestone_ends_on": "2030-01-01"}, "milestone_ends_on", "entre el inicio y el fin"),
+])
+def test_a_bad_new_commitment_shows_the_message_beside_its_field(client, plan, moderator, changes, field, message):
+    login(client, moderator.email)
+    data = {**template(title="Justicia abierta", budget="Recursos propios"), "deliverable": "Tablero de datos",
+            "milestone_starts_on": "2025-03-01", "milestone_ends_on": "2025-09-30", **changes}
+    before = count(Commitment)
+    response = client.post(f"/moderation/plan/{plan.id}/commitments/new", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in field_error(page, field)
+    assert page.count('aria-invalid="true"') == 1 and f'<a href="#{field}">' in page
+    assert "Recursos propios" in page and 'value="2025-03-01"' in page
+    assert count(Commitment) == before
+
+
+def test_a_bad_edit_shows_the_message_beside_the_date_that_leaves_a_milestone_out(client, national, moderator):
+    login(client, moderator.email)
+    data = {**template(starts_on="2025-06-01", problem="Un problema corregido."), "version": national.version}
+    response = client.post(f"/moderation/plan/commitments/{national.id}", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "entre el inicio y el fin" in field_error(page, "starts_on")
+    assert "Un problema corregido." in page
+    db.session.expire_all()
+    assert commitments.get_commitment(national.id).problem != "Un problema corregido."
 
 
 def test_citizens_comment_on_a_commitment_outside_the_consultation(client, national, plan_process, factory):
@@ -229,6 +304,24 @@ def test_citizens_comment_on_a_commitment_outside_the_consultation(client, natio
     assert tally["comments"]["received"] == 0 and tally["participants"] == 0
     short = client.post(f"/commitments/{national.id}/comments", data={"body": "x"}, headers=JSON)
     assert short.status_code == 400 and count(Comment) == 2
+
+
+def test_a_refused_comment_on_a_commitment_comes_back_beside_its_box(client, national, factory):
+    citizen = factory.user()
+    login(client, citizen.email)
+    first = client.post(f"/commitments/{national.id}/comments", data={"body": "Un comentario que sí se publica."})
+    parent = Comment.query.one()
+    response = client.post(f"/commitments/{national.id}/comments", data={"body": "x"})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/commitments/{national.id}#body")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert field_error(page, "body") and ">x</textarea>" in page
+    reply = client.post(f"/commitments/{national.id}/comments", data={"body": "y", "parent_id": str(parent.id)})
+    assert reply.headers["Location"].endswith(f"#reply-{parent.id}")
+    page = client.get(reply.headers["Location"]).get_data(as_text=True)
+    assert field_error(page, f"reply-{parent.id}") and ">y</textarea>" in page and "<details open>" in page
+    assert first.status_code == 303 and count(Comment) == 1
+    # Shown once: the next visit has empty boxes.
+    assert 'aria-invalid="true"' not in client.get(f"/commitments/{national.id}").get_data(as_text=True)
 
 
 def test_a_reply_must_stay_on_its_commitment(client, plan, national, factory, moderator):

@@ -1,4 +1,6 @@
 """The call for proposals: institution accounts submit on the OGP template; moderators decide."""
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -13,7 +15,7 @@ from aga_consulta.extensions import db
 from aga_consulta.processes.services import compute_process_tally, create_process, step_of
 from aga_consulta.proposals.models import Proposal
 from aga_consulta.timeutil import utcnow
-from tests.helpers import JSON, PASSWORD, count, login
+from tests.helpers import JSON, PASSWORD, count, field_error, login
 
 FORM = {
     "title": "Contratos abiertos municipales", "starts_on": "2027-01-01", "ends_on": "2028-12-31",
@@ -160,6 +162,76 @@ def test_bad_input_is_refused_and_nothing_stored(client, factory):
                        data={**FORM, "milestone_1_ends_on": "2030-01-01"})
     assert late.status_code == 400 and "entre el inicio y el fin" in late.get_json()["error"]
     assert count(Submission) == 0 and count(Milestone) == 0
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"title": "x"}, "title", "El título debe tener entre 3"),
+    ({"commitment": ""}, "commitment", "Completa todos los campos obligatorios"),
+    ({"ends_on": "2026-12-31"}, "ends_on", "posterior a la de inicio"),
+    ({"milestone_1_deliverable": ""}, "milestone_1_deliverable", "entregable verificable de 3"),
+    ({"milestone_2_deliverable": "Segundo informe", "milestone_2_starts_on": "2027-02-01",
+      "milestone_2_ends_on": "2030-01-01"}, "milestone_2_ends_on", "entre el inicio y el fin"),
+    ({"milestone_2_deliverable": "Tercero", "milestone_2_starts_on": "ayer"}, "milestone_2_starts_on",
+     "inicio del hito"),
+])
+def test_a_bad_submission_shows_its_message_beside_its_field_and_keeps_every_value(client, factory, changes, field,
+                                                                                    message):
+    build_process(factory)
+    login(client, institution().email)
+    data = {**FORM, "milestone_3_deliverable": "Informe final", "milestone_3_starts_on": "2028-01-01",
+            "milestone_3_ends_on": "2028-06-30", **changes}
+    response = client.post("/processes/plan-convocatoria/call", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in field_error(page, field)
+    # Only that field is marked; the summary links to it; no flash at the top repeats it.
+    assert page.count('aria-invalid="true"') == 1 and f'<a href="#{field}">' in page
+    assert page.count(message) == 2
+    # Everything typed comes back, milestone rows and chosen values included.
+    for name in ("title", "problem", "baseline", "milestone_1_starts_on", "milestone_3_deliverable",
+                 "milestone_3_ends_on"):
+        if data[name]:
+            assert html.escape(data[name], quote=True) in page
+    assert 'value="transparency" checked' in page and 'value="accountability" checked' in page
+    assert 'value="participation" checked' not in page
+    assert count(Submission) == 0 and count(Milestone) == 0
+
+
+def test_no_value_of_the_ogp_list_is_marked_on_its_group(client, factory):
+    build_process(factory)
+    login(client, institution().email)
+    response = client.post("/processes/plan-convocatoria/call", data={**FORM, "ogp_values": []})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert re.search(r'<fieldset id="ogp_values" class="has-error" aria-describedby="ogp_values-error">', page)
+    assert 'id="ogp_values-error">Elige al menos un valor' in page
+    assert count(Submission) == 0
+
+
+def test_a_good_submission_leaves_the_address_bar_on_the_call_page(client, factory):
+    build_process(factory)
+    login(client, institution().email)
+    response = client.post("/processes/plan-convocatoria/call", data=FORM)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/processes/plan-convocatoria/call")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Propuesta recibida" in page and 'aria-invalid' not in page
+    assert count(Submission) == 1
+
+
+def test_a_decision_without_its_reason_comes_back_beside_the_reason_box(client, factory, moderator):
+    build_process(factory)
+    login(client, institution().email)
+    client.post("/processes/plan-convocatoria/call", data=FORM)
+    submission = Submission.query.one()
+    client.post("/auth/logout")
+    login(client, moderator.email)
+    response = client.post(f"/processes/plan-convocatoria/call/{submission.id}/decision",
+                           data={"action": "reject", "reason": "no"})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/call#reason-{submission.id}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Indica el motivo" in field_error(page, f"reason-{submission.id}") and ">no</textarea>" in page
+    db.session.expire_all()
+    assert Submission.query.one().status == "submitted" and count(AuditLogEntry) == 0
 
 
 def test_return_then_correct_then_reject_with_a_public_reason(client, factory, moderator):

@@ -72,7 +72,13 @@ def test_pages_show_where_a_proposal_came_from_and_what_became_of_a_workshop(cli
                            data={"events": [str(event.id)], "themes": [str(theme.id)]})
     assert response.status_code == 303
     bad = client.post(f"/moderation/proposals/{proposal.id}/origins", data={"events": ["424242"]})
-    assert bad.status_code == 400 and count(EventOutcome) == 1
+    # Back on the proposal's page (never left on the POST-only address), the message beside its group.
+    assert bad.status_code == 303
+    assert bad.headers["Location"].endswith(f"/moderation/proposals/{proposal.id}#origins-heading")
+    shown = client.get(bad.headers["Location"]).get_data(as_text=True)
+    assert 'id="events-group" aria-describedby="events-error"' in shown
+    assert 'id="events-error">Elige entre los temas y talleres del proceso.</p>' in shown
+    assert count(EventOutcome) == 1
     workflow.change_status(moderator, proposal, "shortlisted", REASON)
     workflow.change_status(moderator, proposal, "selected", REASON)
     public = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)

@@ -1,7 +1,7 @@
 """Surveys: answers are checked against their question, one response per citizen, results by SQL."""
 import pytest
 
-from aga_consulta.errors import NotAllowed, ValidationFailed
+from aga_consulta.errors import EmailNotConfirmed, NotAllowed, ValidationFailed
 from aga_consulta.surveys.models import Answer, Response, Survey
 from aga_consulta.surveys.services import (
     AnswersInvalid, SurveyClosed, create_survey, csv_rows, free_text_answers, own_answers, respondent_count,
@@ -122,6 +122,16 @@ def test_a_deactivated_account_cannot_answer(factory, survey):
     with pytest.raises(NotAllowed):
         submit_response(citizen, survey, good_answers(survey))
     assert count(Response) == 0
+
+
+def test_an_unconfirmed_address_cannot_answer_while_confirmation_is_required(factory, survey, app, monkeypatch):
+    monkeypatch.setitem(app.config, "EMAIL_CONFIRMATION_REQUIRED", True)
+    unconfirmed, confirmed = factory.user(), factory.user(email_confirmed=True)
+    with pytest.raises(EmailNotConfirmed):
+        submit_response(unconfirmed, survey, good_answers(survey))
+    assert count(Response) == 0
+    submit_response(confirmed, survey, good_answers(survey))
+    assert respondent_count(survey.id) == 1
 
 
 def test_results_count_each_option_and_scale_value(factory, survey):
