@@ -60,11 +60,13 @@ def update_milestone(actor, milestone, spec, version, now=None):
 def _milestone_fields(commitment, spec):
     deliverable = one_line(spec.get("deliverable") or "")
     if not 3 <= len(deliverable) <= 500:
-        raise ValidationFailed(_l("Cada hito necesita un entregable verificable de 3 a %(max)d caracteres.", max=500))
-    starts_on = parse_day(spec.get("starts_on"), _l("inicio del hito"))
-    ends_on = parse_day(spec.get("ends_on"), _l("fin del hito"))
+        raise ValidationFailed(_l("Cada hito necesita un entregable verificable de 3 a %(max)d caracteres.", max=500),
+                               "deliverable")
+    starts_on = parse_day(spec.get("starts_on"), _l("inicio del hito"), field="starts_on")
+    ends_on = parse_day(spec.get("ends_on"), _l("fin del hito"), field="ends_on")
     if ends_on < starts_on:
-        raise ValidationFailed(_l("Un hito no puede terminar antes de empezar."))
+        raise ValidationFailed(_l("Un hito no puede terminar antes de empezar."), "ends_on")
     if starts_on < commitment.starts_on or ends_on > commitment.ends_on:
-        raise ValidationFailed(_l("Los hitos deben caer entre el inicio y el fin del compromiso."))
+        raise ValidationFailed(_l("Los hitos deben caer entre el inicio y el fin del compromiso."),
+                               "starts_on" if starts_on < commitment.starts_on else "ends_on")
     return {"deliverable": deliverable, "starts_on": starts_on, "ends_on": ends_on}

@@ -7,7 +7,7 @@ commitments by id.
 import functools
 import re
 
-from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -224,7 +224,8 @@ def _template_values(form):
 
 def _edit_page(item, values=None, errors=None, status=200):
     return render_template("plan/commitment_form.html", commitment=item, plan=item.plan, values=values,
-                           errors=errors or {}, ogp_values=tuple(OgpValue)), status
+                           errors=errors or {}, ogp_values=tuple(OgpValue),
+                           kept_milestones=_kept_milestones(item)), status
 
 
 #: The template's milestone fields are the call form's rows. The new-commitment form has one
@@ -268,6 +269,34 @@ def _milestone_spec(form):
     return {name: form.get(name) for name in ("deliverable", "starts_on", "ends_on")}
 
 
+#: A milestone form's inputs are "<name>-<milestone id>" ("-new" for the one that adds):
+#: several such forms share the edit page.
+MILESTONE_INPUTS = {"deliverable": "deliverable", "starts_on": "starts", "ends_on": "ends"}
+
+
+def _milestone_key(suffix):
+    return f"milestone-{suffix}"
+
+
+def _refused_milestone(error, suffix, back):
+    # A rule the form broke comes back (303) beside its field with what was typed; a stale
+    # version or a permission says so at the top.
+    if wants_json() or not isinstance(error, ValidationFailed):
+        return refuse(error, back)
+    keep_form(_milestone_key(suffix),
+              errors=field_errors(error, lambda field: f"{MILESTONE_INPUTS.get(field, field)}-{suffix}"))
+    return redirect(back, 303)
+
+
+def _kept_milestones(item):
+    """{suffix: (values, errors)} of the milestone form a refused POST kept for the edit page, if any."""
+    for suffix in ["new", *(m.id for m in item.milestones)]:
+        values, errors = kept_values(_milestone_key(suffix))
+        if values or errors:
+            return {suffix: (values, errors)}
+    return {}
+
+
 @moderator_bp.route("/commitments/<int:commitment_id>/milestones", methods=["POST"])
 def add_milestone(commitment_id):
     """Add a milestone to a commitment."""
@@ -275,7 +304,8 @@ def add_milestone(commitment_id):
     try:
         milestones.add_milestone(current_actor(), item, _milestone_spec(request.form), request.form.get("version"))
     except DomainError as error:
-        return refuse(error, url_for(".edit_commitment", commitment_id=item.id, _anchor="milestones"))
+        return _refused_milestone(error, "new", url_for(".edit_commitment", commitment_id=item.id,
+                                                        _anchor="milestone-new"))
     flash(_("Hito agregado."), "success")
     return see_other(".edit_commitment", commitment_id=item.id, _anchor="milestones")
 
@@ -289,7 +319,7 @@ def edit_milestone(milestone_id):
         milestones.update_milestone(current_actor(), milestone, _milestone_spec(request.form),
                                     request.form.get("version"))
     except DomainError as error:
-        return refuse(error, back)
+        return _refused_milestone(error, milestone.id, back)
     flash(_("Hito guardado."), "success")
     return see_other(".edit_commitment", commitment_id=milestone.commitment_id, _anchor=f"milestone-{milestone.id}")
 

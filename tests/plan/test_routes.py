@@ -408,3 +408,39 @@ def test_the_plan_page_is_paginated(client, app, plan, national):
             assert client.get(f"/processes/plan-vi/plan?page={bad}").status_code == 400
     finally:
         app.config["COMMITMENTS_PER_PAGE"] = 25
+
+
+@pytest.mark.parametrize("spec, field, message", [
+    ({"deliverable": "ab"}, "deliverable", "entregable verificable"),
+    ({"ends_on": "2025-01-01"}, "ends", "no puede terminar antes"),
+    ({"starts_on": "2019-01-01"}, "starts", "entre el inicio y el fin"),
+])
+def test_a_refused_milestone_comes_back_beside_its_field_with_what_was_typed(
+        client, national, moderator, spec, field, message):
+    login(client, moderator.email)
+    data = {"deliverable": "Evaluación externa", "starts_on": "2025-06-01", "ends_on": "2025-09-01",
+            "version": national.version, **spec}
+    before = len(national.milestones)
+    response = client.post(f"/moderation/plan/commitments/{national.id}/milestones", data=data)
+    assert response.status_code == 303 and response.headers["Location"].endswith("#milestone-new")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert message in field_error(page, f"{field}-new")
+    assert f'value="{data["deliverable"]}"' in page
+    db.session.expire_all()
+    assert len(commitments.get_commitment(national.id).milestones) == before
+    # The page after forgets it: a reload shows the form blank again.
+    assert f'id="{field}-new-error"' not in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_refused_milestone_edit_comes_back_beside_its_own_form(client, national, moderator):
+    login(client, moderator.email)
+    milestone = national.milestones[0]
+    response = client.post(f"/moderation/plan/milestones/{milestone.id}",
+                           data={"deliverable": "Cambiado", "starts_on": "2025-09-01", "ends_on": "2025-03-01",
+                                 "version": national.version})
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "no puede terminar antes" in field_error(page, f"ends-{milestone.id}")
+    assert 'value="Cambiado"' in page
+    db.session.expire_all()
+    assert commitments.get_commitment(national.id).milestones[0].deliverable != "Cambiado"
