@@ -53,6 +53,7 @@ def origin_columns():
             exists().where(EventOutcome.proposal_id == Proposal.id).label("has_events"))
 
 
+#: `origins(submission=...)` not given: read it (None is a real answer, "no submission").
 _UNREAD = object()
 
 
