@@ -26,8 +26,8 @@ from aga_consulta.plan.models import COMPLETION_LEVELS, MILESTONE_STATES, Plan, 
 from aga_consulta.territory.divipola import DEPARTMENTS, department_choices
 from aga_consulta.timeutil import utcnow
 from aga_consulta.web import (
-    MAX_ID, citizen_key, config_limit, current_actor, field_errors, get_or_404, keep_form, kept_values, or_404, refuse,
-    see_other, wants_json,
+    MAX_ID, citizen_key, config_limit, current_actor, field_errors, get_or_404, keep_form, kept_key, kept_values,
+    or_404, refuse, see_other, wants_json,
 )
 
 bp = Blueprint("plan", __name__)
@@ -290,10 +290,10 @@ def _refused_milestone(error, suffix, back):
 
 def _kept_milestones(item):
     """{suffix: (values, errors)} of the milestone form a refused POST kept for the edit page, if any."""
+    key = kept_key()
     for suffix in ["new", *(m.id for m in item.milestones)]:
-        values, errors = kept_values(_milestone_key(suffix))
-        if values or errors:
-            return {suffix: (values, errors)}
+        if key == _milestone_key(suffix):
+            return {suffix: kept_values(key)}
     return {}
 
 
