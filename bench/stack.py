@@ -18,6 +18,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT_RANGE = range(8101, 8200)
+# Ports that play an unreachable service: apart from PORT_RANGE, so a server started after
+# dead_port() can never take the port and answer in the dead service's place.
+DEAD_PORT_RANGE = range(8200, 8300)
 HOST = "127.0.0.1"
 
 
@@ -35,7 +38,7 @@ def free_port(ports=PORT_RANGE):
     raise RuntimeError(f"no free port in {ports}")
 
 
-def dead_port(ports=PORT_RANGE):
+def dead_port(ports=DEAD_PORT_RANGE):
     """Return a port where nothing listens (to play an unreachable service)."""
     return free_port(ports)
 
