@@ -12,7 +12,7 @@ from sqlalchemy import (DateTime, Integer, LargeBinary, String, Text, bindparam,
 
 from aga_consulta.extensions import db
 from aga_consulta.ledger import keys
-from aga_consulta.ledger.models import TransparencyCheckpoint, TransparencyEntry, TransparencyNode
+from aga_consulta.ledger.models import WINDOW_KINDS, TransparencyCheckpoint, TransparencyEntry, TransparencyNode
 from aga_consulta.timeutil import utcnow
 from aga_consulta.transparency import canonical, entries, merkle
 from aga_consulta.transparency.note import Checkpoint, Promise, add_signature, sign_checkpoint, sign_promise
@@ -147,7 +147,7 @@ def _closing_due(consultation_id, closes_at, now):
     latest = db.session.scalar(
         select(TransparencyEntry.kind).where(
             TransparencyEntry.consultation_id == consultation_id,
-            TransparencyEntry.kind.in_(("consultation.opened", "consultation.redated", "consultation.closed")),
+            TransparencyEntry.kind.in_(WINDOW_KINDS),
         ).order_by(TransparencyEntry.id.desc()).limit(1)
     )
     return latest is not None and latest != "consultation.closed"
@@ -183,6 +183,15 @@ def _store(consultation_id, nodes, entry_ids, size):
     )
 
 
+def pending_entries(consultation_id, limit=BATCH):
+    """Return the query of a log's first `limit` entries not integrated yet (id, leaf hash), by id."""
+    return (
+        select(TransparencyEntry.id, TransparencyEntry.leaf_hash)
+        .where(TransparencyEntry.consultation_id == consultation_id, TransparencyEntry.leaf_index.is_(None))
+        .order_by(TransparencyEntry.id).limit(limit)
+    )
+
+
 def integrate(consultation_id, now=None):
     """Integrate the committed entries of one log not integrated yet; return how many.
 
@@ -202,11 +211,7 @@ def integrate(consultation_id, now=None):
         if done == 0 and _closing_due(consultation_id, closes_at, now):
             append_entry(consultation_id, entries.consultation_closed(closes_at, closes_at=closes_at), at=now)
             db.session.flush()
-        pending = db.session.execute(
-            select(TransparencyEntry.id, TransparencyEntry.leaf_hash)
-            .where(TransparencyEntry.consultation_id == consultation_id, TransparencyEntry.leaf_index.is_(None))
-            .order_by(TransparencyEntry.id).limit(BATCH)
-        ).all()
+        pending = db.session.execute(pending_entries(consultation_id)).all()
         if not pending:
             db.session.rollback()
             return done
@@ -257,15 +262,18 @@ def integrate_all(now=None):
     return {cid: integrate(cid, now=now) for cid in consultation_ids()}
 
 
+def oldest_pending_query():
+    """Return the query of when the oldest entry not integrated yet was written (None: nothing waits)."""
+    return select(func.min(TransparencyEntry.created_at)).where(TransparencyEntry.leaf_index.is_(None))
+
+
 def oldest_pending_at():
     """Return when the oldest entry not integrated yet was written, or None."""
-    return db.session.scalar(
-        select(func.min(TransparencyEntry.created_at)).where(TransparencyEntry.leaf_index.is_(None))
-    )
+    return db.session.scalar(oldest_pending_query())
 
 
 def integrate_if_due(now=None):
-    """Integrate every log when an entry has waited half the MMD or more; return whether it ran.
+    """Integrate every log when an entry has waited half the MMD or more; return {log id: entries} or None.
 
     Half the MMD leaves the other half for the run itself and for a quiet site, where the
     next request may come late (`flask transparency integrate` from cron covers that).
@@ -274,9 +282,8 @@ def integrate_if_due(now=None):
     oldest = oldest_pending_at()
     db.session.rollback()
     if oldest is None or now - oldest < timedelta(seconds=keys.mmd() / 2):
-        return False
-    integrate_all(now=now)
-    return True
+        return None
+    return integrate_all(now=now)
 
 
 def latest_checkpoint(consultation_id):
