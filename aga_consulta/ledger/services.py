@@ -92,20 +92,27 @@ def new_row_entry_params(make_entry, consultation_id, *, participant=None, at=No
             "entry_at": at or utcnow()}
 
 
+#: The first key of the sequencer's advisory locks (the second is the consultation's id):
+#: "log" in ASCII, so that no other advisory lock of the database can mean the same.
+LOG_LOCK_NAMESPACE = 0x6C6F67
+
+
 def _lock_log(consultation_id):
-    # PostgreSQL: FOR NO KEY UPDATE on the consultation's row. It serialises sequencers of
-    # one log, but not the writers: their foreign keys take FOR KEY SHARE, which it allows.
+    # PostgreSQL: a transaction-level advisory lock per log serialises its sequencers and
+    # nothing else. It used to be FOR NO KEY UPDATE on the consultation's row, which the
+    # writers' foreign keys (FOR KEY SHARE) do not wait for; yet with the site's own sequencer
+    # on, the vote lost 16-22 % of its throughput to the log, and 8 % with this lock
+    # (bench/log_cost.py, docs/performance.md); likely each key-share lock taken while a
+    # run held the row became a multixact.
     # SQLite: the first write of the transaction takes the database's write lock (an UPDATE
     # that matches nothing still does), and every read below then sees the committed state.
     consultations = db.metadata.tables["consultations"]
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(update(TransparencyCheckpoint).where(TransparencyCheckpoint.id == -1).values(size=0))
-        return db.session.execute(
-            select(consultations.c.slug, consultations.c.closes_at).where(consultations.c.id == consultation_id)
-        ).one_or_none()
+    else:
+        db.session.execute(select(func.pg_advisory_xact_lock(LOG_LOCK_NAMESPACE, consultation_id)))
     return db.session.execute(
         select(consultations.c.slug, consultations.c.closes_at).where(consultations.c.id == consultation_id)
-        .with_for_update(key_share=True)
     ).one_or_none()
 
 
