@@ -88,6 +88,13 @@ bench-plan: deps translations
 bench-transparency: deps translations
 	$(BIN)/python bench/transparency.py $(BENCH_ARGS)
 
+# What the transparency log costs the vote (bench/log_cost.py): the site with and without its
+# entry, wrk rounds alternating, PostgreSQL (database bench_logcost); about six minutes with
+# BENCH_ARGS="--rounds 6 --seconds 20 --citizens 512". Needs wrk (apt-get install wrk).
+.PHONY: bench-log-cost
+bench-log-cost: deps translations
+	$(BIN)/python bench/log_cost.py $(BENCH_ARGS)
+
 # Extract every user-facing string into messages.pot (maintainers: then translate the new
 # ones in the English catalogue of the package they belong to; tests/core/test_i18n.py
 # lists any string left without a translation).

@@ -1,0 +1,155 @@
+"""What the transparency log costs the vote: the site with and without its entry, alternating rounds.
+
+`.venv/bin/python bench/log_cost.py` (PostgreSQL, database `bench_logcost` or --database-url:
+emptied). The site (app:app) and the same code with the vote's log entry off
+(bench/nolog_app.py) run side by side under gunicorn against one database, with the
+sequencer on in both (a shared database: whichever runs it integrates every log). wrk then
+drives the vote, one site at a time, for --rounds rounds, the order alternating each round
+so that a machine that slows down, or a database that grows, weighs on both alike. Before
+each phase the entries still waiting are integrated and the database is VACUUM ANALYZEd (as
+a production server's autovacuum would), so that no phase pays for the one before it. The cost
+is 1 - on/off of the medians (issue 14's target: at most 10 %). Every 303 must be one new
+vote row, and with the log on one entry; the script fails a round that is not clean.
+
+The sequencer's runs are timed from the servers' logs (the INFO line "the transparency
+sequencer integrated N entries of L logs in X ms"). Results go to bench/out/logcost-*.json.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import load, wrk_load  # noqa: E402
+from bench.stack import Gunicorn, Redis  # noqa: E402
+
+SEQUENCER_LINE = "the transparency sequencer integrated "
+
+
+def settle(database_url):
+    """Integrate what waits and VACUUM ANALYZE, so each phase starts alike.
+
+    Without it the phase that follows a log-on phase pays for integrating that phase's last
+    entries, and every phase meets the dead row versions of all before it (this server runs
+    with autovacuum off; a production server's would have cleaned them up).
+    """
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from aga_consulta import create_app
+    from aga_consulta.extensions import db
+    from aga_consulta.ledger import services as ledger
+
+    app = create_app("development", overrides={"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        ledger.integrate_all()
+        db.engine.dispose()
+    url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
+def sequencer_runs(server):
+    """Return the sequencer's run times (ms) found in a server's log."""
+    times = []
+    for line in server.log_text().splitlines():
+        if SEQUENCER_LINE in line and " ms" in line:
+            times.append(float(line.rsplit(" in ", 1)[1].split(" ms")[0]))
+    return times
+
+
+def main():
+    """Run the rounds, print and write the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get(
+        "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench_logcost"))
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--citizens", type=int, default=128)
+    parser.add_argument("--no-settle", dest="settle", action="store_false",
+                        help="no integration and VACUUM ANALYZE between phases")
+    parser.add_argument("--no-sequencer", action="store_true", help="the sites do not integrate by themselves")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk")
+    wrk_load.OUT.mkdir(parents=True, exist_ok=True)
+    redis = Redis(wrk_load.OUT / "logcost-redis.log").start()
+    database_url = args.database_url
+    sites = {}
+    rounds = []
+    try:
+        redis_url = redis.wait_ready().url
+        load.ensure_pg_database(database_url)
+        proposal_ids = load.prepare_database(database_url, vote_cap=load.PROPOSALS)
+        print("   " + load.analyze_tables(database_url), flush=True)
+        emails = wrk_load.make_citizens(database_url, args.citizens)
+        env = {**load.BENCH_LIMITS, "TRANSPARENCY_AUTO_INTEGRATE": "0" if args.no_sequencer else "1"}
+        for label, app in (("on", "app:app"), ("off", "bench.nolog_app:app")):
+            (wrk_load.OUT / f"logcost-{label}.log").unlink(missing_ok=True)  # runs are read from it
+            sites[label] = Gunicorn(wrk_load.OUT / f"logcost-{label}.log", database_url=database_url,
+                                    workers=args.workers, threads=1, redis_url=redis_url,
+                                    key_prefix=f"aga-logcost-{label}", extra_env=env, app=app)
+            sites[label].start().wait_ready(timeout=90)
+        sessions = [wrk_load.log_in(sites["on"].url, email) for email in emails]
+        pairs = Path(tempfile.mkdtemp(dir=wrk_load.OUT)) / "pairs.tsv"
+        pairs.write_text("".join(f"{cookie}\t{token}\t{','.join(map(str, proposal_ids))}\n"
+                                 for cookie, token in sessions))
+        offset = 0
+        for number in range(args.rounds):
+            order = ("on", "off") if number % 2 == 0 else ("off", "on")
+            row = {}
+            for label in order:
+                if args.settle:
+                    settle(database_url)
+                votes_before, entries_before = wrk_load.table_counts(database_url)
+                vote = wrk_load.run_wrk(sites[label].url, wrk_load.WRK / "vote.lua", args.connections,
+                                        args.seconds, {"AGA_WRK_PAIRS": str(pairs)}, args=(offset,))
+                votes_after, entries_after = wrk_load.table_counts(database_url)
+                offset += 2 * vote["requests"] + 1000  # see bench/wrk_load.py: wrk's threads run apart
+                acknowledged = vote["statuses"].get("303", 0)
+                written = votes_after - votes_before
+                entries = entries_after - entries_before
+                vote["clean"] = (set(vote["statuses"]) == {"303"} and not vote["socket_errors"]
+                                 and acknowledged <= written <= acknowledged + args.connections
+                                 and entries == (written if label == "on" else 0))
+                row[label] = vote
+            rounds.append(row)
+            print(f"   round {number + 1}: on {row['on']['rps']:.0f} req/s (p99 {row['on'].get('p99', 0):.0f} ms), "
+                  f"off {row['off']['rps']:.0f} req/s (p99 {row['off'].get('p99', 0):.0f} ms)"
+                  + ("" if row["on"]["clean"] and row["off"]["clean"] else "  <- NOT CLEAN"), flush=True)
+    finally:
+        for server in sites.values():
+            server.stop()
+        redis.stop()
+    on = statistics.median(r["on"]["rps"] for r in rounds)
+    off = statistics.median(r["off"]["rps"] for r in rounds)
+    runs = {label: sequencer_runs(server) for label, server in sites.items()}
+    report = {
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": load.machine(),
+        "settings": vars(args), "rounds": rounds, "median_on": on, "median_off": off,
+        "cost": round(1 - on / off, 3), "sequencer_runs_ms": runs,
+        "clean": all(r["on"]["clean"] and r["off"]["clean"] for r in rounds),
+    }
+    every_run = runs["on"] + runs["off"]
+    print(f"   median: on {on:.0f}, off {off:.0f} req/s; the log entry's cost {1 - on / off:.1%} (target <= 10 %)")
+    if every_run:
+        print(f"   sequencer: {len(every_run)} runs, median {statistics.median(every_run):.0f} ms,"
+              f" longest {max(every_run):.0f} ms")
+    path = wrk_load.OUT / f"logcost-{datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(report, indent=2))
+    print(f"results: {path.relative_to(ROOT)}")
+    if not report["clean"]:
+        sys.exit("a round was not clean: see the statuses in the JSON")
+
+
+if __name__ == "__main__":
+    main()
