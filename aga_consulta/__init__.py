@@ -3,6 +3,7 @@ import logging
 import os
 
 from flask import Flask
+from flask import logging as flask_logging
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -52,6 +53,9 @@ def create_app(config_name=None, overrides=None):
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # app.logger is "aga_consulta", the parent of every module's logger: with Flask's own
+    # handler on it as well as the root's, each line of the package was written twice.
+    app.logger.removeHandler(flask_logging.default_handler)
 
     _init_extensions(app)
     _register_blueprints(app)
