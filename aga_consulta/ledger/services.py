@@ -157,17 +157,37 @@ def _node_reader(consultation_id, wanted):
 
 
 def _closing_due(consultation_id, closes_at, now):
-    # The window's end is written once it has passed, unless the latest window entry
-    # (opened, re-dated or closed) already says so; a later re-dating re-opens the question.
+    """Return the window's end if the log must now say the consultation closed, else None.
+
+    Written once the end has passed, unless the latest window entry (opened, re-dated or
+    closed), in log order, already says so; a later re-dating re-opens the question.
+    """
     if closes_at is None or now < closes_at:
-        return False
+        return None
+    if db.session.get_bind().dialect.name != "sqlite":
+        # The rare path: lock the consultation's row, so that a re-dating in flight (its UPDATE
+        # holds the row) is waited for and then seen, and one that starts later waits for this
+        # batch: a consultation extended at the last moment is never logged as closed.
+        # SQLite already holds the database's write lock.
+        consultations = db.metadata.tables["consultations"]
+        closes_at = db.session.scalar(
+            select(consultations.c.closes_at).where(consultations.c.id == consultation_id)
+            .with_for_update(key_share=True)
+        )
+        if closes_at is None or now < closes_at:
+            return None
     latest = db.session.scalar(
         select(TransparencyEntry.kind).where(
             TransparencyEntry.consultation_id == consultation_id,
             TransparencyEntry.kind.in_(WINDOW_KINDS),
-        ).order_by(TransparencyEntry.id.desc()).limit(1)
+        )
+        # Log order: the integrated by leaf index, then the waiting ones, which the sequencer
+        # appends after them by id (an entry can take its id before one it commits after).
+        .order_by(TransparencyEntry.leaf_index.is_(None).desc(), TransparencyEntry.leaf_index.desc(),
+                  TransparencyEntry.id.desc())
+        .limit(1)
     )
-    return latest is not None and latest != "consultation.closed"
+    return closes_at if latest is not None and latest != "consultation.closed" else None
 
 
 def _store(consultation_id, nodes, entry_ids, size):
@@ -229,8 +249,9 @@ def integrate(consultation_id, now=None):
             db.session.rollback()
             return done
         slug, closes_at = locked
-        if done == 0 and _closing_due(consultation_id, closes_at, now):
-            append_entry(consultation_id, entries.consultation_closed(closes_at, closes_at=closes_at), at=now)
+        closed_at = _closing_due(consultation_id, closes_at, now) if done == 0 else None
+        if closed_at is not None:
+            append_entry(consultation_id, entries.consultation_closed(closed_at, closes_at=closed_at), at=now)
             db.session.flush()
         pending = db.session.execute(pending_entries(consultation_id)).all()
         if not pending:

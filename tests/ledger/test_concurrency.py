@@ -1,14 +1,16 @@
 """Sequencers running at once, and writers appending while one runs, on the suite's database
 (SQLite, or PostgreSQL when TEST_DATABASE_URL names it): each entry is integrated exactly once."""
 import threading
+from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from aga_consulta.extensions import db
 from aga_consulta.ledger import keys, services as ledger
 from aga_consulta.ledger.models import TransparencyCheckpoint, TransparencyEntry, TransparencyNode
 from aga_consulta.timeutil import utcnow
-from aga_consulta.transparency import entries, merkle
+from aga_consulta.transparency import canonical, entries, merkle
 from aga_consulta.transparency.note import open_checkpoint
 
 
@@ -101,3 +103,47 @@ def test_writers_appending_while_sequencers_run_lose_nothing(app, factory, monke
     assert errors == []
     ledger.integrate(consultation)  # whatever was committed after the last run's last look
     _assert_integrated_once(consultation, 2 + 100 + 4 * 50)
+
+
+def test_a_re_dating_in_flight_is_waited_for_and_the_log_never_says_closed(app, factory):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL row lock held by another session (SQLite serialises writers)")
+    from aga_consulta.consultations.models import Consultation
+
+    consultation = factory.consultation(state="closed")
+    consultation_id = consultation.id
+    later = utcnow() + timedelta(days=7)
+    editor = db.engine.connect()
+    results = {}
+    try:
+        # A moderator's extension of the window, its UPDATE done, not committed yet.
+        editor.execute(Consultation.__table__.update().where(Consultation.__table__.c.id == consultation_id)
+                       .values(closes_at=later))
+        runner = threading.Thread(target=lambda: results.update(done=_integrate_in_context(app, consultation_id)))
+        runner.start()
+        runner.join(timeout=2)
+        assert runner.is_alive()  # the closing path waits for the row
+        editor.commit()
+    finally:
+        editor.close()
+    runner.join(timeout=60)
+    assert results["done"] == 1  # the opening only: no closing entry
+    db.session.expire_all()
+    assert kinds(consultation_id) == ["consultation.opened"]
+    # Once the new end has passed, the closing is written, with the new end.
+    ledger.integrate(consultation_id, now=later + timedelta(seconds=1))
+    assert kinds(consultation_id) == ["consultation.opened", "consultation.closed"]
+
+
+def _integrate_in_context(app, consultation_id):
+    with app.app_context():
+        try:
+            return ledger.integrate(consultation_id)
+        finally:
+            db.session.remove()
+
+
+def kinds(consultation_id):
+    rows = db.session.execute(select(TransparencyEntry.entry).where(TransparencyEntry.consultation_id == consultation_id)
+                              .order_by(TransparencyEntry.leaf_index, TransparencyEntry.id)).scalars()
+    return [canonical.loads(row)["type"] for row in rows]

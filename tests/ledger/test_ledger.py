@@ -117,3 +117,31 @@ def test_bad_proof_parameters_are_refused(factory):
     for first, second in ((0, 1), (2, 1), (1, 2)):
         with pytest.raises(ValueError):
             ledger.consistency_proof(consultation.id, first, second)
+
+
+def test_the_closing_check_reads_the_window_entries_in_log_order(factory, moderator):
+    # A re-dating can take its id before a closing it commits after: the log then holds the
+    # closing first, and the re-dating is what holds, so the next end must be written again.
+    consultation = factory.consultation(state="closed")
+    ledger.integrate(consultation.id)
+    assert kinds(consultation) == ["consultation.opened", "consultation.closed"]
+    later = utcnow() + timedelta(days=7)
+    update_consultation(moderator, consultation, title=consultation.title,
+                        opens_at=consultation.opens_at, closes_at=later)
+    ledger.integrate(consultation.id)
+    ids = dict(db.session.execute(select(TransparencyEntry.kind, TransparencyEntry.id).where(
+        TransparencyEntry.consultation_id == consultation.id)).all())
+    # The re-dating's id is now made smaller than the closing's, as when it was taken first.
+    redated_id, closed_id = ids["consultation.redated"], ids["consultation.closed"]
+    db.session.execute(TransparencyEntry.__table__.update().where(TransparencyEntry.id == redated_id)
+                       .values(id=-1))
+    db.session.execute(TransparencyEntry.__table__.update().where(TransparencyEntry.id == closed_id)
+                       .values(id=redated_id))
+    db.session.execute(TransparencyEntry.__table__.update().where(TransparencyEntry.id == -1)
+                       .values(id=closed_id))
+    db.session.commit()
+    ledger.integrate(consultation.id, now=later + timedelta(seconds=1))
+    window = list(db.session.scalars(select(TransparencyEntry.kind).where(
+        TransparencyEntry.consultation_id == consultation.id, TransparencyEntry.kind.startswith("consultation."))
+        .order_by(TransparencyEntry.leaf_index)))
+    assert window == ["consultation.opened", "consultation.closed", "consultation.redated", "consultation.closed"]
