@@ -224,12 +224,12 @@ def _store(consultation_id, nodes, entry_ids, size):
     )
 
 
-def pending_entries(consultation_id, limit=BATCH):
-    """Return the query of a log's first `limit` entries not integrated yet (id, leaf hash), by id."""
+def pending_entries(consultation_id, limit=None):
+    """Return the query of a log's first `limit` (default BATCH) entries not integrated yet (id, leaf hash), by id."""
     return (
         select(TransparencyEntry.id, TransparencyEntry.leaf_hash)
         .where(TransparencyEntry.consultation_id == consultation_id, TransparencyEntry.leaf_index.is_(None))
-        .order_by(TransparencyEntry.id).limit(limit)
+        .order_by(TransparencyEntry.id).limit(BATCH if limit is None else limit)
     )
 
 
