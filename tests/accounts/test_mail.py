@@ -11,7 +11,8 @@ import pytest
 from aga_consulta import create_app, mail
 from tests.helpers import TEST_SIGNER_KEY
 
-PRODUCTION = {"SECRET_KEY": "x" * 40, "TRANSPARENCY_SIGNER_KEY": TEST_SIGNER_KEY}
+# No sequencer thread: these apps serve requests in the test process.
+PRODUCTION = {"SECRET_KEY": "x" * 40, "TRANSPARENCY_SIGNER_KEY": TEST_SIGNER_KEY, "TRANSPARENCY_AUTO_INTEGRATE": False}
 
 
 class _SmtpHandler(socketserver.StreamRequestHandler):

@@ -31,6 +31,8 @@ def production_app(app, database_url, monkeypatch):
     production = create_app("production", overrides={
         "SECRET_KEY": "s" * 48, "SQLALCHEMY_DATABASE_URI": database_url, "TRANSPARENCY_SIGNER_KEY": TEST_SIGNER_KEY, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "LOGIN_RATE_LIMIT": "10000 per minute",
+        # Its own sequencer thread would integrate the suite's database behind the tests' backs.
+        "TRANSPARENCY_AUTO_INTEGRATE": False,
     })
     yield production
     with production.app_context():
