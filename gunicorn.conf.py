@@ -81,3 +81,14 @@ def post_fork(server, worker):
             # close=False: the master's sockets stay open for the master; this process
             # only forgets them and opens its own.
             engine.dispose(close=False)
+
+
+def post_worker_init(worker):
+    """Start the worker's transparency sequencer now, not at its first request.
+
+    A worker restarted on a quiet site would otherwise leave entries waiting past the
+    maximum merge delay (aga_consulta/ledger/sequencer.py).
+    """
+    from aga_consulta.ledger.sequencer import start_in_worker
+
+    start_in_worker(worker.wsgi)

@@ -1,16 +1,16 @@
 """The site's own sequencer: a thread per serving process integrates once an entry has waited.
 
-The thread starts with the process's first request (after gunicorn's fork, never in the
-master) and wakes every quarter MMD; it integrates once an entry has waited half the MMD, so
-an entry is integrated within three quarters of the MMD plus the run, and an idle site pays
-one small query per wake-up. It runs beside the requests, not in them:
-no sync worker is held while the sequencer waits on the database, as it was when the run
-followed a response (`call_on_close`), and a site integrates its last entries with no
-further request. Several processes each run one: the log's lock makes them take turns,
+The thread starts when a gunicorn worker has booted (gunicorn.conf.py's `post_worker_init`),
+or with the process's first request under any other server; never in gunicorn's master. It
+wakes every quarter MMD and integrates once an entry has waited half the MMD, so an entry is
+integrated within three quarters of the MMD plus the run, and an idle site pays one small
+query per wake-up. It runs beside the requests, not in them: no sync worker is held while
+the sequencer waits on the database, as it was when the run followed a response
+(`call_on_close`). Several processes each run one: the log's lock makes them take turns,
 and the one that comes second finds nothing left. A process killed mid-run loses nothing
-(a batch is one transaction). A site that has served no request since
-it started has no thread yet: `flask transparency integrate` from cron covers that.
-Any failure is logged and the next wake-up carries on.
+(a batch is one transaction). Entries written where no server runs (a command, a
+migration) wait for a server or for `flask transparency integrate` from cron. Any failure
+is logged and the next wake-up carries on.
 """
 import logging
 import os
@@ -67,11 +67,19 @@ def ensure_running(app):
             return False
         with app.app_context():
             # Due at half the MMD, noticed within a quarter: a quarter is left for the run.
-            interval = max(keys.mmd() / 4, 1)
+            interval = max(keys.mmd() / 4, 0.25)
         threading.Thread(target=_loop, args=(weakref.ref(app), interval), name="transparency-sequencer",
                          daemon=True).start()
         app.extensions[EXTENSION] = pid
-        return True
+    log.info("the transparency sequencer started in process %d, waking every %.2f s", pid, interval)
+    return True
+
+
+def start_in_worker(application):
+    """Start the thread in a gunicorn worker that serves this package's app; ignore any other app."""
+    config = getattr(application, "config", None)
+    if config is not None and config.get("TRANSPARENCY_AUTO_INTEGRATE") and "sqlalchemy" in application.extensions:
+        ensure_running(application)
 
 
 def register(app):
