@@ -17,7 +17,7 @@ class TransparencyEntry(db.Model):
         # The sequencer's query: a consultation's entries not integrated yet, by id. Partial,
         # so that it holds only what waits: a full index made every run walk every entry
         # integrated before (and every row version they left, until VACUUM), growing per run.
-        db.Index("ix_transparency_entries_pending", "consultation_id", "id",
+        db.Index("ix_transparency_entries_waiting", "consultation_id", "id",
                  postgresql_where=db.text("leaf_index IS NULL"), sqlite_where=db.text("leaf_index IS NULL")),
         # The latest window entry of a log (is its closing due?): a handful of rows among the votes.
         db.Index("ix_transparency_entries_window", "consultation_id", "id",
