@@ -24,7 +24,8 @@ from aga_consulta.ledger import keys, services
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
-#: Where an app records the process whose thread runs for it (a forked child has none yet).
+#: Where an app records the process whose thread runs for it (a forked child has none yet);
+#: `register` puts it there (None) when the app integrates by itself.
 EXTENSION = "transparency_sequencer_pid"
 
 
@@ -76,9 +77,8 @@ def ensure_running(app):
 
 
 def start_in_worker(application):
-    """Start the thread in a gunicorn worker that serves this package's app; ignore any other app."""
-    config = getattr(application, "config", None)
-    if config is not None and config.get("TRANSPARENCY_AUTO_INTEGRATE") and "sqlalchemy" in application.extensions:
+    """Start the thread in a gunicorn worker if its app integrates by itself (`register`); ignore any other app."""
+    if EXTENSION in getattr(application, "extensions", {}):
         ensure_running(application)
 
 
@@ -86,6 +86,7 @@ def register(app):
     """Start the sequencer thread with the first request (unless TRANSPARENCY_AUTO_INTEGRATE is off)."""
     if not app.config.get("TRANSPARENCY_AUTO_INTEGRATE", True):
         return
+    app.extensions[EXTENSION] = None  # on, no thread yet
 
     @app.before_request
     def start_sequencer():
