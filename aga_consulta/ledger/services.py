@@ -317,8 +317,8 @@ def oldest_pending_at():
 def integrate_if_due(now=None):
     """Integrate every log when an entry has waited half the MMD or more; return {log id: entries} or None.
 
-    Half the MMD leaves the other half for the run itself and for a quiet site, where the
-    next request may come late (`flask transparency integrate` from cron covers that).
+    The site's thread (ledger/sequencer.py) asks every quarter MMD, which leaves a quarter for
+    the run itself.
     """
     now = now or utcnow()
     oldest = oldest_pending_at()
