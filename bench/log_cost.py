@@ -110,17 +110,9 @@ def main():
             for label in order:
                 if args.settle:
                     settle(database_url)
-                votes_before, entries_before = wrk_load.table_counts(database_url)
-                vote = wrk_load.run_wrk(sites[label].url, wrk_load.WRK / "vote.lua", args.connections,
-                                        args.seconds, {"AGA_WRK_PAIRS": str(pairs)}, args=(offset,))
-                votes_after, entries_after = wrk_load.table_counts(database_url)
-                offset += 2 * vote["requests"] + 1000  # see bench/wrk_load.py: wrk's threads run apart
-                acknowledged = vote["statuses"].get("303", 0)
-                written = votes_after - votes_before
-                entries = entries_after - entries_before
-                vote["clean"] = (set(vote["statuses"]) == {"303"} and not vote["socket_errors"]
-                                 and acknowledged <= written <= acknowledged + args.connections
-                                 and entries == (written if label == "on" else 0))
+                vote, offset = wrk_load.vote_phase(sites[label].url, pairs, args.connections, args.seconds,
+                                                   offset, database_url, logged=label == "on")
+                vote["clean"] = set(vote["statuses"]) == {"303"} and not vote["socket_errors"] and vote["rows_match"]
                 row[label] = vote
             rounds.append(row)
             print(f"   round {number + 1}: on {row['on']['rps']:.0f} req/s (p99 {row['on'].get('p99', 0):.0f} ms), "

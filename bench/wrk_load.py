@@ -119,6 +119,28 @@ def table_counts(database_url):
         engine.dispose()
 
 
+def vote_phase(url, pairs, connections, seconds, offset, database_url, *, logged):
+    """Drive the vote from pair `offset` on; return (wrk's figures with the rows checked, the next offset).
+
+    `logged`: the site writes a log entry per vote (the "log off" variant does not).
+    """
+    votes_before, entries_before = table_counts(database_url)
+    vote = run_wrk(url, WRK / "vote.lua", connections, seconds, {"AGA_WRK_PAIRS": str(pairs)}, args=(offset,))
+    votes_after, entries_after = table_counts(database_url)
+    # Each of wrk's threads takes every other pair: the faster one may go past `requests`,
+    # so the next phase starts beyond twice that (never a pair used).
+    offset += 2 * vote["requests"] + 1000
+    # Every 303 is one new row, and (log on) one entry: nothing lost, nothing doubled. wrk
+    # stops without reading the answers still in flight (one per connection at most), whose
+    # rows may be written too.
+    vote["rows_written"] = votes_after - votes_before
+    vote["entries_written"] = entries_after - entries_before
+    acknowledged = vote["statuses"].get("303", 0)
+    vote["rows_match"] = (acknowledged <= vote["rows_written"] <= acknowledged + connections
+                          and vote["entries_written"] == (vote["rows_written"] if logged else 0))
+    return vote, offset
+
+
 def measure(name, database_url, redis_url, args):
     """Measure one database: ceiling, vote, pages, at each connection count, every variant side by side.
 
@@ -164,21 +186,8 @@ def measure(name, database_url, redis_url, args):
                     ceiling.url, WRK / "get.lua", connections, args.seconds,
                     {"AGA_WRK_PATH": "/insert", "AGA_WRK_METHOD": "POST"})
             for label, server in sites.items():
-                votes_before, entries_before = table_counts(database_url)
-                vote = run_wrk(server.url, WRK / "vote.lua", connections, args.seconds,
-                               {"AGA_WRK_PAIRS": str(pairs)}, args=(offset,))
-                votes_after, entries_after = table_counts(database_url)
-                # Each of wrk's threads takes every other pair: the faster one may go past
-                # `requests`, so the next phase starts beyond twice that (never a pair used).
-                offset += 2 * vote["requests"] + 1000
-                # Every 303 is one new row, and (log on) one entry: nothing lost, nothing doubled.
-                # wrk stops without reading the answers still in flight (one per connection
-                # at most), whose rows may be written too.
-                vote["rows_written"] = votes_after - votes_before
-                vote["entries_written"] = entries_after - entries_before
-                acknowledged = vote["statuses"].get("303", 0)
-                vote["rows_match"] = (acknowledged <= vote["rows_written"] <= acknowledged + connections
-                                      and vote["entries_written"] == (0 if label == "log off" else vote["rows_written"]))
+                vote, offset = vote_phase(server.url, pairs, connections, args.seconds, offset, database_url,
+                                          logged=label != "log off")
                 results[f"vote ({label}) c{connections}"] = vote
         if postgresql:
             load.analyze_tables(database_url)
