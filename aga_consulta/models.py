@@ -9,8 +9,7 @@ from aga_consulta.voting.models import Vote  # noqa: F401
 from aga_consulta.processes.models import Process, Step  # noqa: F401
 from aga_consulta.surveys.models import Answer, Option, Question, Response, Survey, ThemeLink  # noqa: F401
 from aga_consulta.events.models import Attendance, Event, EventOutcome, Registration  # noqa: F401
-from aga_consulta.ledger.models import (TransparencyCheckpoint, TransparencyEntry, TransparencyLeaf,  # noqa: F401
-                                        TransparencyNode, TransparencyPending)
+from aga_consulta.ledger.models import TransparencyCheckpoint, TransparencyEntry, TransparencyNode  # noqa: F401
 from aga_consulta.calls.models import Milestone, Submission  # noqa: F401
 from aga_consulta.committee.models import Document, Meeting, Member  # noqa: F401
 from aga_consulta.plan.models import Commitment, Evidence, Plan, PlanMilestone, ProgressReport, ReportMilestoneState  # noqa: F401

@@ -9,7 +9,7 @@ from aga_consulta.comments.models import Comment
 from aga_consulta.exports.services import iter_csv
 from aga_consulta.extensions import db
 from aga_consulta.ledger import keys, services as ledger
-from aga_consulta.ledger.models import TransparencyEntry, TransparencyLeaf
+from aga_consulta.ledger.models import TransparencyEntry
 from aga_consulta.tally.services import compute_tally
 from aga_consulta.timeutil import utcnow
 from aga_consulta.transparency import bundle, entries
@@ -49,9 +49,8 @@ def _generated_at(consultation, size, now):
     # the checkpoint's last entry; so a closed consultation's bundle is the same bytes each time.
     if consultation.closes_at <= now:
         return consultation.closes_at
-    last = db.session.scalar(
-        select(TransparencyEntry.created_at).join(TransparencyLeaf, TransparencyLeaf.entry_id == TransparencyEntry.id)
-        .where(TransparencyLeaf.consultation_id == consultation.id, TransparencyLeaf.leaf_index == size - 1))
+    last = db.session.scalar(select(TransparencyEntry.created_at).where(
+        TransparencyEntry.consultation_id == consultation.id, TransparencyEntry.leaf_index == size - 1))
     return (last or consultation.created_at).replace(microsecond=0)
 
 

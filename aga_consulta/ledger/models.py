@@ -8,14 +8,17 @@ WINDOW_CONDITION = f"kind IN ({', '.join(repr(kind) for kind in WINDOW_KINDS)})"
 
 
 class TransparencyEntry(db.Model):
-    """One entry of a consultation's log, never changed once written (append-only).
-
-    Its insert also queues it in `transparency_pending` (a database trigger, migration 0028);
-    the sequencer then gives it a leaf index in `transparency_leaves`.
-    """
+    """One entry of a consultation's log; `leaf_index` is set when the sequencer integrates it."""
 
     __tablename__ = "transparency_entries"
     __table_args__ = (
+        db.UniqueConstraint("consultation_id", "leaf_index", name="uq_transparency_entries_leaf"),
+        db.CheckConstraint("leaf_index IS NULL OR leaf_index >= 0", name="leaf_index_natural"),
+        # The sequencer's query: a consultation's entries not integrated yet, by id. Partial,
+        # so that it holds only what waits: a full index made every run walk every entry
+        # integrated before (and every row version they left, until VACUUM), growing per run.
+        db.Index("ix_transparency_entries_waiting", "consultation_id", "id",
+                 postgresql_where=db.text("leaf_index IS NULL"), sqlite_where=db.text("leaf_index IS NULL")),
         # The latest window entry of a log (is its closing due?): a handful of rows among the votes.
         db.Index("ix_transparency_entries_window", "consultation_id", "id",
                  postgresql_where=db.text(WINDOW_CONDITION), sqlite_where=db.text(WINDOW_CONDITION)),
@@ -37,41 +40,7 @@ class TransparencyEntry(db.Model):
     kind = db.Column(db.String(32), nullable=False)
     participant = db.Column(db.String(24))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
-
-
-class TransparencyPending(db.Model):
-    """An entry the sequencer has not integrated yet: written by the entry's insert, deleted by the sequencer.
-
-    A queue beside the entries so that integrating never rewrites an entry: setting a leaf
-    index on the entry's own row made every integration a new version of a wide row with three
-    new index entries (issue 14's cost to the vote).
-    """
-
-    __tablename__ = "transparency_pending"
-
-    consultation_id = db.Column(
-        db.Integer, db.ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
-    )
-    entry_id = db.Column(db.BigInteger().with_variant(db.Integer, "sqlite"),
-                         db.ForeignKey("transparency_entries.id", ondelete="CASCADE"),
-                         primary_key=True, autoincrement=False)
-
-
-class TransparencyLeaf(db.Model):
-    """An integrated entry's place in its log's tree: leaf `leaf_index` is entry `entry_id`."""
-
-    __tablename__ = "transparency_leaves"
-    __table_args__ = (
-        db.CheckConstraint("leaf_index >= 0", name="leaf_index_natural"),
-    )
-
-    consultation_id = db.Column(
-        db.Integer, db.ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
-    )
-    leaf_index = db.Column(db.BigInteger, primary_key=True, autoincrement=False)
-    #: One place per entry: the sequencer can never integrate an entry twice.
-    entry_id = db.Column(db.BigInteger().with_variant(db.Integer, "sqlite"),
-                         db.ForeignKey("transparency_entries.id", ondelete="CASCADE"), nullable=False, unique=True)
+    leaf_index = db.Column(db.BigInteger)
 
 
 class TransparencyNode(db.Model):

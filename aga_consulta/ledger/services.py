@@ -3,8 +3,6 @@
 Writers call `append_entry` inside their own transaction: the entry commits with the act or
 not at all, and no lock beyond the writer's own is taken. The sequencer (`integrate`) later
 gives the committed entries their leaf indexes, in id order, under a per-consultation lock.
-An entry is never changed once written: its insert queues it in `transparency_pending` (a
-database trigger), and the sequencer moves it from there to `transparency_leaves`.
 """
 import logging
 from datetime import timedelta
@@ -14,8 +12,7 @@ from sqlalchemy import (DateTime, Integer, LargeBinary, String, Text, bindparam,
 
 from aga_consulta.extensions import db
 from aga_consulta.ledger import keys
-from aga_consulta.ledger.models import (WINDOW_KINDS, TransparencyCheckpoint, TransparencyEntry, TransparencyLeaf,
-                                        TransparencyNode, TransparencyPending)
+from aga_consulta.ledger.models import WINDOW_KINDS, TransparencyCheckpoint, TransparencyEntry, TransparencyNode
 from aga_consulta.timeutil import utcnow
 from aga_consulta.transparency import canonical, entries, merkle
 from aga_consulta.transparency.note import Checkpoint, Promise, add_signature, sign_checkpoint, sign_promise
@@ -136,10 +133,9 @@ def _node_reader(consultation_id, wanted):
     inner = [(level, index) for level, index in wanted if level > 0]
     for start in range(0, len(leaves), 500):
         rows = db.session.execute(
-            select(TransparencyLeaf.leaf_index, TransparencyEntry.leaf_hash)
-            .join(TransparencyEntry, TransparencyEntry.id == TransparencyLeaf.entry_id).where(
-                TransparencyLeaf.consultation_id == consultation_id,
-                TransparencyLeaf.leaf_index.in_(leaves[start:start + 500]),
+            select(TransparencyEntry.leaf_index, TransparencyEntry.leaf_hash).where(
+                TransparencyEntry.consultation_id == consultation_id,
+                TransparencyEntry.leaf_index.in_(leaves[start:start + 500]),
             )
         )
         found.update({(0, index): hashed for index, hashed in rows})
@@ -181,14 +177,13 @@ def _closing_due(consultation_id, closes_at, now):
         if closes_at is None or now < closes_at:
             return None
     latest = db.session.scalar(
-        select(TransparencyEntry.kind)
-        .outerjoin(TransparencyLeaf, TransparencyLeaf.entry_id == TransparencyEntry.id).where(
+        select(TransparencyEntry.kind).where(
             TransparencyEntry.consultation_id == consultation_id,
             TransparencyEntry.kind.in_(WINDOW_KINDS),
         )
         # Log order: the integrated by leaf index, then the waiting ones, which the sequencer
         # appends after them by id (an entry can take its id before one it commits after).
-        .order_by(TransparencyLeaf.leaf_index.is_(None).desc(), TransparencyLeaf.leaf_index.desc(),
+        .order_by(TransparencyEntry.leaf_index.is_(None).desc(), TransparencyEntry.leaf_index.desc(),
                   TransparencyEntry.id.desc())
         .limit(1)
     )
@@ -196,10 +191,7 @@ def _closing_due(consultation_id, closes_at, now):
 
 
 def _store(consultation_id, nodes, entry_ids, size):
-    """Store a batch's new inner nodes, and give the entries `entry_ids` (in order) the leaf indexes from `size` on.
-
-    The entries leave the queue of waiting ones in the same transaction.
-    """
+    """Store a batch's new inner nodes, and give the entries `entry_ids` (in order) the leaf indexes from `size` on."""
     # Level 0 is left out: a leaf's hash is its entry's `leaf_hash`, found by leaf index.
     # Storing it again was half the rows a batch wrote (and a vote's share of the sequencer).
     nodes = [node for node in nodes if node[0] > 0]
@@ -213,14 +205,10 @@ def _store(consultation_id, nodes, entry_ids, size):
         ), {"consultation_id": consultation_id, "levels": [n[0] for n in nodes], "indexes": [n[1] for n in nodes],
             "hashes": [n[2] for n in nodes]})
         db.session.execute(text(
-            "INSERT INTO transparency_leaves (consultation_id, leaf_index, entry_id) "
-            "SELECT :consultation_id, :size + batch.position - 1, batch.id "
-            "FROM unnest(CAST(:ids AS bigint[])) WITH ORDINALITY AS batch(id, position)"
-        ), {"consultation_id": consultation_id, "size": size, "ids": entry_ids})
-        db.session.execute(text(
-            "DELETE FROM transparency_pending WHERE consultation_id = :consultation_id "
-            "AND entry_id = ANY(CAST(:ids AS bigint[]))"
-        ), {"consultation_id": consultation_id, "ids": entry_ids})
+            "UPDATE transparency_entries SET leaf_index = :size + batch.position - 1 "
+            "FROM unnest(CAST(:ids AS bigint[])) WITH ORDINALITY AS batch(id, position) "
+            "WHERE transparency_entries.id = batch.id"
+        ), {"size": size, "ids": entry_ids})
         return
     if nodes:
         db.session.execute(
@@ -229,14 +217,10 @@ def _store(consultation_id, nodes, entry_ids, size):
              for level, index, hashed in nodes],
         )
     db.session.execute(
-        insert(TransparencyLeaf.__table__),
-        [{"consultation_id": consultation_id, "leaf_index": size + offset, "entry_id": entry_id}
-         for offset, entry_id in enumerate(entry_ids)],
-    )
-    pending = TransparencyPending.__table__
-    db.session.execute(
-        pending.delete().where(pending.c.consultation_id == consultation_id, pending.c.entry_id == bindparam("id")),
-        [{"id": entry_id} for entry_id in entry_ids],
+        TransparencyEntry.__table__.update()
+        .where(TransparencyEntry.__table__.c.id == bindparam("entry_id"))
+        .values(leaf_index=bindparam("new_index")),
+        [{"entry_id": entry_id, "new_index": size + offset} for offset, entry_id in enumerate(entry_ids)],
     )
 
 
@@ -244,9 +228,8 @@ def pending_entries(consultation_id, limit=None):
     """Return the query of a log's first `limit` (default BATCH) entries not integrated yet (id, leaf hash), by id."""
     return (
         select(TransparencyEntry.id, TransparencyEntry.leaf_hash)
-        .join(TransparencyPending, TransparencyPending.entry_id == TransparencyEntry.id)
-        .where(TransparencyPending.consultation_id == consultation_id)
-        .order_by(TransparencyPending.entry_id).limit(BATCH if limit is None else limit)
+        .where(TransparencyEntry.consultation_id == consultation_id, TransparencyEntry.leaf_index.is_(None))
+        .order_by(TransparencyEntry.id).limit(BATCH if limit is None else limit)
     )
 
 
@@ -323,8 +306,7 @@ def integrate_all(now=None):
 
 def oldest_pending_query():
     """Return the query of when the oldest entry not integrated yet was written (None: nothing waits)."""
-    return select(func.min(TransparencyEntry.created_at)).join(
-        TransparencyPending, TransparencyPending.entry_id == TransparencyEntry.id)
+    return select(func.min(TransparencyEntry.created_at)).where(TransparencyEntry.leaf_index.is_(None))
 
 
 def oldest_pending_at():
@@ -357,11 +339,10 @@ def latest_checkpoint(consultation_id):
 def entries_range(consultation_id, start, end):
     """Return the canonical bytes of the integrated entries start .. end-1 (fewer past the tree)."""
     return list(db.session.scalars(
-        select(TransparencyEntry.entry)
-        .join(TransparencyLeaf, TransparencyLeaf.entry_id == TransparencyEntry.id).where(
-            TransparencyLeaf.consultation_id == consultation_id,
-            TransparencyLeaf.leaf_index >= start, TransparencyLeaf.leaf_index < end,
-        ).order_by(TransparencyLeaf.leaf_index)
+        select(TransparencyEntry.entry).where(
+            TransparencyEntry.consultation_id == consultation_id,
+            TransparencyEntry.leaf_index >= start, TransparencyEntry.leaf_index < end,
+        ).order_by(TransparencyEntry.leaf_index)
     ))
 
 
@@ -417,19 +398,18 @@ def receipts(user_id, consultations, proposal_codes):
     """
     items = []
     for consultation_id, slug in consultations.items():
-        rows = db.session.execute(
-            select(TransparencyEntry, TransparencyLeaf.leaf_index)
-            .outerjoin(TransparencyLeaf, TransparencyLeaf.entry_id == TransparencyEntry.id).where(
+        rows = db.session.scalars(
+            select(TransparencyEntry).where(
                 TransparencyEntry.consultation_id == consultation_id,
                 TransparencyEntry.participant == participant(consultation_id, user_id),
                 TransparencyEntry.kind.in_(tuple(entries.RECEIPT_ACTIONS)),
             ).order_by(TransparencyEntry.id.desc())
         )
-        for row, leaf_index in rows:
+        for row in rows:
             proposal_id = canonical.loads(row.entry)["proposal"]
             item = entries.receipt(
                 consultation=slug, proposal_code=proposal_codes.get(proposal_id, str(proposal_id)),
-                entry_bytes=row.entry, promise=promise(slug, row), leaf_index=leaf_index,
+                entry_bytes=row.entry, promise=promise(slug, row), leaf_index=row.leaf_index,
             )
             item["id"] = row.id
             items.append((row.created_at, row.id, item))

@@ -14,8 +14,7 @@ from aga_consulta.comments.models import Comment, CommentReport
 from aga_consulta.consultations.models import Consultation
 from aga_consulta.consultations.services import create_consultation, get_by_slug
 from aga_consulta.extensions import db
-from aga_consulta.ledger.models import (TransparencyCheckpoint, TransparencyEntry, TransparencyLeaf, TransparencyNode,
-                                        TransparencyPending)
+from aga_consulta.ledger.models import TransparencyCheckpoint, TransparencyEntry, TransparencyNode
 from aga_consulta.proposals.models import Proposal
 from aga_consulta.proposals.services import create_proposal, get_or_create_theme
 from aga_consulta.seed import catalogue, cocreation, plan
@@ -44,8 +43,7 @@ def delete_consultation(consultation):
     db.session.execute(delete(Comment).where(Comment.consultation_id == consultation.id))
     db.session.execute(delete(Vote).where(Vote.consultation_id == consultation.id))
     db.session.execute(delete(Proposal).where(Proposal.consultation_id == consultation.id))
-    # Leaves and the queue before the entries they name.
-    for model in (TransparencyCheckpoint, TransparencyNode, TransparencyLeaf, TransparencyPending, TransparencyEntry):
+    for model in (TransparencyCheckpoint, TransparencyNode, TransparencyEntry):
         db.session.execute(delete(model).where(model.consultation_id == consultation.id))
     db.session.delete(consultation)
     db.session.commit()

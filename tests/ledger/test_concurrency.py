@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from aga_consulta.extensions import db
 from aga_consulta.ledger import keys, services as ledger
-from aga_consulta.ledger.models import TransparencyCheckpoint, TransparencyEntry, TransparencyLeaf, TransparencyNode
+from aga_consulta.ledger.models import TransparencyCheckpoint, TransparencyEntry, TransparencyNode
 from aga_consulta.timeutil import utcnow
 from aga_consulta.transparency import canonical, entries, merkle
 from aga_consulta.transparency.note import open_checkpoint
@@ -53,16 +53,15 @@ def _in_threads(app, count, work):
 
 def _assert_integrated_once(consultation_id, total):
     indexes = list(db.session.scalars(
-        select(TransparencyLeaf.leaf_index).select_from(TransparencyEntry)
-        .outerjoin(TransparencyLeaf, TransparencyLeaf.entry_id == TransparencyEntry.id)
-        .where(TransparencyEntry.consultation_id == consultation_id).order_by(TransparencyEntry.id)))
+        select(TransparencyEntry.leaf_index).where(TransparencyEntry.consultation_id == consultation_id)
+        .order_by(TransparencyEntry.id)))
     assert indexes == list(range(total))  # every entry once, in id order
     sizes = list(db.session.scalars(select(TransparencyCheckpoint.size).where(
         TransparencyCheckpoint.consultation_id == consultation_id).order_by(TransparencyCheckpoint.id)))
     assert sizes == sorted(set(sizes)) and sizes[-1] == total
     leaves = list(db.session.scalars(
-        select(TransparencyEntry.leaf_hash).join(TransparencyLeaf, TransparencyLeaf.entry_id == TransparencyEntry.id)
-        .where(TransparencyEntry.consultation_id == consultation_id).order_by(TransparencyLeaf.leaf_index)))
+        select(TransparencyEntry.leaf_hash).where(TransparencyEntry.consultation_id == consultation_id)
+        .order_by(TransparencyEntry.leaf_index)))
     latest = ledger.latest_checkpoint(consultation_id)
     assert open_checkpoint(latest.note, [keys.signer().verifier]).root_hash == merkle.root_of_leaf_hashes(leaves)
     # Every complete subtree above the leaves stored once, with the hash the tree of these
@@ -145,8 +144,6 @@ def _integrate_in_context(app, consultation_id):
 
 
 def kinds(consultation_id):
-    rows = db.session.execute(
-        select(TransparencyEntry.entry).outerjoin(TransparencyLeaf, TransparencyLeaf.entry_id == TransparencyEntry.id)
-        .where(TransparencyEntry.consultation_id == consultation_id)
-        .order_by(TransparencyLeaf.leaf_index, TransparencyEntry.id)).scalars()
+    rows = db.session.execute(select(TransparencyEntry.entry).where(TransparencyEntry.consultation_id == consultation_id)
+                              .order_by(TransparencyEntry.leaf_index, TransparencyEntry.id)).scalars()
     return [canonical.loads(row)["type"] for row in rows]

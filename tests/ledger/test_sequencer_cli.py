@@ -8,7 +8,7 @@ from aga_consulta.comments.services import add_comment
 from aga_consulta.extensions import db
 from aga_consulta.ledger import services as ledger
 from aga_consulta.ledger.backfill import backfill
-from aga_consulta.ledger.models import TransparencyCheckpoint, TransparencyEntry, TransparencyLeaf, TransparencyNode
+from aga_consulta.ledger.models import TransparencyCheckpoint, TransparencyEntry, TransparencyNode
 from aga_consulta.proposals.workflow import change_status
 from aga_consulta.tally.services import compute_tally
 from aga_consulta.timeutil import utcnow
@@ -72,4 +72,4 @@ def test_flask_transparency_backfill(factory, runner):
     result = runner.invoke(args=["transparency", "backfill"])
     assert result.exit_code == 0, result.output
     assert "Backfilled 1 entries in 1 logs." in result.output
-    assert db.session.scalar(select(TransparencyLeaf.leaf_index)) == 0
+    assert db.session.scalar(select(TransparencyEntry.leaf_index)) == 0
