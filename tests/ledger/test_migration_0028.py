@@ -1,13 +1,10 @@
 """Migration 0028 moves the leaf indexes to their own table and queues what waits, both ways."""
-from datetime import datetime
-
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
 from aga_consulta import create_app
 from aga_consulta.extensions import db
-
-AT = datetime(2026, 1, 5, 10, 0, 0)
+from tests.ledger.migration_rows import AT, add_consultation
 
 
 def _entries(conn, rows):
@@ -24,9 +21,7 @@ def test_the_leaves_move_out_and_back_and_the_waiting_entries_are_queued(tmp_pat
     with app.app_context():
         upgrade(revision="0027")
         with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO consultations (id, slug, title, description, opens_at, closes_at, "
-                              "created_at) VALUES (1, 'plan', 'Plan', '', :at, :closes, :at)"),
-                         {"at": AT, "closes": AT.replace(month=2)})
+            add_consultation(conn)
             # Two integrated (their leaf indexes against id order, as commits can make them), one waiting.
             _entries(conn, [(1, 1), (2, 0), (3, None)])
         upgrade(revision="0028")

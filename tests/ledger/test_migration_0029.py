@@ -1,13 +1,10 @@
 """Migration 0029 puts the leaf indexes back on the entries and drops the queue, both ways."""
-from datetime import datetime
-
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
 from aga_consulta import create_app
 from aga_consulta.extensions import db
-
-AT = datetime(2026, 1, 5, 10, 0, 0)
+from tests.ledger.migration_rows import AT, add_consultation
 
 
 def _insert_entry(conn, entry_id):
@@ -31,9 +28,7 @@ def test_the_leaves_come_back_to_the_entries_and_the_queue_goes(tmp_path):
     with app.app_context():
         upgrade(revision="0028")
         with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO consultations (id, slug, title, description, opens_at, closes_at, "
-                              "created_at) VALUES (1, 'plan', 'Plan', '', :at, :closes, :at)"),
-                         {"at": AT, "closes": AT.replace(month=2)})
+            add_consultation(conn)
             for entry_id in (1, 2, 3):
                 _insert_entry(conn, entry_id)  # queued by 0028's trigger
             # Two integrated, their leaf indexes against id order (as commits can make them).
