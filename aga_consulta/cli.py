@@ -152,10 +152,18 @@ transparency_cli = AppGroup("transparency", help="The transparency log: sequence
 
 
 @transparency_cli.command("integrate")
-def transparency_integrate():
-    """Run the sequencer once over every consultation's log."""
+@click.option("--watch", is_flag=True,
+              help="Keep running: integrate whenever an entry has waited half the maximum merge delay.")
+def transparency_integrate(watch):
+    """Run the sequencer once over every consultation's log (or keep running, with --watch)."""
+    from flask import current_app
+
+    from aga_consulta.ledger.sequencer import watch as watch_forever
     from aga_consulta.ledger.services import integrate_all
 
+    if watch:
+        watch_forever(current_app._get_current_object())
+        return
     done = integrate_all()
     click.echo(f"Integrated {sum(done.values())} entries in {len(done)} logs.")
 

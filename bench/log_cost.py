@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import load, wrk_load  # noqa: E402
-from bench.stack import Gunicorn, Redis  # noqa: E402
+from bench.stack import Gunicorn, Redis, Sequencer  # noqa: E402
 
 SEQUENCER_LINE = "the transparency sequencer integrated "
 
@@ -79,7 +79,11 @@ def main():
     parser.add_argument("--citizens", type=int, default=128)
     parser.add_argument("--no-settle", dest="settle", action="store_false",
                         help="no integration and VACUUM ANALYZE between phases")
-    parser.add_argument("--no-sequencer", action="store_true", help="the sites do not integrate by themselves")
+    parser.add_argument("--sequencer", choices=("thread", "process", "off"), default="thread",
+                        help="where the sequencer runs: a thread in each site's workers (the default), one "
+                             "`flask transparency integrate --watch` process beside them, or nowhere")
+    parser.add_argument("--no-sequencer", dest="sequencer", action="store_const", const="off",
+                        help="the same as --sequencer off")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
@@ -87,6 +91,7 @@ def main():
     redis = Redis(wrk_load.OUT / "logcost-redis.log").start()
     database_url = args.database_url
     sites = {}
+    sequencer = None
     rounds = []
     try:
         redis_url = redis.wait_ready().url
@@ -94,7 +99,10 @@ def main():
         proposal_ids = load.prepare_database(database_url, vote_cap=load.PROPOSALS)
         print("   " + load.analyze_tables(database_url), flush=True)
         emails = wrk_load.make_citizens(database_url, args.citizens)
-        env = {**load.BENCH_LIMITS, "TRANSPARENCY_AUTO_INTEGRATE": "0" if args.no_sequencer else "1"}
+        env = {**load.BENCH_LIMITS, "TRANSPARENCY_AUTO_INTEGRATE": "1" if args.sequencer == "thread" else "0"}
+        if args.sequencer == "process":
+            (wrk_load.OUT / "logcost-sequencer.log").unlink(missing_ok=True)
+            sequencer = Sequencer(wrk_load.OUT / "logcost-sequencer.log", database_url=database_url).start()
         for label, app in (("on", "app:app"), ("off", "bench.nolog_app:app")):
             (wrk_load.OUT / f"logcost-{label}.log").unlink(missing_ok=True)  # runs are read from it
             sites[label] = Gunicorn(wrk_load.OUT / f"logcost-{label}.log", database_url=database_url,
@@ -121,13 +129,15 @@ def main():
                   f"off {row['off']['rps']:.0f} req/s (p99 {row['off'].get('p99', 0):.0f} ms)"
                   + ("" if row["on"]["clean"] and row["off"]["clean"] else "  <- NOT CLEAN"), flush=True)
     finally:
-        for server in sites.values():
+        for server in [*sites.values(), *([sequencer] if sequencer else [])]:
             server.stop()
         redis.stop()
     on = statistics.median(r["on"]["rps"] for r in rounds)
     off = statistics.median(r["off"]["rps"] for r in rounds)
     paired = [1 - r["on"]["rps"] / r["off"]["rps"] for r in rounds]
     runs = {label: sequencer_runs(server) for label, server in sites.items()}
+    if sequencer is not None:
+        runs["process"] = sequencer_runs(sequencer)
     report = {
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": load.machine(),
         "settings": vars(args), "rounds": rounds, "median_on": on, "median_off": off,
@@ -135,7 +145,7 @@ def main():
         "median_round_cost": round(statistics.median(paired), 3), "sequencer_runs_ms": runs,
         "clean": all(r["on"]["clean"] and r["off"]["clean"] for r in rounds),
     }
-    every_run = runs["on"] + runs["off"]
+    every_run = [ms for times in runs.values() for ms in times]
     print(f"   median: on {on:.0f}, off {off:.0f} req/s; the log entry's cost {1 - on / off:.1%} (target <= 10 %)")
     print(f"   each round's cost, in order: {', '.join(f'{cost:.1%}' for cost in paired)};"
           f" median {statistics.median(paired):.1%}")

@@ -114,6 +114,29 @@ class ManagedProcess:
             return ""
 
 
+def site_env(database_url, *, redis_url="memory://", key_prefix="aga-load", extra_env=None):
+    """Return the environment of a production process of the site (a server or a command) on loopback."""
+    env = dict(os.environ)
+    for name in ("TEST_DATABASE_URL", "FLASK_RUN_PORT"):
+        env.pop(name, None)
+    env.update({
+        "AGA_CONFIG": "production",
+        "SECRET_KEY": env.get("AGA_LOAD_SECRET_KEY", "load-stack-secret-key-not-for-production"),
+        # Production refuses to start without a log signer key; a fixed one, for loopback only.
+        "TRANSPARENCY_SIGNER_KEY": env.get(
+            "AGA_LOAD_SIGNER_KEY",
+            "PRIVATE+KEY+load.example/transparency+1f8bf9eb+AQABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f"),
+        # Plain HTTP on loopback: a Secure cookie would never come back.
+        "SESSION_COOKIE_SECURE": "0",
+        "DATABASE_URL": database_url,
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "RATELIMIT_KEY_PREFIX": key_prefix,
+        "PYTHONUNBUFFERED": "1",
+    })
+    env.update(extra_env or {})
+    return env
+
+
 class Gunicorn(ManagedProcess):
     """The site (or any WSGI app) under gunicorn.conf.py on 127.0.0.1:`port`."""
 
@@ -121,29 +144,14 @@ class Gunicorn(ManagedProcess):
                  redis_url="memory://", key_prefix="aga-load", extra_env=None, access_log=None, root=ROOT):
         # `root`: the checkout to serve (another one measures older code beside this one).
         self.port = port or free_port()
-        env = dict(os.environ)
-        for name in ("TEST_DATABASE_URL", "FLASK_RUN_PORT"):
-            env.pop(name, None)
+        env = site_env(database_url, redis_url=redis_url, key_prefix=key_prefix, extra_env=extra_env)
         env.update({
-            "AGA_CONFIG": "production",
-            "SECRET_KEY": env.get("AGA_LOAD_SECRET_KEY", "load-stack-secret-key-not-for-production"),
-            # Production refuses to start without a log signer key; a fixed one, for loopback only.
-            "TRANSPARENCY_SIGNER_KEY": env.get(
-                "AGA_LOAD_SIGNER_KEY",
-                "PRIVATE+KEY+load.example/transparency+1f8bf9eb+AQABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f"),
-            # Plain HTTP on loopback: a Secure cookie would never come back.
-            "SESSION_COOKIE_SECURE": "0",
-            "DATABASE_URL": database_url,
-            "RATELIMIT_STORAGE_URI": redis_url,
-            "RATELIMIT_KEY_PREFIX": key_prefix,
             "HOST": HOST,
             "PORT": str(self.port),
             "WEB_CONCURRENCY": str(workers),
             "GUNICORN_THREADS": str(threads),
             "GUNICORN_ACCESS_LOG": str(access_log) if access_log else "off",
-            "PYTHONUNBUFFERED": "1",
         })
-        env.update(extra_env or {})
         argv = [sys.executable, "-m", "gunicorn", "--config", str(Path(root) / "gunicorn.conf.py"), app]
         super().__init__(argv, env, log_path, cwd=root)
 
@@ -177,6 +185,15 @@ class Gunicorn(ManagedProcess):
             return [int(pid) for pid in path.read_text().split()]
         except FileNotFoundError:
             return []
+
+
+class Sequencer(ManagedProcess):
+    """The site's sequencer in a process of its own: `flask transparency integrate --watch`."""
+
+    def __init__(self, log_path, *, database_url, extra_env=None, root=ROOT):
+        env = site_env(database_url, extra_env=extra_env)
+        argv = [sys.executable, "-m", "flask", "--app", "app", "transparency", "integrate", "--watch"]
+        super().__init__(argv, env, log_path, cwd=root)
 
 
 class Redis(ManagedProcess):

@@ -49,15 +49,29 @@ def run_once(app):
     return done
 
 
-def _loop(app_ref, interval):
+def interval_of(app):
+    """Return how often a sequencer wakes: a quarter MMD (due at half, a quarter left for the run)."""
+    with app.app_context():
+        return max(keys.mmd() / 4, 0.25)
+
+
+def _loop(app_ref, interval, runs=None):
     # A weak reference: an app that is gone (a test's) ends its thread instead of keeping it.
-    while True:
+    while runs is None or runs > 0:
         time.sleep(interval)
         app = app_ref()
         if app is None:
             return
         run_once(app)
         del app
+        runs = None if runs is None else runs - 1
+
+
+def watch(app, runs=None):
+    """Run the sequencer in this process, waking every quarter MMD, for `runs` wake-ups (None: forever)."""
+    interval = interval_of(app)
+    log.info("the transparency sequencer runs in process %d, waking every %.2f s", os.getpid(), interval)
+    _loop(weakref.ref(app), interval, runs)
 
 
 def ensure_running(app):
@@ -66,9 +80,7 @@ def ensure_running(app):
     with _lock:
         if app.extensions.get(EXTENSION) == pid:
             return False
-        with app.app_context():
-            # Due at half the MMD, noticed within a quarter: a quarter is left for the run.
-            interval = max(keys.mmd() / 4, 0.25)
+        interval = interval_of(app)
         threading.Thread(target=_loop, args=(weakref.ref(app), interval), name="transparency-sequencer",
                          daemon=True).start()
         app.extensions[EXTENSION] = pid

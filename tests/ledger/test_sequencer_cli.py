@@ -73,3 +73,13 @@ def test_flask_transparency_backfill(factory, runner):
     assert result.exit_code == 0, result.output
     assert "Backfilled 1 entries in 1 logs." in result.output
     assert db.session.scalar(select(TransparencyEntry.leaf_index)) == 0
+
+
+def test_the_sequencer_process_integrates_what_waited(app, factory, monkeypatch):
+    from aga_consulta.ledger import sequencer
+
+    consultation = factory.consultation()
+    monkeypatch.setattr(sequencer.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(sequencer.services, "utcnow", lambda: utcnow() + timedelta(seconds=30))
+    sequencer.watch(app, runs=1)
+    assert ledger.latest_checkpoint(consultation.id).size == 1
