@@ -4,7 +4,8 @@ Everything comes from the environment (docs/deployment.md lists it):
 WEB_CONCURRENCY (worker processes), GUNICORN_THREADS (threads per worker), HOST, PORT,
 GUNICORN_TIMEOUT, GUNICORN_KEEPALIVE, GUNICORN_MAX_REQUESTS, GUNICORN_PRELOAD,
 GUNICORN_ACCESS_LOG (a file, "-" for stdout, "off" for none), GUNICORN_LOG_LEVEL,
-GUNICORN_CONTROL_SOCKET (a path: enables `gunicornc`; off by default).
+GUNICORN_CONTROL_SOCKET (a path: enables `gunicornc`; off by default), GUNICORN_SEQUENCER
+("process", the default, or "threads").
 """
 import multiprocessing
 import os
@@ -24,6 +25,9 @@ def _bool(name, default):
 
 wsgi_app = "app:app"
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{_int('PORT', 8000)}"
+# One name per instance on a host: gunicorn keeps its dirty arbiter's pid in a file named
+# after it, and a starting instance kills the process that file names as an orphan.
+proc_name = f"aga_consulta-{bind}"
 
 # Each worker is a process with its own interpreter (and GIL); its threads overlap the
 # waits on PostgreSQL and Redis. Measured on 2 cores (docs/performance.md, "Load"): two
@@ -59,6 +63,19 @@ control_socket_disable = not _control_socket
 if _control_socket:
     control_socket = _control_socket
 
+# Where the transparency sequencer runs when the site integrates by itself
+# (TRANSPARENCY_AUTO_INTEGRATE): "process", one process of its own that gunicorn starts,
+# supervises and stops (a dirty worker: aga_consulta/ledger/dirty.py), or "threads", a
+# thread in each worker. In a worker a run competes with the requests for the interpreter:
+# the log cost the vote 3.4 % with the process against 14.6-21.2 % with the threads
+# (docs/performance.md, "The sequencer in a process of its own").
+_sequencer = os.environ.get("GUNICORN_SEQUENCER", "").strip().lower() or "process"
+if _sequencer not in {"process", "threads"}:
+    raise SystemExit(f"GUNICORN_SEQUENCER must be 'process' or 'threads', not {_sequencer!r}")
+if _sequencer == "process":
+    dirty_workers = 1
+    dirty_apps = ["aga_consulta.ledger.dirty:SequencerApp"]
+
 _access_log = os.environ.get("GUNICORN_ACCESS_LOG", "-").strip()
 accesslog = None if _access_log.lower() in {"", "off", "none"} else _access_log
 errorlog = "-"
@@ -70,25 +87,29 @@ access_log_format = '%(h)s - - %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" us=%(D)
 logger_class = "aga_consulta.serving.RedactingLogger"
 
 
+def on_starting(server):
+    """Tell the sequencer's process (forked later, by gunicorn) which app this server serves."""
+    # The dirty app gets no handle on the server; the environment crosses the fork.
+    os.environ["AGA_WSGI_APP"] = server.app.app_uri
+
+
 def post_fork(server, worker):
     """Give each worker its own database connections (none may cross the fork)."""
-    application = server.app.wsgi() if preload_app else None
-    sqlalchemy_ext = getattr(application, "extensions", {}).get("sqlalchemy")
-    if sqlalchemy_ext is None:
-        return
-    with application.app_context():
-        for engine in sqlalchemy_ext.engines.values():
-            # close=False: the master's sockets stay open for the master; this process
-            # only forgets them and opens its own.
-            engine.dispose(close=False)
+    if preload_app:
+        from aga_consulta.serving import forget_inherited_connections
+
+        forget_inherited_connections(server.app.wsgi())
 
 
 def post_worker_init(worker):
-    """Start the worker's transparency sequencer now, not at its first request.
+    """Leave the transparency sequencer to its process, or start the worker's thread now.
 
-    A worker restarted on a quiet site would otherwise leave entries waiting past the
-    maximum merge delay (aga_consulta/ledger/sequencer.py).
+    Now, not at its first request: a worker restarted on a quiet site would otherwise leave
+    entries waiting past the maximum merge delay (aga_consulta/ledger/sequencer.py).
     """
-    from aga_consulta.ledger.sequencer import start_in_worker
+    from aga_consulta.ledger import sequencer
 
-    start_in_worker(worker.wsgi)
+    if _sequencer == "process":
+        sequencer.leave_to_another_process(worker.wsgi)
+    else:
+        sequencer.start_in_worker(worker.wsgi)

@@ -23,3 +23,17 @@ class RedactingLogger(Logger):
         """gunicorn's access-log atoms with secret path segments redacted."""
         # Every atom, not a list of them: a custom format may log any header or environ key.
         return {key: redact(value) for key, value in super().atoms(resp, req, environ, request_time).items()}
+
+
+def forget_inherited_connections(application):
+    """Make a forked process open its own database connections: none may cross a fork.
+
+    The parent's sockets stay open for the parent (close=False); this process only forgets
+    them. Any other WSGI app (without Flask-SQLAlchemy) is left alone.
+    """
+    sqlalchemy_ext = getattr(application, "extensions", {}).get("sqlalchemy")
+    if sqlalchemy_ext is None:
+        return
+    with application.app_context():
+        for engine in sqlalchemy_ext.engines.values():
+            engine.dispose(close=False)

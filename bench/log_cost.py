@@ -79,9 +79,10 @@ def main():
     parser.add_argument("--citizens", type=int, default=128)
     parser.add_argument("--no-settle", dest="settle", action="store_false",
                         help="no integration and VACUUM ANALYZE between phases")
-    parser.add_argument("--sequencer", choices=("thread", "process", "off"), default="thread",
-                        help="where the sequencer runs: a thread in each site's workers (the default), one "
-                             "`flask transparency integrate --watch` process beside them, or nowhere")
+    parser.add_argument("--sequencer", choices=("process", "threads", "command", "off"), default="process",
+                        help="where the sequencer runs: each site's own process (gunicorn's dirty worker, the "
+                             "default), a thread in each site's workers, one `flask transparency integrate "
+                             "--watch` process beside the sites, or nowhere")
     parser.add_argument("--no-sequencer", dest="sequencer", action="store_const", const="off",
                         help="the same as --sequencer off")
     args = parser.parse_args()
@@ -99,8 +100,9 @@ def main():
         proposal_ids = load.prepare_database(database_url, vote_cap=load.PROPOSALS)
         print("   " + load.analyze_tables(database_url), flush=True)
         emails = wrk_load.make_citizens(database_url, args.citizens)
-        env = {**load.BENCH_LIMITS, "TRANSPARENCY_AUTO_INTEGRATE": "1" if args.sequencer == "thread" else "0"}
-        if args.sequencer == "process":
+        env = {**load.BENCH_LIMITS, "TRANSPARENCY_AUTO_INTEGRATE": "1" if args.sequencer in {"process", "threads"}
+               else "0", "GUNICORN_SEQUENCER": "threads" if args.sequencer == "threads" else "process"}
+        if args.sequencer == "command":
             (wrk_load.OUT / "logcost-sequencer.log").unlink(missing_ok=True)
             sequencer = Sequencer(wrk_load.OUT / "logcost-sequencer.log", database_url=database_url).start()
         for label, app in (("on", "app:app"), ("off", "bench.nolog_app:app")):
@@ -137,7 +139,7 @@ def main():
     paired = [1 - r["on"]["rps"] / r["off"]["rps"] for r in rounds]
     runs = {label: sequencer_runs(server) for label, server in sites.items()}
     if sequencer is not None:
-        runs["process"] = sequencer_runs(sequencer)
+        runs["command"] = sequencer_runs(sequencer)
     report = {
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": load.machine(),
         "settings": vars(args), "rounds": rounds, "median_on": on, "median_off": off,

@@ -1,7 +1,10 @@
-"""The site's own sequencer: a thread per serving process integrates once an entry has waited.
+"""The site's own sequencer: one loop integrates the logs once an entry has waited.
 
-The thread starts when a gunicorn worker has booted (gunicorn.conf.py's `post_worker_init`),
-or with the process's first request under any other server; never in gunicorn's master. It
+Under gunicorn the loop runs in one process of its own beside the workers (gunicorn's dirty
+worker, aga_consulta/ledger/dirty.py), so that a run never competes with a request for a
+worker's interpreter; `GUNICORN_SEQUENCER=threads` runs it in a thread per worker instead,
+started when the worker boots (gunicorn.conf.py's `post_worker_init`). Under any other server
+the thread starts with the process's first request; never in gunicorn's master. It
 wakes every quarter MMD and integrates once an entry has waited half the MMD, so an entry is
 integrated within three quarters of the MMD plus the run, and an idle site pays one small
 query per wake-up. It runs beside the requests, not in them: no sync worker is held while
@@ -27,6 +30,8 @@ _lock = threading.Lock()
 #: Where an app records the process whose thread runs for it (a forked child has none yet);
 #: `register` puts it there (None) when the app integrates by itself.
 EXTENSION = "transparency_sequencer_pid"
+#: What EXTENSION holds in a process whose app leaves the runs to another process.
+ELSEWHERE = "elsewhere"
 
 
 def run_once(app):
@@ -55,10 +60,12 @@ def interval_of(app):
         return max(keys.mmd() / 4, 0.25)
 
 
-def _loop(app_ref, interval, runs=None):
+def _loop(app_ref, interval, runs=None, stop=None):
     # A weak reference: an app that is gone (a test's) ends its thread instead of keeping it.
+    stop = stop or threading.Event()
     while runs is None or runs > 0:
-        time.sleep(interval)
+        if stop.wait(interval):
+            return
         app = app_ref()
         if app is None:
             return
@@ -74,15 +81,23 @@ def watch(app, runs=None):
     _loop(weakref.ref(app), interval, runs)
 
 
-def ensure_running(app):
-    """Start this process's sequencer thread unless it runs already; return whether it was started now."""
+def integrates_by_itself(app):
+    """Return whether `app` integrates its logs by itself (TRANSPARENCY_AUTO_INTEGRATE, see `register`)."""
+    return EXTENSION in getattr(app, "extensions", {})
+
+
+def ensure_running(app, stop=None):
+    """Start this process's sequencer thread unless it runs already; return whether it was started now.
+
+    `stop`: a threading.Event that ends the thread once set.
+    """
     pid = os.getpid()
     with _lock:
         if app.extensions.get(EXTENSION) == pid:
             return False
         interval = interval_of(app)
-        threading.Thread(target=_loop, args=(weakref.ref(app), interval), name="transparency-sequencer",
-                         daemon=True).start()
+        threading.Thread(target=_loop, args=(weakref.ref(app), interval), kwargs={"stop": stop},
+                         name="transparency-sequencer", daemon=True).start()
         app.extensions[EXTENSION] = pid
     log.info("the transparency sequencer started in process %d, waking every %.2f s", pid, interval)
     return True
@@ -90,8 +105,14 @@ def ensure_running(app):
 
 def start_in_worker(application):
     """Start the thread in a gunicorn worker if its app integrates by itself (`register`); ignore any other app."""
-    if EXTENSION in getattr(application, "extensions", {}):
+    if integrates_by_itself(application):
         ensure_running(application)
+
+
+def leave_to_another_process(application):
+    """Keep this process from starting a thread for `application`: another process runs the loop."""
+    if integrates_by_itself(application):
+        application.extensions[EXTENSION] = ELSEWHERE
 
 
 def register(app):
@@ -102,6 +123,7 @@ def register(app):
 
     @app.before_request
     def start_sequencer():
-        # One comparison per request once the thread runs.
-        if app.extensions.get(EXTENSION) != os.getpid():
+        # One or two comparisons per request once the thread runs (or runs elsewhere).
+        state = app.extensions.get(EXTENSION)
+        if state != os.getpid() and state != ELSEWHERE:
             ensure_running(app)

@@ -1,4 +1,7 @@
 """The site integrates its log by itself, beside the requests, within the maximum merge delay."""
+import os
+import re
+import signal
 import time
 
 from sqlalchemy import func, select
@@ -39,21 +42,80 @@ def test_a_vote_is_integrated_within_the_mmd_with_no_request_after_it(app, datab
             TransparencyEntry.consultation_id == consultation.id))
         assert (latest.created_at - voted_at).total_seconds() < 2 + 2
         assert "the transparency sequencer integrated" in site.log_text()
+        # By the sequencer's own process: no worker started a thread.
+        assert len(sequencer_pids(site)) == 1
+        assert not set(sequencer_pids(site)) & set(site.worker_pids())
     finally:
         site.stop()
     assert not server_errors(site)
 
 
-def test_every_worker_starts_its_sequencer_when_it_boots(app, database_url, log_dir):
-    # Not at its first request: a worker restarted on a quiet site must still integrate.
-    site = start_site(log_dir, database_url, "sequencer-boot", workers=2, threads=1,
+def sequencer_pids(site):
+    """The processes where the site's log says a sequencer started, in order."""
+    return [int(pid) for pid in re.findall(r"the transparency sequencer started in process (\d+)", site.log_text())]
+
+
+def wait_for_starts(site, count, timeout=30):
+    """Wait until `count` sequencers have started (or the timeout); return their pids."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and len(sequencer_pids(site)) < count:
+        time.sleep(0.2)
+    return sequencer_pids(site)
+
+
+def test_the_sequencer_runs_in_one_process_that_gunicorn_restarts(app, database_url, log_dir):
+    site = start_site(log_dir, database_url, "sequencer-process", workers=2, threads=1,
                       extra_env={"TRANSPARENCY_AUTO_INTEGRATE": "1"})
     try:
+        (first,) = wait_for_starts(site, 1)
+        # Not a web worker (they are the master's children; the sequencer is its grandchild).
+        assert first not in site.worker_pids()
+        os.kill(first, signal.SIGKILL)
+        wait_for_starts(site, 2)
+        time.sleep(1)  # a worker that wrongly started a thread would have said so by now
+        pids = sequencer_pids(site)
+        workers = site.worker_pids()
+    finally:
+        site.stop()
+    # Killed, it came back as another process; the workers never started one of their own.
+    assert len(pids) == 2 and pids[1] != first
+    assert len(workers) == 3 and not set(pids) & set(workers)  # two workers and gunicorn's dirty arbiter
+    assert not server_errors(site)
+
+
+def test_the_sequencer_process_idles_when_the_site_does_not_integrate(app, database_url, log_dir):
+    site = start_site(log_dir, database_url, "sequencer-off", workers=1, threads=1,
+                      extra_env={"TRANSPARENCY_AUTO_INTEGRATE": "0"})
+    try:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and site.log_text().count("the transparency sequencer started") < 2:
+        while time.monotonic() < deadline and "the transparency sequencer is off" not in site.log_text():
             time.sleep(0.2)
-        started = site.log_text().count("the transparency sequencer started")
+    finally:
+        site.stop()
+    assert "the transparency sequencer is off" in site.log_text()
+    assert sequencer_pids(site) == []
+
+
+def test_with_threads_every_worker_starts_its_sequencer_when_it_boots(app, database_url, log_dir):
+    # Not at its first request: a worker restarted on a quiet site must still integrate.
+    site = start_site(log_dir, database_url, "sequencer-threads", workers=2, threads=1,
+                      extra_env={"TRANSPARENCY_AUTO_INTEGRATE": "1", "GUNICORN_SEQUENCER": "threads"})
+    try:
+        wait_for_starts(site, 2)
+        time.sleep(1)  # a third start (the readiness check's worker again) would show by now
+        pids = sequencer_pids(site)
+        workers = site.worker_pids()
     finally:
         site.stop()
     # Two workers, one served the readiness check: both started at boot, and once each.
-    assert started == 2
+    assert len(pids) == 2 and set(pids) == set(workers)
+
+
+def test_an_unknown_sequencer_mode_stops_the_server_with_a_message(app, database_url, log_dir):
+    site = start_site(log_dir, database_url, "sequencer-bad", workers=1, threads=1, ready=False,
+                      extra_env={"GUNICORN_SEQUENCER": "cron"})
+    try:
+        assert site.proc.wait(timeout=30) != 0
+    finally:
+        site.stop()
+    assert "GUNICORN_SEQUENCER must be 'process' or 'threads', not 'cron'" in site.log_text()
