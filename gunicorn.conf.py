@@ -66,15 +66,16 @@ if _control_socket:
 # Where the transparency sequencer runs when the site integrates by itself
 # (TRANSPARENCY_AUTO_INTEGRATE): "process", one process of its own that gunicorn starts,
 # supervises and stops (a dirty worker: aga_consulta/ledger/dirty.py), or "threads", a
-# thread in each worker. In a worker a run competes with the requests for the interpreter:
-# the log cost the vote 3.4 % with the process against 14.6-21.2 % with the threads
-# (docs/performance.md, "The sequencer in a process of its own").
+# thread in each worker, where a run competes with the requests for the interpreter (what
+# each costs the vote: docs/performance.md, "The sequencer in gunicorn's dirty worker").
 _sequencer = os.environ.get("GUNICORN_SEQUENCER", "").strip().lower() or "process"
 if _sequencer not in {"process", "threads"}:
     raise SystemExit(f"GUNICORN_SEQUENCER must be 'process' or 'threads', not {_sequencer!r}")
 if _sequencer == "process":
     dirty_workers = 1
-    dirty_apps = ["aga_consulta.ledger.dirty:SequencerApp"]
+    # ":1": one process loads it (a second would only wait for the log's lock), and gunicorn's
+    # master need not import the class to learn that.
+    dirty_apps = ["aga_consulta.ledger.dirty:SequencerApp:1"]
 
 _access_log = os.environ.get("GUNICORN_ACCESS_LOG", "-").strip()
 accesslog = None if _access_log.lower() in {"", "off", "none"} else _access_log

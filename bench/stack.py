@@ -6,6 +6,7 @@ group, never by name. Servers bind 127.0.0.1 only, on a port of PORT_RANGE.
 """
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -179,12 +180,22 @@ class Gunicorn(ManagedProcess):
         raise RuntimeError(f"server not ready ({last!r}):\n{self.log_text()[-4000:]}")
 
     def worker_pids(self):
-        """The pids of the master's current worker processes."""
-        path = Path(f"/proc/{self.pid}/task/{self.pid}/children")
-        try:
-            return [int(pid) for pid in path.read_text().split()]
-        except FileNotFoundError:
-            return []
+        """The pids of the master's current web workers (not gunicorn's dirty arbiter)."""
+        arbiters = {int(pid) for pid in re.findall(r"Spawned dirty arbiter \(pid: (\d+)\)", self.log_text())}
+        return [pid for pid in children(self.pid) if pid not in arbiters]
+
+    def dirty_pids(self):
+        """The pids of gunicorn's dirty arbiter and its workers (the transparency sequencer's process)."""
+        arbiters = [pid for pid in children(self.pid) if pid not in self.worker_pids()]
+        return arbiters + [pid for arbiter in arbiters for pid in children(arbiter)]
+
+
+def children(pid):
+    """The pids of a process's children (none once it is gone)."""
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
 
 
 class Sequencer(ManagedProcess):

@@ -60,11 +60,11 @@ def interval_of(app):
         return max(keys.mmd() / 4, 0.25)
 
 
-def _loop(app_ref, interval, runs=None, stop=None):
+def _loop(app_ref, interval, runs=None, stop=None, until=None):
     # A weak reference: an app that is gone (a test's) ends its thread instead of keeping it.
     stop = stop or threading.Event()
     while runs is None or runs > 0:
-        if stop.wait(interval):
+        if stop.wait(interval) or (until is not None and until()):
             return
         app = app_ref()
         if app is None:
@@ -86,21 +86,24 @@ def integrates_by_itself(app):
     return EXTENSION in getattr(app, "extensions", {})
 
 
-def ensure_running(app, stop=None):
-    """Start this process's sequencer thread unless it runs already; return whether it was started now.
+def ensure_running(app, stop=None, until=None):
+    """Start this process's sequencer thread unless it runs already; return it if started now, else None.
 
-    `stop`: a threading.Event that ends the thread once set.
+    `stop`: a threading.Event that ends the thread once set; `until`: a callable asked after
+    each wake-up, that ends the thread when it returns true.
     """
     pid = os.getpid()
     with _lock:
         if app.extensions.get(EXTENSION) == pid:
-            return False
+            return None
         interval = interval_of(app)
-        threading.Thread(target=_loop, args=(weakref.ref(app), interval), kwargs={"stop": stop},
-                         name="transparency-sequencer", daemon=True).start()
+        thread = threading.Thread(target=_loop, args=(weakref.ref(app), interval),
+                                  kwargs={"stop": stop, "until": until},
+                                  name="transparency-sequencer", daemon=True)
+        thread.start()
         app.extensions[EXTENSION] = pid
     log.info("the transparency sequencer started in process %d, waking every %.2f s", pid, interval)
-    return True
+    return thread
 
 
 def start_in_worker(application):

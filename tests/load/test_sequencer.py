@@ -3,6 +3,7 @@ import os
 import re
 import signal
 import time
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -79,8 +80,36 @@ def test_the_sequencer_runs_in_one_process_that_gunicorn_restarts(app, database_
         site.stop()
     # Killed, it came back as another process; the workers never started one of their own.
     assert len(pids) == 2 and pids[1] != first
-    assert len(workers) == 3 and not set(pids) & set(workers)  # two workers and gunicorn's dirty arbiter
+    assert len(workers) == 2 and not set(pids) & set(workers)
     assert not server_errors(site)
+
+
+def running(pid):
+    """Whether a process runs (neither gone nor a zombie waiting to be reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def test_a_sequencer_whose_arbiter_is_killed_stops_and_one_other_takes_over(app, database_url, log_dir):
+    site = start_site(log_dir, database_url, "sequencer-orphan", workers=1, threads=1,
+                      extra_env={"TRANSPARENCY_AUTO_INTEGRATE": "1", "TRANSPARENCY_MMD": "2"})
+    try:
+        (first,) = wait_for_starts(site, 1)
+        (arbiter,) = [pid for pid in site.dirty_pids() if pid != first]
+        os.kill(arbiter, signal.SIGKILL)
+        # gunicorn starts another arbiter and sequencer; the orphan sees its parent gone at
+        # its next wake-up (half a second here) and shuts itself down.
+        pids = wait_for_starts(site, 2)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and running(first):
+            time.sleep(0.2)
+        alive = [pid for pid in pids if running(pid)]
+    finally:
+        site.stop()
+    assert len(pids) == 2 and alive == [pids[1]]
+    assert f"the transparency sequencer's parent is gone: process {first} stops" in site.log_text()
 
 
 def test_the_sequencer_process_idles_when_the_site_does_not_integrate(app, database_url, log_dir):
