@@ -221,7 +221,8 @@ WATCHED = {"app": None, "redis": None}
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_seconds(pid):
+def cpu_seconds(pid):
+    """CPU seconds (user + system) a process has used so far; None once it is gone."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError, IndexError):
@@ -229,26 +230,32 @@ def _cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
 
 
-def _pids_by_role():
-    roles = {"driver": [os.getpid()], "app": [], "postgresql": [], "redis": []}
-    app = WATCHED["app"]
-    if app is not None and app.alive():
-        roles["app"] = [app.pid] + app.worker_pids()
-    if WATCHED["redis"] is not None:
-        roles["redis"] = [WATCHED["redis"].pid]
+def postgres_pids():
+    """The pids of this machine's PostgreSQL processes (server, backends, writers)."""
+    pids = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 if (entry / "comm").read_text().strip() == "postgres":
-                    roles["postgresql"].append(int(entry.name))
+                    pids.append(int(entry.name))
             except OSError:
                 pass
+    return pids
+
+
+def _pids_by_role():
+    roles = {"driver": [os.getpid()], "app": [], "postgresql": postgres_pids(), "redis": []}
+    app = WATCHED["app"]
+    if app is not None and app.alive():
+        roles["app"] = [app.pid] + app.worker_pids() + app.dirty_pids()
+    if WATCHED["redis"] is not None:
+        roles["redis"] = [WATCHED["redis"].pid]
     return roles
 
 
 def cpu_snapshot():
     """CPU seconds used so far by each watched process, by role."""
-    return {role: {pid: _cpu_seconds(pid) for pid in pids} for role, pids in _pids_by_role().items()}
+    return {role: {pid: cpu_seconds(pid) for pid in pids} for role, pids in _pids_by_role().items()}
 
 
 def cpu_delta(before, after):

@@ -13,6 +13,13 @@ round's own cost (its two phases run a minute apart, so a machine whose speed dr
 rounds moves both alike). Every 303 must be one new
 vote row, and with the log on one entry; the script fails a round that is not clean.
 
+Beside the throughput, each phase counts the CPU time it cost, per vote: both sites'
+processes (master, workers, the sequencer's process), the `--sequencer command` process,
+Redis and PostgreSQL, from the start of the phase until the site's own sequencer has
+integrated the phase's entries. On a machine whose neighbours take its cores (steal time),
+throughput swings from round to round while the CPU a vote takes barely moves: the CPU
+cost, 1 - off/on of each round's CPU per vote, is the steadier figure.
+
 The sequencer's runs are timed from the servers' logs (the INFO line "the transparency
 sequencer integrated N entries of L logs in X ms"). Results go to bench/out/logcost-*.json.
 """
@@ -23,6 +30,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -56,6 +64,40 @@ def settle(database_url):
     url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
         conn.execute("VACUUM ANALYZE")
+
+
+def pending_entries(database_url):
+    """Return how many log entries wait for the sequencer."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+        return conn.execute("SELECT count(*) FROM transparency_entries WHERE leaf_index IS NULL").fetchone()[0]
+
+
+def wait_integrated(database_url, timeout=60):
+    """Wait until no entry waits (or the timeout); return the seconds it took."""
+    started = time.monotonic()
+    while pending_entries(database_url) and time.monotonic() - started < timeout:
+        time.sleep(0.25)
+    return time.monotonic() - started
+
+
+def watched_cpu(processes):
+    """CPU seconds used so far by each process a phase is charged for: `processes` and PostgreSQL's."""
+    pids = load.postgres_pids()
+    for process in processes:
+        if process.alive():
+            pids.append(process.pid)
+            if isinstance(process, Gunicorn):
+                pids += process.worker_pids() + process.dirty_pids()
+    return {pid: load.cpu_seconds(pid) for pid in pids}
+
+
+def cpu_used(before, after):
+    """CPU seconds used between two `watched_cpu` readings (a process started since counts whole)."""
+    return sum(cpu - (before.get(pid) or 0) for pid, cpu in after.items() if cpu is not None)
 
 
 def sequencer_runs(server):
@@ -122,13 +164,21 @@ def main():
             for label in order:
                 if args.settle:
                     settle(database_url)
+                processes = [*sites.values(), redis, *([sequencer] if sequencer else [])]
+                cpu_before = watched_cpu(processes)
                 vote, offset = wrk_load.vote_phase(sites[label].url, pairs, args.connections, args.seconds,
                                                    offset, database_url, logged=label == "on")
+                if args.sequencer != "off":
+                    # The phase's entries are its cost too: charged once integrated.
+                    vote["integrated_after_s"] = round(wait_integrated(database_url), 2)
+                vote["cpu_s"] = round(cpu_used(cpu_before, watched_cpu(processes)), 3)
+                vote["cpu_ms_per_vote"] = vote["cpu_s"] * 1000 / max(vote["rows_written"], 1)
                 vote["clean"] = set(vote["statuses"]) == {"303"} and not vote["socket_errors"] and vote["rows_match"]
                 row[label] = vote
             rounds.append(row)
-            print(f"   round {number + 1}: on {row['on']['rps']:.0f} req/s (p99 {row['on'].get('p99', 0):.0f} ms), "
-                  f"off {row['off']['rps']:.0f} req/s (p99 {row['off'].get('p99', 0):.0f} ms)"
+            print(f"   round {number + 1}: on {row['on']['rps']:.0f} req/s (p99 {row['on'].get('p99', 0):.0f} ms, "
+                  f"{row['on']['cpu_ms_per_vote']:.2f} ms CPU a vote), off {row['off']['rps']:.0f} req/s "
+                  f"(p99 {row['off'].get('p99', 0):.0f} ms, {row['off']['cpu_ms_per_vote']:.2f} ms CPU a vote)"
                   + ("" if row["on"]["clean"] and row["off"]["clean"] else "  <- NOT CLEAN"), flush=True)
     finally:
         for server in [*sites.values(), *([sequencer] if sequencer else [])]:
@@ -137,6 +187,7 @@ def main():
     on = statistics.median(r["on"]["rps"] for r in rounds)
     off = statistics.median(r["off"]["rps"] for r in rounds)
     paired = [1 - r["on"]["rps"] / r["off"]["rps"] for r in rounds]
+    cpu_costs = [1 - r["off"]["cpu_ms_per_vote"] / r["on"]["cpu_ms_per_vote"] for r in rounds]
     runs = {label: sequencer_runs(server) for label, server in sites.items()}
     if sequencer is not None:
         runs["command"] = sequencer_runs(sequencer)
@@ -145,12 +196,19 @@ def main():
         "settings": vars(args), "rounds": rounds, "median_on": on, "median_off": off,
         "cost": round(1 - on / off, 3), "round_costs": [round(cost, 3) for cost in paired],
         "median_round_cost": round(statistics.median(paired), 3), "sequencer_runs_ms": runs,
+        "cpu_ms_per_vote": {label: round(statistics.median(r[label]["cpu_ms_per_vote"] for r in rounds), 3)
+                            for label in ("on", "off")},
+        "round_cpu_costs": [round(cost, 3) for cost in cpu_costs],
+        "median_round_cpu_cost": round(statistics.median(cpu_costs), 3),
         "clean": all(r["on"]["clean"] and r["off"]["clean"] for r in rounds),
     }
     every_run = [ms for times in runs.values() for ms in times]
     print(f"   median: on {on:.0f}, off {off:.0f} req/s; the log entry's cost {1 - on / off:.1%} (target <= 10 %)")
     print(f"   each round's cost, in order: {', '.join(f'{cost:.1%}' for cost in paired)};"
           f" median {statistics.median(paired):.1%}")
+    print(f"   CPU a vote (median): on {report['cpu_ms_per_vote']['on']:.2f} ms, off "
+          f"{report['cpu_ms_per_vote']['off']:.2f} ms; each round's CPU cost: "
+          f"{', '.join(f'{cost:.1%}' for cost in cpu_costs)}; median {statistics.median(cpu_costs):.1%}")
     if every_run:
         print(f"   sequencer: {len(every_run)} runs, median {statistics.median(every_run):.0f} ms,"
               f" longest {max(every_run):.0f} ms")
