@@ -124,13 +124,30 @@ def tree_size(consultation_id):
     )
 
 
+#: Inner nodes are stored at every STORED_LEVELS-th level only (4, 8, 12...); a node between
+#: two stored levels is computed from at most 2**(STORED_LEVELS-1) nodes of the level below
+#: it that is stored (or from the entries' leaf hashes). A batch then writes one node for
+#: about fifteen entries instead of one per entry (what most of a run's database time went
+#: to), while a proof reads at most eight times the rows, still O(log n). Logs written
+#: before kept every level: the levels in between are simply no longer read.
+STORED_LEVELS = 4
+
+
+def _stored_below(level, index):
+    """Return the stored level under node (level, index) and the range of its nodes there that make it."""
+    base = level - level % STORED_LEVELS
+    span = 1 << (level - base)
+    return base, range(index * span, (index + 1) * span)
+
+
 def _node_reader(consultation_id, wanted):
     """Return hash_at(level, index) over the tree's nodes `wanted`, read in a query or two."""
     found = {}
-    wanted = list(wanted)
+    needed = {(base, position) for level, index in wanted
+              for base, positions in [_stored_below(level, index)] for position in positions}
     # The leaves (level 0) are the entries' own leaf hashes, never stored twice (`_store`).
-    leaves = [index for level, index in wanted if level == 0]
-    inner = [(level, index) for level, index in wanted if level > 0]
+    leaves = sorted(index for level, index in needed if level == 0)
+    inner = sorted((level, index) for level, index in needed if level > 0)
     for start in range(0, len(leaves), 500):
         rows = db.session.execute(
             select(TransparencyEntry.leaf_index, TransparencyEntry.leaf_hash).where(
@@ -149,10 +166,14 @@ def _node_reader(consultation_id, wanted):
         found.update({(level, index): hashed for level, index, hashed in rows})
 
     def hash_at(level, index):
+        base, positions = _stored_below(level, index)
         try:
-            return found[(level, index)]
+            hashes = [found[(base, position)] for position in positions]
         except KeyError:
             raise LookupError(f"node ({level}, {index}) of log {consultation_id} is not stored") from None
+        while len(hashes) > 1:  # a perfect subtree: pair up, level by level
+            hashes = [merkle.node_hash(hashes[i], hashes[i + 1]) for i in range(0, len(hashes), 2)]
+        return hashes[0]
     return hash_at
 
 
@@ -194,7 +215,8 @@ def _store(consultation_id, nodes, entry_ids, size):
     """Store a batch's new inner nodes, and give the entries `entry_ids` (in order) the leaf indexes from `size` on."""
     # Level 0 is left out: a leaf's hash is its entry's `leaf_hash`, found by leaf index.
     # Storing it again was half the rows a batch wrote (and a vote's share of the sequencer).
-    nodes = [node for node in nodes if node[0] > 0]
+    # Of the levels above, every STORED_LEVELS-th (`_node_reader` computes the others).
+    nodes = [node for node in nodes if node[0] > 0 and node[0] % STORED_LEVELS == 0]
     if db.session.get_bind().dialect.name == "postgresql":
         # One statement each over arrays: a row at a time, a million-entry backlog would
         # spend most of its time in round trips.

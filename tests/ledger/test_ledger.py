@@ -9,11 +9,11 @@ from aga_consulta.comments.services import add_comment
 from aga_consulta.consultations.services import update_consultation
 from aga_consulta.extensions import db
 from aga_consulta.ledger import keys, services as ledger
-from aga_consulta.ledger.models import TransparencyCheckpoint, TransparencyEntry
+from aga_consulta.ledger.models import TransparencyCheckpoint, TransparencyEntry, TransparencyNode
 from aga_consulta.proposals.services import update_proposal
 from aga_consulta.proposals.workflow import change_status
 from aga_consulta.timeutil import utcnow
-from aga_consulta.transparency import canonical, merkle
+from aga_consulta.transparency import canonical, entries, merkle
 from aga_consulta.transparency.note import open_checkpoint
 from aga_consulta.transparency.verify import replay
 from aga_consulta.voting.services import AlreadyVoted, cast_vote, withdraw_vote
@@ -145,3 +145,58 @@ def test_the_closing_check_reads_the_window_entries_in_log_order(factory, modera
         TransparencyEntry.consultation_id == consultation.id, TransparencyEntry.kind.startswith("consultation."))
         .order_by(TransparencyEntry.leaf_index)))
     assert window == ["consultation.opened", "consultation.closed", "consultation.redated", "consultation.closed"]
+
+
+def _votes(consultation_id, proposal_id, count, first=1):
+    at = utcnow()
+    for number in range(first, first + count):
+        who = ledger.participant(consultation_id, number)
+        ledger.append_entry(consultation_id, entries.vote_cast(at, participant=who, proposal=proposal_id, vote=number),
+                            participant=who)
+    db.session.commit()
+
+
+def test_proofs_from_the_stored_levels_match_the_whole_tree(factory, monkeypatch):
+    # Enough entries for nodes at stored levels (4 and 8) and for levels computed between
+    # them, integrated in uneven batches so that batches end inside subtrees.
+    monkeypatch.setattr(ledger, "BATCH", 37)
+    consultation = factory.consultation()
+    proposal = factory.proposal(consultation)
+    _votes(consultation.id, proposal.id, 298)
+    ledger.integrate(consultation.id)
+    leaves = list(db.session.scalars(select(TransparencyEntry.leaf_hash).where(
+        TransparencyEntry.consultation_id == consultation.id).order_by(TransparencyEntry.leaf_index)))
+    assert len(leaves) == 300  # opened, published, 298 votes
+    tree = merkle.MemoryTree(leaves)
+    levels = set(db.session.scalars(select(TransparencyNode.level).where(
+        TransparencyNode.consultation_id == consultation.id)))
+    assert levels == {4, 8}
+    for size in (1, 16, 17, 255, 256, 257, 299, 300):
+        for index in {0, size // 2, size - 1}:
+            assert ledger.inclusion_proof(consultation.id, index, size) == [h.hex() for h in tree.inclusion_proof(index, size)]
+    for first, second in ((1, 300), (16, 17), (100, 256), (255, 257), (257, 300), (300, 300)):
+        assert ledger.consistency_proof(consultation.id, first, second) == [
+            h.hex() for h in tree.consistency_proof(first, second)]
+    # A log written before, with every level stored, proves the same (the extra rows are not read).
+    db.session.execute(TransparencyNode.__table__.insert(), [
+        {"consultation_id": consultation.id, "level": level, "index": index, "hash": b"\xff" * 32}
+        for level in (1, 2, 3, 5) for index in range(300 >> level)])
+    db.session.commit()
+    assert ledger.inclusion_proof(consultation.id, 5, 300) == [h.hex() for h in tree.inclusion_proof(5, 300)]
+    # More entries on top of it: the batch reads the old right edge through the stored levels.
+    _votes(consultation.id, proposal.id, 41, first=299)
+    ledger.integrate(consultation.id)
+    leaves = list(db.session.scalars(select(TransparencyEntry.leaf_hash).where(
+        TransparencyEntry.consultation_id == consultation.id).order_by(TransparencyEntry.leaf_index)))
+    assert ledger.latest_checkpoint(consultation.id).root_hash == merkle.root_of_leaf_hashes(leaves)
+
+
+def test_a_missing_stored_node_is_an_error_not_a_wrong_proof(factory):
+    consultation = factory.consultation()
+    proposal = factory.proposal(consultation)
+    _votes(consultation.id, proposal.id, 30)
+    ledger.integrate(consultation.id)
+    db.session.execute(TransparencyNode.__table__.delete().where(TransparencyNode.consultation_id == consultation.id))
+    db.session.commit()
+    with pytest.raises(LookupError):
+        ledger.inclusion_proof(consultation.id, 0, 32)
