@@ -85,19 +85,23 @@ def wait_integrated(database_url, timeout=60):
 
 
 def watched_cpu(processes):
-    """CPU seconds used so far by each process a phase is charged for: `processes` and PostgreSQL's."""
-    pids = load.postgres_pids()
+    """CPU seconds used so far by each process a phase is charged for, by role: `processes` and PostgreSQL."""
+    roles = {"web": [], "sequencer": [], "redis": [], "postgresql": load.postgres_pids()}
     for process in processes:
-        if process.alive():
-            pids.append(process.pid)
-            if isinstance(process, Gunicorn):
-                pids += process.worker_pids() + process.dirty_pids()
-    return {pid: load.cpu_seconds(pid) for pid in pids}
+        if not process.alive():
+            continue
+        if isinstance(process, Gunicorn):
+            roles["web"] += [process.pid, *process.worker_pids()]
+            roles["sequencer"] += process.dirty_pids()
+        else:
+            roles["sequencer" if isinstance(process, Sequencer) else "redis"].append(process.pid)
+    return {role: {pid: load.cpu_seconds(pid) for pid in pids} for role, pids in roles.items()}
 
 
 def cpu_used(before, after):
-    """CPU seconds used between two `watched_cpu` readings (a process started since counts whole)."""
-    return sum(cpu - (before.get(pid) or 0) for pid, cpu in after.items() if cpu is not None)
+    """CPU seconds each role used between two `watched_cpu` readings (a process started since counts whole)."""
+    return {role: sum(cpu - (before.get(role, {}).get(pid) or 0) for pid, cpu in pids.items() if cpu is not None)
+            for role, pids in after.items()}
 
 
 def sequencer_runs(server):
@@ -171,8 +175,11 @@ def main():
                 if args.sequencer != "off":
                     # The phase's entries are its cost too: charged once integrated.
                     vote["integrated_after_s"] = round(wait_integrated(database_url), 2)
-                vote["cpu_s"] = round(cpu_used(cpu_before, watched_cpu(processes)), 3)
+                used = cpu_used(cpu_before, watched_cpu(processes))
+                vote["cpu_s"] = round(sum(used.values()), 3)
                 vote["cpu_ms_per_vote"] = vote["cpu_s"] * 1000 / max(vote["rows_written"], 1)
+                vote["cpu_ms_per_vote_by_role"] = {role: round(seconds * 1000 / max(vote["rows_written"], 1), 3)
+                                                   for role, seconds in used.items()}
                 vote["clean"] = set(vote["statuses"]) == {"303"} and not vote["socket_errors"] and vote["rows_match"]
                 row[label] = vote
             rounds.append(row)
@@ -198,6 +205,9 @@ def main():
         "median_round_cost": round(statistics.median(paired), 3), "sequencer_runs_ms": runs,
         "cpu_ms_per_vote": {label: round(statistics.median(r[label]["cpu_ms_per_vote"] for r in rounds), 3)
                             for label in ("on", "off")},
+        "cpu_ms_per_vote_by_role": {label: {role: round(statistics.median(
+            r[label]["cpu_ms_per_vote_by_role"][role] for r in rounds), 3) for role in rounds[0][label][
+            "cpu_ms_per_vote_by_role"]} for label in ("on", "off")},
         "round_cpu_costs": [round(cost, 3) for cost in cpu_costs],
         "median_round_cpu_cost": round(statistics.median(cpu_costs), 3),
         "clean": all(r["on"]["clean"] and r["off"]["clean"] for r in rounds),
@@ -209,6 +219,9 @@ def main():
     print(f"   CPU a vote (median): on {report['cpu_ms_per_vote']['on']:.2f} ms, off "
           f"{report['cpu_ms_per_vote']['off']:.2f} ms; each round's CPU cost: "
           f"{', '.join(f'{cost:.1%}' for cost in cpu_costs)}; median {statistics.median(cpu_costs):.1%}")
+    for label in ("on", "off"):
+        print(f"   CPU a vote by role, log {label} (medians, ms): " + ", ".join(
+            f"{role} {ms:.2f}" for role, ms in report["cpu_ms_per_vote_by_role"][label].items()))
     if every_run:
         print(f"   sequencer: {len(every_run)} runs, median {statistics.median(every_run):.0f} ms,"
               f" longest {max(every_run):.0f} ms")
