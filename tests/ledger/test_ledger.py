@@ -13,10 +13,11 @@ from aga_consulta.ledger.models import TransparencyCheckpoint, TransparencyEntry
 from aga_consulta.proposals.services import update_proposal
 from aga_consulta.proposals.workflow import change_status
 from aga_consulta.timeutil import utcnow
-from aga_consulta.transparency import canonical, entries, merkle
+from aga_consulta.transparency import canonical, merkle
 from aga_consulta.transparency.note import open_checkpoint
 from aga_consulta.transparency.verify import replay
 from aga_consulta.voting.services import AlreadyVoted, cast_vote, withdraw_vote
+from tests.ledger.test_concurrency import _pending
 from aga_consulta.tally.services import compute_tally
 
 
@@ -147,22 +148,13 @@ def test_the_closing_check_reads_the_window_entries_in_log_order(factory, modera
     assert window == ["consultation.opened", "consultation.closed", "consultation.redated", "consultation.closed"]
 
 
-def _votes(consultation_id, proposal_id, count, first=1):
-    at = utcnow()
-    for number in range(first, first + count):
-        who = ledger.participant(consultation_id, number)
-        ledger.append_entry(consultation_id, entries.vote_cast(at, participant=who, proposal=proposal_id, vote=number),
-                            participant=who)
-    db.session.commit()
-
-
 def test_proofs_from_the_stored_levels_match_the_whole_tree(factory, monkeypatch):
     # Enough entries for nodes at stored levels (4 and 8) and for levels computed between
     # them, integrated in uneven batches so that batches end inside subtrees.
     monkeypatch.setattr(ledger, "BATCH", 37)
     consultation = factory.consultation()
     proposal = factory.proposal(consultation)
-    _votes(consultation.id, proposal.id, 298)
+    _pending(consultation.id, proposal.id, 298)
     ledger.integrate(consultation.id)
     leaves = list(db.session.scalars(select(TransparencyEntry.leaf_hash).where(
         TransparencyEntry.consultation_id == consultation.id).order_by(TransparencyEntry.leaf_index)))
@@ -184,7 +176,7 @@ def test_proofs_from_the_stored_levels_match_the_whole_tree(factory, monkeypatch
     db.session.commit()
     assert ledger.inclusion_proof(consultation.id, 5, 300) == [h.hex() for h in tree.inclusion_proof(5, 300)]
     # More entries on top of it: the batch reads the old right edge through the stored levels.
-    _votes(consultation.id, proposal.id, 41, first=299)
+    _pending(consultation.id, proposal.id, 41, first_vote=299)
     ledger.integrate(consultation.id)
     leaves = list(db.session.scalars(select(TransparencyEntry.leaf_hash).where(
         TransparencyEntry.consultation_id == consultation.id).order_by(TransparencyEntry.leaf_index)))
@@ -194,7 +186,7 @@ def test_proofs_from_the_stored_levels_match_the_whole_tree(factory, monkeypatch
 def test_a_missing_stored_node_is_an_error_not_a_wrong_proof(factory):
     consultation = factory.consultation()
     proposal = factory.proposal(consultation)
-    _votes(consultation.id, proposal.id, 30)
+    _pending(consultation.id, proposal.id, 30)
     ledger.integrate(consultation.id)
     db.session.execute(TransparencyNode.__table__.delete().where(TransparencyNode.consultation_id == consultation.id))
     db.session.commit()
